@@ -1,0 +1,48 @@
+"""The engine's pure functions chained in-process (the CLI's embedded mode). The Celery services
+call the same functions one stage at a time."""
+
+from __future__ import annotations
+
+import hashlib
+from pathlib import Path
+
+from shared.errors import JuesuanError
+from shared.models import DocumentMeta, DocumentReport, ExtractedDocument, ParsedDocument
+
+
+def ingest(name: str, data: bytes) -> ExtractedDocument:
+    from services.ingest.text import extract_text_document
+
+    return extract_text_document(name, data)
+
+
+def parse(doc: ExtractedDocument) -> ParsedDocument:
+    from services.parse.document import parse_document
+
+    return parse_document(doc)
+
+
+def validate(parsed: ParsedDocument) -> DocumentReport:
+    from services.validate.engine import validate_document
+
+    return validate_document(parsed)
+
+
+def check_bytes(name: str, data: bytes) -> tuple[DocumentReport, ParsedDocument | None]:
+    """Run ingest → parse → validate on one document. Bad input never raises: it yields a
+    report whose ``error`` says, in Chinese, what is wrong and what to do."""
+    try:
+        parsed = parse(ingest(name, data))
+        return validate(parsed), parsed
+    except JuesuanError as exc:
+        meta = DocumentMeta(source_name=name, sha256=hashlib.sha256(data).hexdigest())
+        return DocumentReport(document=meta, error=exc.user_message), None
+
+
+def check_file(path: Path) -> tuple[DocumentReport, ParsedDocument | None]:
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        meta = DocumentMeta(source_name=path.name)
+        return DocumentReport(document=meta, error=f"无法读取文件：{exc.strerror or exc}"), None
+    return check_bytes(path.name, data)

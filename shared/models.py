@@ -1,0 +1,344 @@
+"""The one document model every stage shares (ingest → parse → validate → report).
+
+Inspired by docling-core's DoclingDocument: each value carries its provenance (page, line) so a
+finding can always point at its source. Money is ``Decimal``; a table cell is a number, text or
+empty — never a label coerced to 0.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from enum import StrEnum
+from typing import Literal
+
+from pydantic import BaseModel, Field
+
+# --------------------------------------------------------------------------- ingest
+
+
+class WordBox(BaseModel):
+    """A word with its bounding box (PDF ingest fills these; text ingest leaves them empty)."""
+
+    text: str
+    x0: float
+    y0: float
+    x1: float
+    y1: float
+
+
+class Line(BaseModel):
+    """One line of the source. ``text`` is the original (used for quotes), ``norm`` is the
+    matching form (Kangxi radicals folded, artefacts removed); both have the same length."""
+
+    page: int
+    line: int  # 1-based line number in the decoded source
+    text: str
+    norm: str
+    boxes: list[WordBox] | None = None
+
+
+class Page(BaseModel):
+    number: int  # 1-based physical page index
+    label: str | None = None  # printed page number ("— 16 —" → "16") when the source has it
+    lines: list[Line] = Field(default_factory=list)
+
+
+class DocumentKind(StrEnum):
+    TEXT = "text"  # plain text of unknown origin
+    OCR_TEXT = "ocr-text"  # OCR of a scan: decimal points lost, letters for digits
+    WORD_TEXT = "word-text"  # Word export: bookmarks, tab-separated tables
+    PDF_TEXT = "pdf-text"  # PDF text extraction: Kangxi radicals, thousands separators
+
+
+class ExtractedDocument(BaseModel):
+    source_name: str
+    sha256: str
+    kind: DocumentKind
+    encoding: str
+    pages: list[Page]
+    warnings: list[str] = Field(default_factory=list)
+
+    def lines(self) -> list[Line]:
+        return [ln for p in self.pages for ln in p.lines]
+
+
+# --------------------------------------------------------------------------- parse
+
+
+class SourceRef(BaseModel):
+    """Where a value was read: page, line and the original text quoted."""
+
+    page: int | None = None
+    line: int | None = None
+    quote: str = ""
+
+
+class Cell(BaseModel):
+    """A table cell in one of three states. ``confidence`` is 1.0 unless the value was repaired
+    (OCR) or its column assignment is ambiguous; ``note`` says why."""
+
+    state: Literal["number", "text", "empty"]
+    value: Decimal | None = None
+    text: str | None = None
+    raw: str = ""
+    page: int | None = None
+    line: int | None = None
+    confidence: float = 1.0
+    note: str | None = None
+    alternatives: list[Decimal] = Field(default_factory=list)  # other readings of an OCR value
+
+    @property
+    def number(self) -> Decimal | None:
+        return self.value if self.state == "number" else None
+
+
+class TableKind(StrEnum):
+    INCOME_EXPENDITURE_SUMMARY = "income_expenditure_summary"  # 收入支出决算总表
+    INCOME = "income"  # 收入决算表
+    EXPENDITURE = "expenditure"  # 支出决算表
+    FISCAL_SUMMARY = "fiscal_summary"  # 财政拨款收入支出决算总表
+    GENERAL_BUDGET_EXPENDITURE = "general_budget_expenditure"  # 一般公共预算财政拨款支出决算表
+    GENERAL_BUDGET_BASIC = "general_budget_basic"  # 一般公共预算财政拨款基本支出决算表
+    THREE_PUBLIC = "three_public"  # 财政拨款“三公”经费支出决算表
+    GOV_FUND = "gov_fund"  # 政府性基金预算财政拨款收入支出决算表
+    STATE_CAPITAL = "state_capital"  # 国有资本经营预算财政拨款支出决算表
+    STATE_ASSETS = "state_assets"  # 国有资产占用情况表
+
+
+TABLE_TITLES: dict[TableKind, str] = {
+    TableKind.INCOME_EXPENDITURE_SUMMARY: "收入支出决算总表",
+    TableKind.INCOME: "收入决算表",
+    TableKind.EXPENDITURE: "支出决算表",
+    TableKind.FISCAL_SUMMARY: "财政拨款收入支出决算总表",
+    TableKind.GENERAL_BUDGET_EXPENDITURE: "一般公共预算财政拨款支出决算表",
+    TableKind.GENERAL_BUDGET_BASIC: "一般公共预算财政拨款基本支出决算表",
+    TableKind.THREE_PUBLIC: "财政拨款“三公”经费支出决算表",
+    TableKind.GOV_FUND: "政府性基金预算财政拨款收入支出决算表",
+    TableKind.STATE_CAPITAL: "国有资本经营预算财政拨款支出决算表",
+    TableKind.STATE_ASSETS: "国有资产占用情况表",
+}
+
+
+class Row(BaseModel):
+    """A table row. ``code`` is a 科目编码 (功能分类 3/5/7 digits or 经济分类 3/5 digits) when the
+    row has one; ``level`` is 类/款/项 for 功能分类 codes; ``side`` separates the 收入 and 支出
+    halves of the two-sided summary tables; ``row_no`` is the printed 行次."""
+
+    code: str | None = None
+    name: str
+    level: Literal["类", "款", "项"] | None = None
+    side: Literal["income", "expenditure"] | None = None
+    group: str | None = None  # e.g. 人员经费 / 公用经费 in the basic-expenditure table
+    row_no: int | None = None
+    cells: dict[str, Cell] = Field(default_factory=dict)
+    page: int | None = None
+    line: int | None = None
+
+    def num(self, column: str) -> Decimal | None:
+        cell = self.cells.get(column)
+        return cell.number if cell else None
+
+
+class Table(BaseModel):
+    kind: TableKind
+    title: str
+    number_label: str | None = None  # 公开03表 as printed (numbering varies: match on titles)
+    page: int | None = None
+    line: int | None = None
+    columns: list[str] = Field(default_factory=list)
+    income_columns: list[str] = Field(default_factory=list)  # two-sided tables only
+    rows: list[Row] = Field(default_factory=list)
+    is_empty: bool = False  # no data rows with values
+    has_empty_note: bool = False  # carries “当此表数据为零/为空时…” or similar
+    unit: str | None = None
+    parse_notes: list[str] = Field(default_factory=list)  # ambiguities the parser resolved
+
+    def rows_by_code(self) -> dict[str, Row]:
+        return {r.code: r for r in self.rows if r.code}
+
+    def find_row(self, *names: str, side: str | None = None) -> Row | None:
+        """First row whose normalised name contains any of ``names`` (and on ``side``)."""
+        for r in self.rows:
+            if side and r.side != side:
+                continue
+            key = r.name.replace(" ", "")
+            if any(n in key for n in names):
+                return r
+        return None
+
+
+class Quantity(BaseModel):
+    """A number as written in the narrative, with its displayed precision."""
+
+    value: Decimal
+    raw: str
+    unit: str = ""  # 万元 / 元 / % / 批 / 人次 / 辆 / 个 / 人 / 分 …
+    places: int = 0  # decimal places as displayed (drives rounding tolerance)
+
+
+ClaimKind = Literal["amount", "change", "share", "completion", "count", "score", "grade", "sum"]
+
+
+class Claim(BaseModel):
+    """A statement in the narrative (决算情况说明, 绩效 annexes) a rule can check.
+
+    ``subject`` is a canonical key (e.g. ``income_total``, ``basic_expenditure``,
+    ``category:一般公共服务支出``); ``topic`` is the narrative section it was found in.
+    ``values`` holds the named quantities: amount/current, change, percent, budget, actual,
+    rate, part, total, count, score. ``parts`` lists the components of a sum claim.
+    """
+
+    kind: ClaimKind
+    subject: str
+    subject_text: str = ""
+    topic: str = ""
+    values: dict[str, Quantity] = Field(default_factory=dict)
+    parts: list[tuple[str, Quantity]] = Field(default_factory=list)
+    direction: str | None = None  # 增加/减少 word for the change amount
+    rate_word: str | None = None  # 增长/下降/上升… word for the percentage
+    base: str | None = None  # what a share is "占" of
+    grade: str | None = None
+    source: SourceRef = Field(default_factory=SourceRef)
+
+
+class ScoreItem(BaseModel):
+    name: str
+    weight: Decimal | None = None  # 分值
+    score: Decimal | None = None  # 得分
+    source: SourceRef = Field(default_factory=SourceRef)
+
+
+class ScoreTable(BaseModel):
+    """A 绩效自评表 / 评分表: indicators with 分值 and 得分, and the stated totals."""
+
+    title: str
+    items: list[ScoreItem] = Field(default_factory=list)
+    total_weight: Decimal | None = None
+    total_score: Decimal | None = None
+    total_source: SourceRef | None = None
+    # 资金执行情况: 全年预算数, 全年执行数, 执行率 (stated), when the table has them
+    budget: Quantity | None = None
+    executed: Quantity | None = None
+    execution_rate: Quantity | None = None
+    execution_source: SourceRef | None = None
+    source: SourceRef = Field(default_factory=SourceRef)
+
+
+class Section(BaseModel):
+    title: str
+    level: int  # 1 = 第X部分, 2 = 一、…
+    page: int | None = None
+    line: int | None = None
+
+
+class ParsedDocument(BaseModel):
+    source_name: str
+    sha256: str
+    kind: DocumentKind
+    department: str | None = None
+    year: int | None = None
+    unit: str = "万元"
+    sections: list[Section] = Field(default_factory=list)
+    tables: list[Table] = Field(default_factory=list)
+    claims: list[Claim] = Field(default_factory=list)
+    score_tables: list[ScoreTable] = Field(default_factory=list)
+    years_mentioned: list[tuple[int, SourceRef]] = Field(default_factory=list)
+    parse_notes: list[str] = Field(default_factory=list)
+
+    def table(self, kind: TableKind) -> Table | None:
+        return next((t for t in self.tables if t.kind == kind), None)
+
+
+# --------------------------------------------------------------------------- validate
+
+
+class Severity(StrEnum):
+    ERROR = "error"
+    WARNING = "warning"
+    INFO = "info"
+
+
+SEVERITY_ZH = {Severity.ERROR: "错误", Severity.WARNING: "警告", Severity.INFO: "提示"}
+
+
+class Category(StrEnum):
+    COMPLETENESS = "completeness"
+    TABLE_SUM = "table_sum"
+    CROSS_TABLE = "cross_table"
+    NARRATIVE_TABLE = "narrative_table"
+    NARRATIVE_ARITHMETIC = "narrative_arithmetic"
+    UNITS_YEARS = "units_years"
+    PERFORMANCE = "performance"
+
+
+CATEGORY_ZH = {
+    Category.COMPLETENESS: "完整性",
+    Category.TABLE_SUM: "表内勾稽",
+    Category.CROSS_TABLE: "表间勾稽",
+    Category.NARRATIVE_TABLE: "说明与报表一致性",
+    Category.NARRATIVE_ARITHMETIC: "说明内部计算",
+    Category.UNITS_YEARS: "单位与年度",
+    Category.PERFORMANCE: "绩效评分",
+}
+
+
+class Evidence(BaseModel):
+    quote: str
+    page: int | None = None
+    line: int | None = None
+    table: str | None = None  # table title
+    row: str | None = None  # row label (code + name)
+    column: str | None = None
+
+
+class Finding(BaseModel):
+    code: str
+    category: Category
+    severity: Severity
+    title: str  # Chinese, from the rule
+    message: str  # Chinese, specific to this finding
+    evidence: list[Evidence] = Field(default_factory=list)
+    stated: list[str] = Field(default_factory=list)  # stated value(s) as written
+    expected: str | None = None
+    derivation: str = ""  # how the expected value was derived (Chinese)
+    confidence: float = 1.0
+    downgraded: bool = False
+    note: str | None = None  # e.g. why downgraded
+
+
+class RuleStatus(StrEnum):
+    RAN = "ran"
+    NOT_RUN = "not_run"
+
+
+class RuleCoverage(BaseModel):
+    code: str
+    title: str
+    status: RuleStatus
+    checks: int = 0  # comparisons actually made
+    reason: str | None = None  # why it could not run (Chinese)
+
+
+class DocumentMeta(BaseModel):
+    source_name: str
+    sha256: str | None = None
+    kind: str | None = None
+    department: str | None = None
+    year: int | None = None
+    unit: str | None = None
+    tables_found: list[str] = Field(default_factory=list)
+    claims_found: int = 0
+
+
+class DocumentReport(BaseModel):
+    document: DocumentMeta
+    findings: list[Finding] = Field(default_factory=list)
+    coverage: list[RuleCoverage] = Field(default_factory=list)
+    parse_notes: list[str] = Field(default_factory=list)
+    error: str | None = None  # a clear, actionable Chinese message when the input is unusable
+
+    def counts(self) -> dict[str, int]:
+        out = {s.value: 0 for s in Severity}
+        for f in self.findings:
+            out[f.severity.value] += 1
+        return out
