@@ -1,0 +1,141 @@
+"""Text ingest: bytes → ExtractedDocument (pages → lines with provenance).
+
+- Encoding: BOMs, then strict UTF-8, UTF-16 (by NUL pattern), GB18030.
+- Normalisation for matching (``Line.norm``) is length-preserving and per character: Kangxi
+  radicals (U+2F00–U+2FDF) and CJK radicals supplement / compatibility ideographs fold to their
+  unified ideographs, full-width digits and %/. become ASCII. NFKC on the whole string would also
+  rewrite full-width punctuation (，：（）) that the parser and quotes rely on.
+- Word-export artefacts (``[bookmark: _Toc123]``) are removed from both forms.
+- Pages: a form feed or a line beginning with a single space (how the PDF text extractions in our
+  seeds mark page starts) starts a new page; a printed page number "— 16 —" labels its page.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import unicodedata
+
+from shared.errors import BadInputError, EmptyInputError, UndecodableInputError
+from shared.models import DocumentKind, ExtractedDocument, Line, Page
+
+BOOKMARK_RE = re.compile(r"\[bookmark:[^\]]*\]")
+PAGE_NUMBER_RE = re.compile(r"^\s*[—\-–]+\s*(\d{1,4})\s*[—\-–]+\s*$")
+MAX_TEXT_BYTES = 20 * 1024 * 1024
+
+_FOLD_RANGES = ((0x2E80, 0x2EFF), (0x2F00, 0x2FDF), (0xF900, 0xFAFF))
+_ASCII_FOLD = {ord("％"): "%", ord("．"): ".", ord("\u00a0"): " ", ord("\u3000"): " ", ord("\t"): " "}
+_ASCII_FOLD.update({0xFF10 + i: str(i) for i in range(10)})
+
+
+def _build_fold_table() -> dict[int, str]:
+    table: dict[int, str] = dict(_ASCII_FOLD)
+    for lo, hi in _FOLD_RANGES:
+        for cp in range(lo, hi + 1):
+            folded = unicodedata.normalize("NFKC", chr(cp))
+            if len(folded) == 1 and folded != chr(cp):
+                table[cp] = folded
+    return table
+
+
+FOLD_TABLE = _build_fold_table()
+
+
+def normalize_for_matching(text: str) -> str:
+    """Length-preserving normalisation (see module doc)."""
+    return text.translate(FOLD_TABLE)
+
+
+def decode_bytes(data: bytes) -> tuple[str, str]:
+    """Return (text, encoding name). Raises a BadInputError subclass for unusable input."""
+    if not data or not data.strip():
+        raise EmptyInputError()
+    if data.startswith(b"%PDF"):
+        raise BadInputError(
+            "pdf input to text ingest",
+            "这是 PDF 文件：当前版本只接受文本（.txt）格式的决算文件，请先导出为文本后上传。",
+        )
+    if data.startswith(b"\xef\xbb\xbf"):
+        return data[3:].decode("utf-8", errors="strict"), "utf-8-sig"
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        try:
+            return data.decode("utf-16"), "utf-16"
+        except UnicodeDecodeError as exc:
+            raise UndecodableInputError(str(exc)) from exc
+    head = data[:4096]
+    if head.count(b"\x00") > len(head) // 4:
+        for enc in ("utf-16-le", "utf-16-be"):
+            try:
+                text = data.decode(enc)
+            except UnicodeDecodeError:
+                continue
+            if _looks_like_text(text):
+                return text, enc
+        raise UndecodableInputError("binary data with NUL bytes")
+    for enc in ("utf-8", "gb18030"):
+        try:
+            text = data.decode(enc)
+        except UnicodeDecodeError:
+            continue
+        if _looks_like_text(text):
+            return text, enc
+    raise UndecodableInputError("not UTF-8, UTF-16 or GB18030 text")
+
+
+def _looks_like_text(text: str) -> bool:
+    if not text:
+        return False
+    sample = text[:20000]
+    bad = sum(1 for ch in sample if (ord(ch) < 32 and ch not in "\n\r\t\f") or ch == "\ufffd")
+    return bad / len(sample) < 0.01
+
+
+def detect_kind(text: str) -> DocumentKind:
+    """Guess how the text reached us; the parser adapts its number reading to it."""
+    if "[bookmark:" in text or text.count("\t") > 50:
+        return DocumentKind.WORD_TEXT
+    kangxi = sum(1 for ch in text if 0x2F00 <= ord(ch) <= 0x2FDF)
+    if kangxi > 20 or re.search(r"\d,\d{3}\.\d{2}", text):
+        return DocumentKind.PDF_TEXT
+    # OCR: many amounts whose decimal point became a space ("586 91 253 72").
+    lost = len(re.findall(r"(?<![\d.])\d{1,6} \d{2}(?![\d.])", text))
+    dotted = len(re.findall(r"\d\.\d{2}(?!\d)", text))
+    if lost >= 20 and lost > dotted // 3:
+        return DocumentKind.OCR_TEXT
+    return DocumentKind.TEXT
+
+
+def split_pages(text: str) -> list[Page]:
+    pages: list[Page] = [Page(number=1)]
+    raw_lines = text.replace("\r\n", "\n").replace("\r", "\n").split("\n")
+    for idx, raw in enumerate(raw_lines, start=1):
+        parts = raw.split("\f")
+        for j, part in enumerate(parts):
+            starts_page = j > 0 or (part.startswith(" ") and not part.startswith("  ") and part.strip())
+            if starts_page and pages[-1].lines:
+                pages.append(Page(number=len(pages) + 1))
+            clean = BOOKMARK_RE.sub("", part)
+            m = PAGE_NUMBER_RE.match(clean)
+            if m:
+                pages[-1].label = m.group(1)
+            pages[-1].lines.append(
+                Line(page=pages[-1].number, line=idx, text=clean, norm=normalize_for_matching(clean))
+            )
+    return pages
+
+
+def extract_text_document(name: str, data: bytes) -> ExtractedDocument:
+    if len(data) > MAX_TEXT_BYTES:
+        raise BadInputError(
+            f"text too large: {len(data)} bytes",
+            f"文件过大：{len(data) // (1024 * 1024)} MB，文本决算文件不应超过 {MAX_TEXT_BYTES // (1024 * 1024)} MB。",
+        )
+    text, encoding = decode_bytes(data)
+    kind = detect_kind(text)
+    return ExtractedDocument(
+        source_name=name,
+        sha256=hashlib.sha256(data).hexdigest(),
+        kind=kind,
+        encoding=encoding,
+        pages=split_pages(text),
+    )

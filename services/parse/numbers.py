@@ -1,0 +1,159 @@
+"""Reading numbers out of table lines, including OCR damage.
+
+A line is split on whitespace into *atoms*. In OCR documents a decimal point is often lost
+("586 91" = 586.91) or spaced ("253. 72"); letters stand for digits ("I. 50" = 1.50,
+"o on" = 0.00); "。" stands for 0. Such repairs lower the value's confidence.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from decimal import Decimal, InvalidOperation
+
+DEC_RE = re.compile(r"^-?(?:\d{1,3}(?:,\d{3})+|\d+)\.\d+$")
+INT_RE = re.compile(r"^-?(?:\d{1,3}(?:,\d{3})+|\d+)$")
+DOTINT_RE = re.compile(r"^\d+\.$")
+DASH_RE = re.compile(r"^[—\-－–]{1,4}$")
+
+REPAIRED_LOST_POINT = 0.95  # "586 91": the point is lost but the pattern is unambiguous
+REPAIRED_LETTER = 0.8  # "I. 50", "o on": a letter read as a digit
+REPAIRED_SYMBOL = 0.6  # "。" read as 0; "55。2"
+
+
+@dataclass
+class Atom:
+    kind: str  # "dec" | "int" | "dotint" | "dash" | "text"
+    raw: str
+    repaired: float = 1.0  # confidence after letter→digit fixes
+
+
+@dataclass
+class Num:
+    value: Decimal
+    raw: str
+    places: int
+    is_int: bool
+    confidence: float = 1.0
+    note: str | None = None
+    alternatives: list[Decimal] = field(default_factory=list)
+
+
+def to_decimal(raw: str) -> Decimal | None:
+    try:
+        return Decimal(raw.replace(",", ""))
+    except (InvalidOperation, ValueError):
+        return None
+
+
+def _dec(raw: str) -> Decimal:
+    value = to_decimal(raw)
+    return Decimal(0) if value is None else value
+
+
+def places_of(raw: str) -> int:
+    raw = raw.replace(",", "")
+    return len(raw.split(".", 1)[1]) if "." in raw else 0
+
+
+_OCR_ZERO_RE = re.compile(r"(?<![A-Za-z])o\s?on(?![A-Za-z])|(?<![A-Za-z])oon(?![A-Za-z])")
+_OCR_GLUE_RE = re.compile(r"(?<=[A-Za-z])(?=\d{3})")
+_OCR_LETTER_POINT_RE = re.compile(r"(?<![A-Za-z\d])[Il](?=\.\s?\d{2}(?!\d))")
+
+
+def prepare_ocr_line(text: str) -> str:
+    """Undo the OCR damage we know how to undo; marks repaired tokens with a trailing '⁂'."""
+    text = _OCR_GLUE_RE.sub(" ", text)
+    text = _OCR_ZERO_RE.sub("0⁂ 00", text)
+    text = _OCR_LETTER_POINT_RE.sub("1⁂", text)
+    return text
+
+
+def atomize(text: str, ocr: bool) -> list[Atom]:
+    if ocr:
+        text = prepare_ocr_line(text)
+    atoms: list[Atom] = []
+    for raw in text.split():
+        repaired = 1.0
+        if "⁂" in raw:
+            raw = raw.replace("⁂", "")
+            repaired = REPAIRED_LETTER
+        if ocr and raw in ("I", "l", "|"):
+            atoms.append(Atom("int", "1", REPAIRED_LETTER))
+            continue
+        if DEC_RE.match(raw):
+            atoms.append(Atom("dec", raw, repaired))
+        elif INT_RE.match(raw):
+            atoms.append(Atom("int", raw, repaired))
+        elif ocr and DOTINT_RE.match(raw):
+            atoms.append(Atom("dotint", raw, repaired))
+        elif DASH_RE.match(raw):
+            atoms.append(Atom("dash", raw))
+        else:
+            atoms.append(Atom("text", raw))
+    return atoms
+
+
+def read_numbers(atoms: list[Atom], ocr: bool, lead_ints: int = 0) -> list[Num]:
+    """Turn a run of numeric atoms into numbers. In OCR mode an integer followed by a two-digit
+    integer is one amount with a lost decimal point. ``lead_ints`` integers at the start are taken
+    as plain integers (行次) before pairing starts."""
+    out: list[Num] = []
+    i = 0
+    while i < len(atoms):
+        a = atoms[i]
+        nxt = atoms[i + 1] if i + 1 < len(atoms) else None
+        if a.kind == "dec":
+            out.append(Num(_dec(a.raw), a.raw, places_of(a.raw), False, a.repaired))
+            i += 1
+        elif a.kind == "dotint" and nxt is not None and nxt.kind == "int" and len(nxt.raw) == 2:
+            raw = a.raw + nxt.raw
+            conf = min(a.repaired, nxt.repaired)
+            out.append(Num(Decimal(raw), f"{a.raw} {nxt.raw}", 2, False, conf, _note(conf)))
+            i += 2
+        elif (
+            a.kind == "int"
+            and ocr
+            and len(out) >= lead_ints
+            and nxt is not None
+            and nxt.kind == "int"
+            and len(nxt.raw) == 2
+            and "," not in a.raw
+        ):
+            conf = min(a.repaired, nxt.repaired, REPAIRED_LOST_POINT)
+            out.append(
+                Num(Decimal(f"{a.raw}.{nxt.raw}"), f"{a.raw} {nxt.raw}", 2, False, conf, _note(conf))
+            )
+            i += 2
+        elif a.kind in ("int", "dotint"):
+            raw = a.raw.rstrip(".")
+            out.append(Num(_dec(raw), a.raw, 0, True, a.repaired, _note(a.repaired)))
+            i += 1
+        else:
+            i += 1
+    return out
+
+
+def _note(conf: float) -> str | None:
+    if conf >= 1.0:
+        return None
+    if conf >= REPAIRED_LOST_POINT:
+        return "OCR：小数点缺失，已按两位小数补全"
+    if conf >= REPAIRED_LETTER:
+        return "OCR：字母误识为数字，已修复"
+    return "OCR：符号误识为数字，读数不确定"
+
+
+def is_numeric_atom(a: Atom) -> bool:
+    return a.kind in ("dec", "int", "dotint")
+
+
+def ocr_symbol_number(raw: str) -> Num | None:
+    """Read OCR symbol soup like "。", "55。2" as numbers (low confidence, with alternatives)."""
+    if not raw or not re.fullmatch(r"[\d。oO]+", raw) or "。" not in raw and not re.search("[oO]", raw):
+        return None
+    as_zero = raw.replace("。", "0").replace("o", "0").replace("O", "0")
+    dropped = re.sub("[。oO]", "", raw)
+    value = Decimal(as_zero)
+    alts = [Decimal(dropped)] if dropped and dropped != as_zero and Decimal(dropped) != value else []
+    return Num(value, raw, 0, True, REPAIRED_SYMBOL, _note(REPAIRED_SYMBOL), alts)

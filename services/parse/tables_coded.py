@@ -1,0 +1,294 @@
+"""Tables whose rows are keyed by 功能分类科目编码 (类 3 digits / 款 5 / 项 7): 收入决算表,
+支出决算表, 一般公共预算财政拨款支出决算表, 政府性基金 and 国有资本经营 tables.
+
+Born-digital PDFs omit empty cells, so a row can have fewer numbers than columns. Numbers keep
+their left-to-right order; which columns they belong to is solved from the table's own identities
+(row total = Σ components; 类 = Σ 款 = Σ 项; 合计 = Σ 类), preferring the leftmost columns when
+nothing else decides. A tie leaves the cell with lowered confidence and a note.
+"""
+
+from __future__ import annotations
+
+import itertools
+import re
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+from shared.models import Cell, Line, Row, Table, TableKind
+
+from .locate import Region
+from .numbers import Num, atomize, is_numeric_atom, read_numbers
+
+COLUMNS: dict[TableKind, list[str]] = {
+    TableKind.INCOME: ["本年收入合计", "财政拨款收入", "上级补助收入", "事业收入", "经营收入", "附属单位上缴收入", "其他收入"],
+    TableKind.EXPENDITURE: ["本年支出合计", "基本支出", "项目支出", "上缴上级支出", "经营支出", "对附属单位补助支出"],
+    TableKind.GENERAL_BUDGET_EXPENDITURE: ["本年支出合计", "基本支出", "项目支出"],
+    TableKind.GOV_FUND: ["年初结转和结余", "本年收入", "本年支出合计", "基本支出", "项目支出", "年末结转和结余"],
+    TableKind.STATE_CAPITAL: ["本年支出合计", "基本支出", "项目支出"],
+}
+# (total column, component columns) identities that hold within one row
+ROW_IDENTITIES: dict[TableKind, list[tuple[int, list[int]]]] = {
+    TableKind.INCOME: [(0, [1, 2, 3, 4, 5, 6])],
+    TableKind.EXPENDITURE: [(0, [1, 2, 3, 4, 5])],
+    TableKind.GENERAL_BUDGET_EXPENDITURE: [(0, [1, 2])],
+    TableKind.GOV_FUND: [(2, [3, 4])],
+    TableKind.STATE_CAPITAL: [(0, [1, 2])],
+}
+CODE_RE = re.compile(r"^[1-9]\d{2}(?:\d{2}){0,2}$")
+TOTAL_RE = re.compile(r"^(合\s*计|总\s*计)")
+CJK_SPACE_RE = re.compile(r"(?<=[\u4e00-\u9fff（）])\s+(?=[\u4e00-\u9fff（）])")
+VIOLATION = 1000
+
+
+def clean_name(text: str) -> str:
+    return CJK_SPACE_RE.sub("", text.strip())
+
+
+@dataclass
+class RawRow:
+    code: str | None
+    name: str
+    nums: list[Num]
+    line: Line
+    extra_lines: list[Line] = field(default_factory=list)
+
+
+def level_of(code: str) -> str | None:
+    return {3: "类", 5: "款", 7: "项"}.get(len(code))
+
+
+def column_count(region: Region, default: int) -> int:
+    for ln in region.lines[:40]:
+        m = re.search(r"栏\s*次((?:\s+\d{1,2})+)\s*$", ln.norm)
+        if m:
+            n = len(m.group(1).split())
+            if 1 <= n <= 10:
+                return n
+    return default
+
+
+def scan_rows(lines: list[Line], ocr: bool) -> list[RawRow]:
+    """Rows start at a code or 合计; a row whose numbers are on a later line (the name wrapped)
+    picks them up from the first numbers-only line before the next row starts."""
+    rows: list[RawRow] = []
+    pending: RawRow | None = None
+    for ln in lines:
+        atoms = atomize(ln.norm, ocr)
+        if not atoms:
+            continue
+        first = atoms[0]
+        starts_code = first.kind == "int" and CODE_RE.match(first.raw) and len(atoms) > 1
+        starts_total = (
+            first.kind == "text"
+            and TOTAL_RE.match(ln.norm.strip())
+            and all(is_numeric_atom(a) for a in atoms[1:])
+            and re.sub(r"\s", "", first.raw) in ("合计", "总计")
+        )
+        if starts_code or starts_total:
+            body = atoms[1:] if starts_code else atoms
+            name_atoms = list(itertools.takewhile(lambda a: not is_numeric_atom(a), body))
+            num_atoms = [a for a in body[len(name_atoms) :] if is_numeric_atom(a)]
+            name = clean_name(" ".join(a.raw for a in name_atoms))
+            if starts_total:
+                name = re.sub(r"\s", "", name)
+            row = RawRow(first.raw if starts_code else None, name, read_numbers(num_atoms, ocr), ln)
+            rows.append(row)
+            pending = row if not row.nums else None
+            continue
+        if pending is not None:
+            if all(is_numeric_atom(a) for a in atoms):
+                pending.nums = read_numbers(atoms, ocr)
+                pending.extra_lines.append(ln)
+                pending = None
+            elif not any(is_numeric_atom(a) for a in atoms):
+                pending.name = clean_name(pending.name + " ".join(a.raw for a in atoms))
+                pending.extra_lines.append(ln)
+    return rows
+
+
+def _candidates(k: int, n: int) -> list[tuple[int, ...]]:
+    if k == 0:
+        return [()]
+    if k >= n:
+        return [tuple(range(n))]
+    return [(0, *rest) for rest in itertools.combinations(range(1, n), k - 1)]
+
+
+def _tol(values: list[Decimal | None], places: int = 2) -> Decimal:
+    half = Decimal(1).scaleb(-places) / 2
+    return half * (sum(1 for v in values if v is not None) + 1)
+
+
+class ColumnSolver:
+    """Coordinate descent over each row's candidate column assignments."""
+
+    def __init__(
+        self,
+        rows: list[RawRow],
+        n: int,
+        identities: list[tuple[int, list[int]]],
+        root_hint: list[Decimal | None] | None = None,
+    ):
+        self.rows, self.n, self.identities = rows, n, identities
+        self.root_hint = root_hint
+        self.cands = [_candidates(min(len(r.nums), n), n) for r in rows]
+        self.choice = [0] * len(rows)
+        self.children: dict[int, list[int]] = {}
+        index = {r.code: i for i, r in enumerate(rows) if r.code}
+        root = next((i for i, r in enumerate(rows) if r.code is None), None)
+        for i, r in enumerate(rows):
+            if not r.code:
+                continue
+            parent = None
+            for plen in (5, 3):
+                if len(r.code) > plen and r.code[:plen] in index:
+                    parent = index[r.code[:plen]]
+                    break
+            if parent is None and len(r.code) == 3:
+                parent = root
+            if parent is not None:
+                self.children.setdefault(parent, []).append(i)
+        self.parent_of = {c: p for p, cs in self.children.items() for c in cs}
+
+    def vector(self, i: int, choice: int | None = None) -> list[Decimal | None]:
+        cols = self.cands[i][self.choice[i] if choice is None else choice]
+        vec: list[Decimal | None] = [None] * self.n
+        for col, num in zip(cols, self.rows[i].nums):
+            vec[col] = num.value
+        return vec
+
+    def _group_cost(self, parent: int) -> int:
+        pv = self.vector(parent)
+        kids = [self.vector(c) for c in self.children.get(parent, [])]
+        cost = 0
+        for j in range(self.n):
+            parts = [k[j] for k in kids]
+            total = sum((p or Decimal(0)) for p in parts)
+            if abs((pv[j] or Decimal(0)) - total) > _tol(parts):
+                cost += VIOLATION
+        return cost
+
+    def _row_cost(self, i: int) -> int:
+        v = self.vector(i)
+        cost = sum(self.cands[i][self.choice[i]])
+        if self.root_hint and self.rows[i].code is None:
+            # Another table states this row's column values (e.g. 01's income sources for 02's 合计).
+            for j, expected in enumerate(self.root_hint[: self.n]):
+                if abs((v[j] or Decimal(0)) - (expected or Decimal(0))) > Decimal("0.015"):
+                    cost += VIOLATION
+        for total, comps in self.identities:
+            parts = [v[c] for c in comps if c < self.n]
+            if total < self.n and abs((v[total] or Decimal(0)) - sum((p or Decimal(0)) for p in parts)) > _tol(parts):
+                cost += VIOLATION
+        return cost
+
+    def local_cost(self, i: int) -> int:
+        cost = self._row_cost(i)
+        if i in self.children:
+            cost += self._group_cost(i)
+        if i in self.parent_of:
+            cost += self._group_cost(self.parent_of[i])
+        return cost
+
+    def solve(self) -> list[bool]:
+        """Returns, per row, whether its assignment is ambiguous."""
+        for _ in range(12):
+            changed = False
+            for i, cands in enumerate(self.cands):
+                if len(cands) < 2:
+                    continue
+                best, best_cost = self.choice[i], self.local_cost(i)
+                for c in range(len(cands)):
+                    self.choice[i] = c
+                    cost = self.local_cost(i)
+                    if cost < best_cost:
+                        best, best_cost = c, cost
+                self.choice[i] = best
+                changed |= best != self._last(i)
+            if not changed:
+                break
+        ambiguous = []
+        for i, cands in enumerate(self.cands):
+            chosen = self.choice[i]
+            base = self.local_cost(i) - sum(cands[chosen])
+            tie = False
+            for c in range(len(cands)):
+                if c == chosen:
+                    continue
+                self.choice[i] = c
+                if self.local_cost(i) - sum(cands[c]) <= base:
+                    tie = True
+                self.choice[i] = chosen
+            ambiguous.append(tie)
+        return ambiguous
+
+    def _last(self, i: int) -> int:
+        last = getattr(self, "_prev", {})
+        prev = last.get(i)
+        last[i] = self.choice[i]
+        self._prev = last
+        return prev if prev is not None else -1
+
+
+def build_cell(num: Num | None, line: Line) -> Cell:
+    if num is None:
+        return Cell(state="empty", page=line.page, line=line.line)
+    return Cell(
+        state="number",
+        value=num.value,
+        raw=num.raw,
+        page=line.page,
+        line=line.line,
+        confidence=num.confidence,
+        note=num.note,
+        alternatives=num.alternatives,
+    )
+
+
+def parse_coded_table(region: Region, ocr: bool, root_hint: list[Decimal | None] | None = None) -> Table:
+    kind = region.kind
+    template = COLUMNS[kind]
+    n = column_count(region, len(template))
+    columns = template[:n] if n <= len(template) else template + [f"第{i + 1}栏" for i in range(len(template), n)]
+    raw_rows = scan_rows(region.lines, ocr)
+    notes: list[str] = []
+    solver = ColumnSolver(raw_rows, n, ROW_IDENTITIES.get(kind, []), root_hint)
+    ambiguous = solver.solve() if raw_rows else []
+    rows: list[Row] = []
+    for i, rr in enumerate(raw_rows):
+        cols = solver.cands[i][solver.choice[i]]
+        by_col = dict(zip(cols, rr.nums))
+        if len(rr.nums) > n:
+            notes.append(f"第{rr.line.line}行数字个数({len(rr.nums)})多于栏数({n})，多余数字未采用")
+        cells = {}
+        for j, name in enumerate(columns):
+            cell = build_cell(by_col.get(j), rr.line)
+            if ambiguous[i] and cell.state == "number" and j != 0:
+                cell.confidence = min(cell.confidence, 0.7)
+                cell.note = "空栏未印出，数字所属栏目无法唯一确定"
+            cells[name] = cell
+        if ambiguous[i] and len(rr.nums) > 1:
+            notes.append(f"第{rr.line.line}行（{rr.code or ''}{rr.name}）数字所属栏目不唯一，已按最左栏归属")
+        rows.append(
+            Row(
+                code=rr.code,
+                name=rr.name,
+                level=level_of(rr.code) if rr.code else None,
+                cells=cells,
+                page=rr.line.page,
+                line=rr.line.line,
+            )
+        )
+    has_values = any(c.state == "number" and c.value for r in rows for c in r.cells.values())
+    return Table(
+        kind=kind,
+        title=region.title_line.norm.strip(),
+        number_label=region.number_label,
+        page=region.title_line.page,
+        line=region.title_line.line,
+        columns=columns,
+        rows=rows,
+        is_empty=not has_values,
+        has_empty_note=region.has_empty_note,
+        parse_notes=notes,
+    )
