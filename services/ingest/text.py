@@ -26,6 +26,16 @@ MAX_TEXT_BYTES = 20 * 1024 * 1024
 _FOLD_RANGES = ((0x2E80, 0x2EFF), (0x2F00, 0x2FDF), (0xF900, 0xFAFF))
 _ASCII_FOLD = {ord("％"): "%", ord("．"): ".", ord("\u00a0"): " ", ord("\u3000"): " ", ord("\t"): " "}
 _ASCII_FOLD.update({0xFF10 + i: str(i) for i in range(10)})
+# CJK Radicals Supplement forms that have no NFKC decomposition but stand for common characters
+# in PDF text extractions (seen in real documents: 部⻔, 公务⽤⻋, ⼈⺠, 意⻅ …).
+_RADICAL_SUPPLEMENT = {
+    "⻔": "门", "⻋": "车", "⺠": "民", "⻓": "长", "⻅": "见", "⻝": "食", "⻛": "风", "⻘": "青",
+    "⻬": "齐", "⻚": "页", "⻄": "西", "⻢": "马", "⻥": "鱼", "⻦": "鸟", "⻩": "黄", "⻰": "龙",
+    "⻜": "飞", "⻆": "角", "⻉": "贝", "⻓": "长", "⻙": "韦", "⻠": "饣", "⻤": "鬼", "⺟": "母",
+    "⻮": "齿", "⻳": "龟", "⻭": "齐", "⻧": "卤", "⻨": "麦", "⻈": "讠", "⻊": "足", "⻣": "骨",
+    "⻍": "辶", "⻏": "阝", "⻑": "長", "⻒": "镸", "⻖": "阝", "⻗": "雨", "⻟": "食",
+}
+_ASCII_FOLD.update({ord(k): v for k, v in _RADICAL_SUPPLEMENT.items()})
 
 
 def _build_fold_table() -> dict[int, str]:

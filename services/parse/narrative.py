@@ -1,0 +1,291 @@
+"""Narrative claims: what the 决算情况说明 and the 绩效 annexes state, each with its source span.
+
+Lines outside the tables are stitched into one stream (sentences wrap across lines) with a map
+back to their lines, so every claim quotes the original text and points at its line.
+"""
+
+from __future__ import annotations
+
+import bisect
+import re
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+from shared.models import Claim, Line, Quantity, SourceRef
+
+from .classification import category_code
+from .narrative_subjects import find_subject, topic_of
+from .numbers import places_of, to_decimal
+
+NUM = r"\d+(?:,\d{3})*(?:\.\d+)?"
+HEADING2_RE = re.compile(r"^\s*[一二三四五六七八九十]{1,3}\s*、")
+HEADING3_RE = re.compile(r"^\s*[（(][一二三四五六七八九十]{1,3}[）)]")
+PART_RE = re.compile(r"^\s*第([一二三四五六七八九十])部分")
+
+COMPLETION_RE = re.compile(
+    rf"(?P<bw>年初预算数?|全年预算数?)\s*为?\s*(?P<b>{NUM})\s*万元\s*[，,]\s*决算数?\s*为?\s*(?P<a>{NUM})\s*万元"
+    rf"\s*[，,]\s*完成(?P<scope>年初|全年)?预算的?\s*(?P<r>{NUM})\s*(?P<pct>[%％])"
+)
+CHANGE_RE = re.compile(
+    rf"(较|比)\s*(?P<when>年初预算数?[（(]或者?上年决算数?[）)]|上年决算数?|上年|上一年度?|(?P<year>20\d{{2}})\s*年)(度)?(决算数?)?\s*"
+    rf"(?P<dir>增加|减少|增长|下降|上升)(?:（减少）|\(减少\))?\s*(?P<c>{NUM})\s*万元\s*[，,]?\s*"
+    rf"(?P<rw>增下降|减少了|增长|下降|上升|减少|降低|增加|增)?(?:（下降）|\(下降\))?\s*(?P<p>{NUM})?\s*(?P<pct>[%％])?"
+)
+SHARE_RE = re.compile(rf"占(?P<base>[^，。；,\d%％]{{0,24}}?)的?\s*(?P<p>{NUM})?\s*(?P<pct>[%％])")
+AMOUNT_RE = re.compile(rf"(?<![\d.])(?P<n>{NUM})\s*(?P<u>万元|元)(?![/／])")
+GRADE_RE = re.compile(
+    rf"(得分|评分|总分)\s*为?\s*[“\"]?\s*(?P<s>{NUM})\s*[”\"]?\s*分?\s*[，,、]?\s*"
+    r"(?:评价结果为|评价为|评定级别为|绩效等级为|评价等级为|等级为|评级为)\s*[“\"]?\s*(?P<g>优秀|优|良好|良|中等|中|合格|差)"
+)
+SCORE_SUM_RE = re.compile(rf"(?P<t>{NUM})\s*分\s*[（(]其中(?P<inner>[^）)]*)[）)]")
+SECTION_SCORE_RE = re.compile(rf"方面共设置\s*(?P<w>{NUM})\s*分\s*[，,]\s*得\s*(?P<s>{NUM})\s*分")
+ITEM_SCORE_RE = re.compile(rf"满分\s*(?P<w>{NUM})\s*分\s*[，,]\s*得\s*(?P<s>{NUM})\s*分")
+COUNT_PATTERNS: list[tuple[str, str]] = [
+    (rf"外事接待\s*(?P<n>\d+)\s*批", "fa_batches"),
+    (rf"外事接待\s*\d+\s*批次?\s*[，,]?\s*累计接待\s*(?P<n>\d+)\s*人次", "fa_persons"),
+    (rf"国内公务接待\s*(?P<n>\d+)\s*批", "reception_batches"),
+    (rf"国内公务接待\s*\d+\s*批次?\s*[，,]?\s*累计接待\s*(?P<n>\d+)\s*人次", "reception_persons"),
+    (rf"团组\s*(?P<n>\d+)\s*个", "abroad_groups"),
+    (rf"团组\s*\d+\s*个\s*[，,]\s*累计\s*(?P<n>\d+)\s*人次", "abroad_persons"),
+    (rf"保有量?\s*(?P<n>\d+)\s*辆", "vehicles_held"),
+    (rf"购置公务用车\s*(?P<n>\d+)\s*辆", "vehicles_purchased"),
+    (rf"共有车辆\s*(?P<n>\d+)\s*辆", "vehicles_total"),
+]
+COUNT_RES = [(re.compile(p), k) for p, k in COUNT_PATTERNS]
+
+
+@dataclass
+class Stream:
+    norm: str = ""
+    text: str = ""
+    starts: list[int] = field(default_factory=list)
+    lines: list[Line] = field(default_factory=list)
+
+    def add(self, line: Line, sep: str = "") -> None:
+        self.norm += sep
+        self.text += sep
+        self.starts.append(len(self.norm))
+        self.lines.append(line)
+        self.norm += line.norm.strip()
+        self.text += line.text.strip()
+
+    def ref(self, start: int, end: int) -> SourceRef:
+        i = max(0, bisect.bisect_right(self.starts, start) - 1)
+        ln = self.lines[i] if self.lines else None
+        quote = self.text[start:end].strip()
+        return SourceRef(page=ln.page if ln else None, line=ln.line if ln else None, quote=quote)
+
+
+def qty(raw: str, unit: str = "") -> Quantity:
+    return Quantity(value=to_decimal(raw) or Decimal(0), raw=raw, unit=unit, places=places_of(raw))
+
+
+def _short(prefix: str, limit: int) -> bool:
+    """True when the text between a value and what refers back to it names nothing else."""
+    return len(re.sub(r"[\s，,、：:（）()\d.]", "", prefix)) <= limit
+
+
+def _sentences(s: str) -> list[tuple[int, int]]:
+    return [(m.start(), m.end()) for m in re.finditer(r"[^。；;]+[。；;]?", s)]
+
+
+class ClaimExtractor:
+    def __init__(self) -> None:
+        self.claims: list[Claim] = []
+        self.years: list[tuple[int, SourceRef]] = []
+
+    # ------------------------------------------------------------------ streams by heading
+    def run(self, lines: list[Line]) -> list[Claim]:
+        topic, subtopic = "", ""
+        stream = Stream()
+        in_glossary = False
+        for ln in lines:
+            norm = ln.norm.strip()
+            if not norm:
+                continue
+            part = PART_RE.match(norm)
+            if part:
+                self._flush(stream, topic, subtopic)
+                stream = Stream()
+                in_glossary = "名词解释" in norm
+                topic, subtopic = ("performance" if "附件" in norm else ""), ""
+                continue
+            if in_glossary:
+                continue
+            if HEADING2_RE.match(norm) and len(norm) < 40 and (t := topic_of(norm)):
+                self._flush(stream, topic, subtopic)
+                stream = Stream()
+                topic, subtopic = t, ""
+                rest = HEADING2_RE.sub("", norm)
+                if len(rest) > 20:  # heading and text on one line
+                    stream.add(ln)
+                continue
+            if HEADING3_RE.match(norm):
+                self._flush(stream, topic, subtopic)
+                stream = Stream()
+                subtopic = HEADING3_RE.sub("", norm)[:30]
+            stream.add(ln)
+        self._flush(stream, topic, subtopic)
+        return self.claims
+
+    def _flush(self, stream: Stream, topic: str, subtopic: str) -> None:
+        if not stream.norm:
+            return
+        last: tuple[str, Quantity] | None = None
+        for start, end in _sentences(stream.norm):
+            last = self._sentence(stream, start, end, topic, subtopic, last)
+
+    # ------------------------------------------------------------------ one sentence
+    def _sentence(
+        self, st: Stream, s0: int, s1: int, topic: str, subtopic: str, last: tuple[str, Quantity] | None
+    ) -> tuple[str, Quantity] | None:
+        sent = st.norm[s0:s1]
+        used: list[tuple[int, int]] = []
+        events: list[tuple[int, str, re.Match[str]]] = []
+        for rx, kind in ((COMPLETION_RE, "completion"), (CHANGE_RE, "change"), (SHARE_RE, "share")):
+            for m in rx.finditer(sent):
+                if not any(a < m.end() and m.start() < b for a, b in used):
+                    used.append((m.start(), m.end()))
+                    events.append((m.start(), kind, m))
+        for m in AMOUNT_RE.finditer(sent):
+            if not any(a <= m.start() < b for a, b in used):
+                events.append((m.start(), "amount", m))
+        events.sort(key=lambda e: e[0])
+        prev_end = 0
+        for pos, kind, m in events:
+            ref = st.ref(s0 + m.start(), s0 + m.end())
+            prefix = sent[prev_end:pos]
+            if kind == "amount":
+                subj = self._subject(prefix, topic, subtopic)
+                if subj:
+                    q = qty(m.group("n"), m.group("u"))
+                    self._add("amount", subj, topic, {"amount": q}, ref)
+                    last = (subj[0], q)
+            elif kind == "completion":
+                subj = self._completion_subject(sent[:pos], topic, subtopic)
+                values = {
+                    "budget": qty(m.group("b"), "万元"),
+                    "actual": qty(m.group("a"), "万元"),
+                    "rate": qty(m.group("r"), "%"),
+                }
+                self._add("completion", subj, topic, values, ref, base=m.group("bw"))
+                self._add("amount", subj, topic, {"amount": values["actual"]}, ref)
+                last = (subj[0], values["actual"])
+            elif kind == "change" and last is not None and _short(prefix, 8):
+                self._change(m, last, topic, ref)
+            elif kind == "share" and last is not None and _short(prefix, 2):
+                base = m.group("base") or ""
+                base_key = find_subject(base)[0] if find_subject(base) else None
+                if base_key is None and "项目支出" in base:
+                    base_key = "project"
+                values = {"part": last[1]}
+                if m.group("p"):
+                    values["percent"] = qty(m.group("p"), "%")
+                self._add("share", (last[0], ""), topic, values, ref, base=base_key or "")
+            prev_end = m.end()
+        self._counts(st, s0, sent, topic)
+        self._scores(st, s0, sent, topic)
+        return last
+
+    def _add(
+        self,
+        kind: str,
+        subj: tuple[str, str],
+        topic: str,
+        values: dict[str, Quantity],
+        ref: SourceRef,
+        base: str | None = None,
+        **extra: object,
+    ) -> Claim:
+        claim = Claim(
+            kind=kind,  # type: ignore[arg-type]
+            subject=subj[0],
+            subject_text=subj[1],
+            topic=topic,
+            values=values,
+            base=base,
+            source=ref,
+            **extra,  # type: ignore[arg-type]
+        )
+        self.claims.append(claim)
+        return claim
+
+    def _subject(self, prefix: str, topic: str, subtopic: str) -> tuple[str, str] | None:
+        found = find_subject(prefix)
+        if found:
+            return found
+        if topic == "fiscal" and "决算数" in prefix and subtopic:
+            code = category_code(re.sub(r"[（(]类[）)].*$", "", subtopic))
+            if code:
+                return (f"category:{code}", subtopic)
+        return None
+
+    def _completion_subject(self, before: str, topic: str, subtopic: str) -> tuple[str, str]:
+        clause = re.split(r"[。；]", before)[-1]
+        if topic == "fiscal":
+            m = re.search(r"([\u4e00-\u9fff]+支出)\s*[（(]类[）)]", clause) or (
+                re.search(r"[（(][一二三四五六七八九十]+[）)]\s*([\u4e00-\u9fff]+支出)", clause)
+            )
+            if m and (code := category_code(m.group(1))):
+                return (f"category:{code}", m.group(1))
+            if "财政拨款" in clause:
+                return ("fiscal_total", "财政拨款本年支出")
+        found = find_subject(clause)
+        if found:
+            return found
+        return ("fiscal_total" if topic == "fiscal" else f"unknown:{topic}", clause[-20:])
+
+    def _change(self, m: re.Match[str], last: tuple[str, Quantity], topic: str, ref: SourceRef) -> None:
+        values = {"current": last[1], "change": qty(m.group("c"), "万元")}
+        if m.group("p"):
+            values["percent"] = qty(m.group("p"), "%" if m.group("pct") else "")
+        if m.group("year"):
+            self.years.append((int(m.group("year")), ref))
+        self._add("change", (last[0], ""), topic, values, ref, direction=m.group("dir"), rate_word=m.group("rw"))
+
+    def _counts(self, st: Stream, s0: int, sent: str, topic: str) -> None:
+        for rx, key in COUNT_RES:
+            for m in rx.finditer(sent):
+                ref = st.ref(s0 + m.start(), s0 + m.end())
+                self._add("count", (key, m.group(0)), topic, {"count": qty(m.group("n"))}, ref)
+
+    def _scores(self, st: Stream, s0: int, sent: str, topic: str) -> None:
+        for m in GRADE_RE.finditer(sent):
+            ref = st.ref(s0 + m.start(), s0 + m.end())
+            self._add("grade", ("grade", ""), topic, {"score": qty(m.group("s"), "分")}, ref, grade=m.group("g"))
+        for m in SCORE_SUM_RE.finditer(sent):
+            parts = [("", qty(p, "分")) for p in re.findall(rf"({NUM})\s*分", m.group("inner"))]
+            if len(parts) >= 2:
+                ref = st.ref(s0 + m.start(), s0 + m.end())
+                c = self._add("sum", ("score_total", ""), topic, {"total": qty(m.group("t"), "分")}, ref)
+                c.parts = parts
+
+
+def extract_section_scores(lines: list[Line]) -> list[Claim]:
+    """部门评价 reports: “本次评价项目决策方面共设置 20 分，得 20 分” followed by its items
+    “该指标满分 4 分，得 4 分”. Each section becomes a ``sum`` claim over its items."""
+    st = Stream()
+    for ln in lines:
+        if ln.norm.strip():
+            st.add(ln)
+    claims: list[Claim] = []
+    heads = list(SECTION_SCORE_RE.finditer(st.norm))
+    for i, h in enumerate(heads):
+        end = heads[i + 1].start() if i + 1 < len(heads) else min(len(st.norm), h.end() + 4000)
+        items = list(ITEM_SCORE_RE.finditer(st.norm, h.end(), end))
+        if not items:
+            continue
+        name = re.findall(r"项目(\S{2,4}?)方面", st.norm[max(0, h.start() - 12) : h.end()])
+        claim = Claim(
+            kind="sum",
+            subject="score_section",
+            subject_text=name[0] if name else "",
+            topic="performance",
+            values={"weight": qty(h.group("w"), "分"), "score": qty(h.group("s"), "分")},
+            source=st.ref(h.start(), h.end()),
+        )
+        for it in items:
+            claim.parts.append(("weight", qty(it.group("w"), "分")))
+            claim.parts.append(("score", qty(it.group("s"), "分")))
+        claims.append(claim)
+    return claims

@@ -1,0 +1,113 @@
+"""一般公共预算财政拨款基本支出决算表: 经济分类 codes (301/302/303/307/310/312/399 and their
+5-digit 款) in three side-by-side column groups, plus 人员经费合计 / 公用经费合计.
+
+Every code is followed (eventually) by its amount. On a clean line, an amount belongs to the code
+just before it on that line. In OCR scans whose cells are fragmented over several lines (zeros
+printed as "0 00"), an amount that opens a line, or follows a code that already has one, goes to
+the oldest code still waiting (first in, first out). When zeros are not printed (born-digital
+PDFs), a code left without an amount at the end of its line is empty.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import deque
+
+from shared.models import Cell, Line, Row, Table, TableKind
+
+from .classification import ECONOMIC_NAMES, PERSONNEL_CLASSES
+from .locate import Region
+from .numbers import atomize, is_numeric_atom, read_numbers
+from .tables_coded import build_cell
+
+ECON_CODE_RE = re.compile(r"^3(0[1-9]|1[0-2]|99)(\d{2,3})?$")
+TOTAL_LABEL_RE = re.compile(r"(人员经费|[公⼊入]用[经支]费|[公⼊入]用支出|[入人]员经费)合计")
+
+
+def _group_of(code: str) -> str:
+    return "人员经费" if code[:3] in PERSONNEL_CLASSES else "公用经费"
+
+
+def parse_economic_table(region: Region, ocr: bool) -> Table:
+    lines = region.lines
+    zeros_printed = ocr or any(re.search(r"(^|\s)0\.?\s?00(\s|$)", ln.norm) for ln in lines)
+    rows: dict[str, Row] = {}
+    order: list[str] = []
+    waiting: deque[str] = deque()
+    totals: list[Row] = []
+    for ln in lines:
+        text = ln.norm
+        for m in TOTAL_LABEL_RE.finditer(text):
+            rest = text[m.end() :].split()
+            nums = read_numbers(atomize(" ".join(rest[:2]), ocr), ocr)
+            label = "人员经费合计" if "员" in m.group(0) else "公用经费合计"
+            cells = {"金额": build_cell(nums[0] if nums else None, ln)}
+            totals.append(Row(name=label, cells=cells, page=ln.page, line=ln.line, group=label[:4]))
+        if TOTAL_LABEL_RE.search(text):
+            continue
+        atoms = atomize(text, ocr)
+        last_code_on_line: str | None = None
+        i = 0
+        while i < len(atoms):
+            a = atoms[i]
+            if a.kind == "int" and ECON_CODE_RE.match(a.raw) and a.raw not in rows:
+                code = a.raw
+                name_atoms = []
+                j = i + 1
+                while j < len(atoms) and not is_numeric_atom(atoms[j]):
+                    name_atoms.append(atoms[j].raw)
+                    j += 1
+                canon = ECONOMIC_NAMES.get(code) or ECONOMIC_NAMES.get(code[:5], "")
+                name = "".join(name_atoms) or canon
+                rows[code] = Row(
+                    code=code,
+                    name=canon or name,
+                    group=_group_of(code),
+                    cells={"金额": Cell(state="empty", page=ln.page, line=ln.line)},
+                    page=ln.page,
+                    line=ln.line,
+                )
+                order.append(code)
+                waiting.append(code)
+                last_code_on_line = code
+                i = j
+                continue
+            if is_numeric_atom(a):
+                run = []
+                while i < len(atoms) and is_numeric_atom(atoms[i]) and not (
+                    atoms[i].kind == "int" and ECON_CODE_RE.match(atoms[i].raw)
+                ):
+                    run.append(atoms[i])
+                    i += 1
+                for num in read_numbers(run, ocr):
+                    target = None
+                    if last_code_on_line and last_code_on_line in waiting:
+                        target = last_code_on_line
+                    elif zeros_printed and waiting:
+                        target = waiting[0]
+                    if target is None:
+                        continue
+                    waiting.remove(target)
+                    rows[target].cells["金额"] = build_cell(num, ln)
+                    last_code_on_line = None
+                continue
+            i += 1
+        if not zeros_printed:
+            waiting.clear()
+    out = [rows[c] for c in order] + totals
+    has_values = any(r.cells["金额"].state == "number" and r.cells["金额"].value for r in out)
+    return Table(
+        kind=TableKind.GENERAL_BUDGET_BASIC,
+        title=region.title_line.norm.strip(),
+        number_label=region.number_label,
+        page=region.title_line.page,
+        line=region.title_line.line,
+        columns=["金额"],
+        rows=out,
+        is_empty=not has_values,
+        has_empty_note=region.has_empty_note,
+    )
+
+
+def economic_line(line: Line) -> str:
+    return line.norm
