@@ -247,7 +247,7 @@ def build_accounts(rng: Random) -> FinalAccounts:
         performance=_performance(rng, rng.choice(tmpl.projects)),
         table_order=rng.choice("AB"),
         compare_word="比上年" if rng.random() < 0.5 else f"较{year - 1}年",
-        reasons={},
+        text_seed=rng.randrange(2**31),
     )
     _balance_shares(accounts, admin)
     _budgets_and_history(rng, accounts)

@@ -7,7 +7,7 @@ displayed parts and no rounding difference can arise. Percentages are computed w
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 
 Fen = int  # an amount in 0.01 万元
@@ -217,7 +217,7 @@ class FinalAccounts:
     performance: Performance
     table_order: str  # "A": 三公 is 07; "B": 三公 is 09 (as some regions print)
     compare_word: str  # 比上年 / 较2022年
-    reasons: dict[str, str] = field(default_factory=dict)
+    text_seed: int = 0  # drives the choice of explanatory phrases (主要原因)
 
     # --- function-classification aggregates --------------------------------------
     def rows(self, fiscal_only: bool) -> list[Leaf]:

@@ -82,6 +82,7 @@ def qty(raw: str, unit: str = "") -> Quantity:
 
 def _short(prefix: str, limit: int) -> bool:
     """True when the text between a value and what refers back to it names nothing else."""
+    prefix = re.sub(r"（[^（）]*）|\([^()]*\)", "", prefix)  # asides in brackets refer to nothing
     return len(re.sub(r"[\s，,、：:（）()\d.]", "", prefix)) <= limit
 
 
@@ -215,9 +216,10 @@ class ClaimExtractor:
         if found:
             return found
         if topic == "fiscal" and "决算数" in prefix and subtopic:
-            code = category_code(re.sub(r"[（(]类[）)].*$", "", subtopic))
+            m = re.match(r"^([\u4e00-\u9fff]+?支出)", subtopic)
+            code = category_code(m.group(1)) if m else None
             if code:
-                return (f"category:{code}", subtopic)
+                return (f"category:{code}", m.group(1))
         return None
 
     def _completion_subject(self, before: str, topic: str, subtopic: str) -> tuple[str, str]:

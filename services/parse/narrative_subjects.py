@@ -43,6 +43,7 @@ SUBJECTS: list[tuple[str, str]] = [
     (r"政府采购服务支出", "proc:services"),
     (r"授予小微企业合同金额", "proc:micro"),
     (r"授[予权]中小企业合同金额", "proc:sme"),
+    (r"涉及(一般公共预算)?资金", "perf:funds"),
 ]
 SUBJECT_RES = [(re.compile(p), k) for p, k in SUBJECTS]
 
@@ -97,6 +98,7 @@ SUBJECT_ZH: dict[str, str] = {
     "proc:sme": "授予中小企业合同金额",
     "proc:micro": "授予小微企业合同金额",
     "fiscal_total": "财政拨款本年支出",
+    "perf:funds": "绩效评价涉及资金",
     "reception_batches": "国内公务接待批次",
     "reception_persons": "国内公务接待人次",
     "fa_batches": "外事接待批次",

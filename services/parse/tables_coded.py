@@ -190,21 +190,41 @@ class ColumnSolver:
             cost += self._group_cost(self.parent_of[i])
         return cost
 
+    def _subtree(self, i: int) -> list[int]:
+        """Row i and its descendants that have the same candidate set (moved together)."""
+        out, stack = [i], list(self.children.get(i, []))
+        while stack:
+            j = stack.pop()
+            if self.cands[j] == self.cands[i]:
+                out.append(j)
+                stack.extend(self.children.get(j, []))
+        return out
+
+    def _cost(self, rows: list[int]) -> int:
+        groups = {self.parent_of[r] for r in rows if r in self.parent_of} | {r for r in rows if r in self.children}
+        return sum(self._row_cost(r) for r in rows) + sum(self._group_cost(g) for g in groups)
+
     def solve(self) -> list[bool]:
         """Returns, per row, whether its assignment is ambiguous."""
+        movable = [i for i, c in enumerate(self.cands) if len(c) > 1]
         for _ in range(12):
             changed = False
-            for i, cands in enumerate(self.cands):
-                if len(cands) < 2:
-                    continue
-                best, best_cost = self.choice[i], self.local_cost(i)
-                for c in range(len(cands)):
-                    self.choice[i] = c
-                    cost = self.local_cost(i)
-                    if cost < best_cost:
-                        best, best_cost = c, cost
-                self.choice[i] = best
-                changed |= best != self._last(i)
+            for i in movable:
+                for rows in ([i], self._subtree(i)):
+                    before = [self.choice[r] for r in rows]
+                    best, best_cost = self.choice[i], self._cost(rows)
+                    for c in range(len(self.cands[i])):
+                        for r in rows:
+                            self.choice[r] = c
+                        cost = self._cost(rows)
+                        if cost < best_cost:
+                            best, best_cost = c, cost
+                    for r, b in zip(rows, before):
+                        self.choice[r] = b
+                    if best != self.choice[i]:
+                        for r in rows:
+                            self.choice[r] = best
+                        changed = True
             if not changed:
                 break
         ambiguous = []
@@ -221,13 +241,6 @@ class ColumnSolver:
                 self.choice[i] = chosen
             ambiguous.append(tie)
         return ambiguous
-
-    def _last(self, i: int) -> int:
-        last = getattr(self, "_prev", {})
-        prev = last.get(i)
-        last[i] = self.choice[i]
-        self._prev = last
-        return prev if prev is not None else -1
 
 
 def build_cell(num: Num | None, line: Line) -> Cell:

@@ -20,9 +20,13 @@ class CheckContext:
     """Passed to every check: counts the comparisons made so coverage can say "ran N checks"."""
 
     checks: int = 0
+    skipped: list[str] = field(default_factory=list)  # comparisons not made, and why (Chinese)
 
     def tick(self, n: int = 1) -> None:
         self.checks += n
+
+    def skip(self, reason: str) -> None:
+        self.skipped.append(reason)
 
 
 CheckFn = Callable[["Rule", ParsedDocument, CheckContext], Iterable[Finding]]

@@ -1,0 +1,109 @@
+"""Public API: :func:`generate_document` draws a fictional department's final-accounts disclosure,
+injects the requested defects and renders it in one of three styles.
+
+``generate_document(seed, style, [])`` is the clean twin of ``generate_document(seed, style, D)``:
+the model, the noise and the layout come from ``seed`` alone; a defect only changes its target.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from random import Random
+from typing import Literal
+
+from corpus.build import build_accounts
+from corpus.defects import DEFECT_CODES, TABLE_DEFECTS, DefectNotApplicable, Draft, inject
+from corpus.model import FinalAccounts
+from corpus.narrative import build_narrative
+from corpus.render_ocr import inline as ocr_inline
+from corpus.render_ocr import render_ocr
+from corpus.render_pdf import inline as pdf_inline
+from corpus.render_pdf import render_pdf
+from corpus.render_word import inline as word_inline
+from corpus.render_word import render_word
+from corpus.tables import build_tables
+
+Style = Literal["pdf", "ocr", "word"]
+STYLES: tuple[Style, ...] = ("pdf", "ocr", "word")
+
+_ENCODINGS: dict[str, str] = {"pdf": "utf-8", "ocr": "gb18030", "word": "utf-16"}  # utf-16 writes a BOM
+_RENDER: dict[str, Callable[[Draft, int], str]] = {"pdf": render_pdf, "ocr": render_ocr, "word": render_word}
+_INLINE: dict[str, Callable[[str], str]] = {"pdf": pdf_inline, "ocr": ocr_inline, "word": word_inline}
+
+
+@dataclass
+class InjectedDefect:
+    code: str  # rule code expected to fire (N301, A401 …)
+    kind: str  # defect name (narrative_total_mismatch …)
+    description: str  # Chinese
+    hint: str  # a short string as written in the document (stated value, row code, label)
+
+    def as_dict(self) -> dict[str, str]:
+        return {"code": self.code, "kind": self.kind, "description": self.description, "hint": self.hint}
+
+
+@dataclass
+class GeneratedDocument:
+    name: str  # file stem, e.g. gen_0007_pdf
+    style: str
+    text: str
+    data: bytes  # the text encoded as the style's source would be (UTF-8 / GB18030 / UTF-16+BOM)
+    department: str
+    year: int
+    defects: list[InjectedDefect] = field(default_factory=list)
+    accounts: FinalAccounts | None = field(default=None, repr=False)  # the clean model
+
+    @property
+    def encoding(self) -> str:
+        return _ENCODINGS[self.style]
+
+
+def supported_defects(style: str) -> list[str]:
+    """Defect names that can be injected in ``style`` (the Word style has no tables)."""
+    return [d for d in DEFECT_CODES if style != "word" or d not in TABLE_DEFECTS]
+
+
+def build_draft(seed: int) -> Draft:
+    """The clean draft (model, tables, narrative) for ``seed``."""
+    accounts = build_accounts(Random(seed))
+    draft_accounts = build_accounts(Random(seed))  # an untouched copy is kept for callers
+    return Draft(accounts, build_tables(draft_accounts), build_narrative(draft_accounts), draft_accounts.performance)
+
+
+def generate_document(seed: int, style: str, defects: list[str]) -> GeneratedDocument:
+    """One synthetic document. Unknown defect names raise ``ValueError``; defects that do not
+    apply to the style (table defects in "word") are skipped and not recorded."""
+    if style not in _RENDER:
+        raise ValueError(f"unknown style {style!r}; expected one of {STYLES}")
+    unknown = [d for d in defects if d not in DEFECT_CODES]
+    if unknown:
+        raise ValueError(f"unknown defects: {unknown}")
+    draft = build_draft(seed)
+    injected = []
+    for i, name in enumerate(defects):
+        if name not in supported_defects(style):
+            continue
+        try:
+            pending = inject(name, draft, Random(f"{seed}:{i}:{name}"))
+        except DefectNotApplicable:
+            continue
+        injected.append(pending)
+    text = _RENDER[style](draft, seed)
+    records = []
+    for p in injected:
+        hint = _INLINE[style](p.hint)
+        if hint not in text:
+            raise RuntimeError(f"hint {hint!r} of {p.kind} not found in the rendered text")
+        records.append(InjectedDefect(p.code, p.kind, p.description, hint))
+    a = draft.accounts
+    return GeneratedDocument(
+        name=f"gen_{seed:04d}_{style}",
+        style=style,
+        text=text,
+        data=text.encode(_ENCODINGS[style]),
+        department=a.dept.name,
+        year=a.year,
+        defects=records,
+        accounts=a,
+    )

@@ -1,0 +1,50 @@
+"""Runs the catalogue over a ParsedDocument and assembles the DocumentReport with coverage."""
+
+from __future__ import annotations
+
+import logging
+
+from shared.models import (
+    DocumentMeta,
+    DocumentReport,
+    Finding,
+    ParsedDocument,
+    RuleCoverage,
+    RuleStatus,
+)
+
+from .catalogue import CheckContext, NotApplicable, all_rules
+
+log = logging.getLogger(__name__)
+
+
+def validate_document(doc: ParsedDocument) -> DocumentReport:
+    findings: list[Finding] = []
+    coverage: list[RuleCoverage] = []
+    for rule in all_rules():
+        ctx = CheckContext()
+        try:
+            found = list(rule.check(rule, doc, ctx))
+        except NotApplicable as exc:
+            coverage.append(RuleCoverage(code=rule.code, title=rule.title, status=RuleStatus.NOT_RUN, reason=str(exc)))
+            continue
+        findings.extend(found)
+        status = RuleStatus.RAN
+        reason = None
+        if ctx.checks == 0 and ctx.skipped:
+            status, reason = RuleStatus.NOT_RUN, "；".join(dict.fromkeys(ctx.skipped))[:300]
+        coverage.append(RuleCoverage(code=rule.code, title=rule.title, status=status, checks=ctx.checks, reason=reason))
+    meta = DocumentMeta(
+        source_name=doc.source_name,
+        sha256=doc.sha256,
+        kind=doc.kind.value,
+        department=doc.department,
+        year=doc.year,
+        unit=doc.unit,
+        tables_found=[t.number_label or t.title for t in doc.tables],
+        claims_found=len(doc.claims),
+    )
+    order = {"error": 0, "warning": 1, "info": 2}
+    findings.sort(key=lambda f: (order[f.severity.value], f.code, f.evidence[0].line if f.evidence and f.evidence[0].line else 0))
+    log.info("validated doc=%s findings=%d", doc.source_name, len(findings))
+    return DocumentReport(document=meta, findings=findings, coverage=coverage, parse_notes=doc.parse_notes)

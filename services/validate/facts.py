@@ -1,0 +1,97 @@
+"""Named quantities looked up in the parsed tables, so rules speak in domain terms
+(“01表 本年收入合计”) rather than row indices. Each fact keeps its table, row, column and cell."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from decimal import Decimal
+
+from shared.models import Cell, ParsedDocument, Row, Table, TableKind
+
+from .findings import cell_evidence
+
+COUNT_GROUPS = {
+    "abroad_groups", "abroad_persons", "vehicles_purchased", "vehicles_held", "fa_batches", "fa_persons",
+    "abroad_reception_batches", "abroad_reception_persons", "reception_batches", "reception_persons",
+}
+
+
+@dataclass
+class Fact:
+    table: Table
+    row: Row
+    column: str
+    cell: Cell
+
+    @property
+    def value(self) -> Decimal:
+        return self.cell.value if self.cell.state == "number" and self.cell.value is not None else Decimal(0)
+
+    @property
+    def places(self) -> int:
+        """Displayed decimals; an empty cell is an exact zero, and a count is exact too."""
+        if self.cell.state != "number" or self.table.kind in (TableKind.STATE_ASSETS,) or self.row.group in COUNT_GROUPS:
+            return 12
+        raw = re.sub(r"\.?\s+", ".", (self.cell.raw or "").strip()).replace(",", "")
+        return len(raw.split(".", 1)[1]) if "." in raw else 0
+
+    @property
+    def label(self) -> str:
+        num = self.table.number_label or ""
+        return f"{num}{self.row.name}（{self.column}）"
+
+    def evidence(self):  # noqa: ANN201
+        return cell_evidence(self.table, self.row, self.column)
+
+
+def fact(table: Table | None, row: Row | None, column: str) -> Fact | None:
+    if table is None or row is None or column not in row.cells:
+        return None
+    return Fact(table, row, column, row.cells[column])
+
+
+def summary_fact(doc: ParsedDocument, kind: TableKind, side: str, *names: str, column: str | None = None) -> Fact | None:
+    t = doc.table(kind)
+    if t is None:
+        return None
+    for r in t.rows:
+        if r.side == side and any(n == r.name.replace(" ", "") or r.name.replace(" ", "").endswith(n) for n in names):
+            col = column or ("决算数" if side == "income" or kind == TableKind.INCOME_EXPENDITURE_SUMMARY else "小计")
+            return fact(t, r, col)
+    return None
+
+
+def total_row(table: Table | None) -> Row | None:
+    if table is None:
+        return None
+    return next((r for r in table.rows if r.code is None and r.name.replace(" ", "") in ("合计", "总计")), None)
+
+
+def coded_fact(doc: ParsedDocument, kind: TableKind, code: str | None, column: str) -> Fact | None:
+    t = doc.table(kind)
+    if t is None:
+        return None
+    row = total_row(t) if code is None else t.rows_by_code().get(code)
+    return fact(t, row, column)
+
+
+def group_fact(doc: ParsedDocument, kind: TableKind, key: str, column: str) -> Fact | None:
+    t = doc.table(kind)
+    if t is None:
+        return None
+    row = next((r for r in t.rows if r.group == key), None)
+    return fact(t, row, column)
+
+
+def economic_fact(doc: ParsedDocument, code_or_total: str) -> Fact | None:
+    t = doc.table(TableKind.GENERAL_BUDGET_BASIC)
+    if t is None:
+        return None
+    row = next((r for r in t.rows if r.code == code_or_total or (r.code is None and r.name == code_or_total)), None)
+    return fact(t, row, "金额")
+
+
+def three_public_actual_column(doc: ParsedDocument) -> str:
+    t = doc.table(TableKind.THREE_PUBLIC)
+    return t.columns[-1] if t and t.columns else "决算数"

@@ -1,0 +1,116 @@
+"""Completeness: the standard tables and narrative sections are all published; an empty table
+carries its “no data” note."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from shared.models import TABLE_TITLES, Category, Evidence, Finding, ParsedDocument, Severity, TableKind
+
+from ..catalogue import CheckContext, NotApplicable, Rule, rule
+from ..findings import make_finding
+
+REQUIRED_TABLES = [
+    TableKind.INCOME_EXPENDITURE_SUMMARY,
+    TableKind.INCOME,
+    TableKind.EXPENDITURE,
+    TableKind.FISCAL_SUMMARY,
+    TableKind.GENERAL_BUDGET_EXPENDITURE,
+    TableKind.GENERAL_BUDGET_BASIC,
+    TableKind.THREE_PUBLIC,
+    TableKind.GOV_FUND,
+    TableKind.STATE_CAPITAL,
+    TableKind.STATE_ASSETS,
+]
+REQUIRED_TOPICS = {
+    "income": "收入决算情况说明",
+    "expenditure": "支出决算情况说明",
+    "fiscal": "财政拨款支出决算情况说明",
+    "basic": "一般公共预算财政拨款基本支出决算情况说明",
+    "three_public": "“三公”经费支出决算情况说明",
+    "operating_funds": "机关运行经费支出情况说明",
+    "procurement": "政府采购支出情况说明",
+    "assets": "国有资产占用情况说明",
+    "performance": "预算绩效情况说明",
+}
+
+
+@rule(
+    "C001",
+    "missing_standard_table",
+    Category.COMPLETENESS,
+    Severity.WARNING,
+    "缺少标准公开表",
+    "部门决算应公开收入支出决算总表、收入决算表、支出决算表、财政拨款收入支出决算总表、一般公共预算财政拨款支出决算表、"
+    "基本支出决算表、“三公”经费支出决算表、政府性基金、国有资本经营预算财政拨款表和国有资产占用情况表（按标题识别，不按编号）。"
+    "文本中一张表都没有时视为表格未能提取（可能为图片），不报缺失。",
+    "缺表使读者无法核对说明中的数字。",
+    "公开了 03–10 表，未见收入支出决算总表（01）和收入决算表（02）。",
+)
+def missing_standard_table(rule: Rule, doc: ParsedDocument, ctx: CheckContext) -> Iterable[Finding]:
+    if len(doc.tables) < 3:
+        raise NotApplicable("文本中几乎没有可识别的决算表（可能为图片或未随文本提供），不判断缺表")
+    present = {t.kind for t in doc.tables}
+    for kind in REQUIRED_TABLES:
+        ctx.tick()
+        if kind in present:
+            continue
+        f = make_finding(
+            rule, ctx, f"未找到“{TABLE_TITLES[kind]}”。", [Evidence(quote=f"全文未见标题“{TABLE_TITLES[kind]}”")],
+            [], TABLE_TITLES[kind], "按标准表标题在全文中查找", 0.9,
+            note="若原件中该表以图片形式存在或跨页标题缺失，请人工确认。",
+        )
+        if f:
+            yield f
+
+
+@rule(
+    "C002",
+    "empty_table_without_note",
+    Category.COMPLETENESS,
+    Severity.WARNING,
+    "空表未作说明",
+    "没有数据的表也要公开，并注明“当此表数据为零/为空时，即本部门无…”之类的说明。",
+    "空表无说明时读者无法区分“没有发生”与“漏填”。",
+    "政府性基金预算财政拨款收入支出决算表只有表头，没有任何说明。",
+)
+def empty_table_without_note(rule: Rule, doc: ParsedDocument, ctx: CheckContext) -> Iterable[Finding]:
+    if not doc.tables:
+        raise NotApplicable("未读取到任何决算表")
+    for t in doc.tables:
+        ctx.tick()
+        if t.is_empty and not t.has_empty_note:
+            f = make_finding(
+                rule, ctx, f"“{TABLE_TITLES[t.kind]}”没有数据，也没有“本部门无此项收支”之类的说明。",
+                [Evidence(quote=t.title, page=t.page, line=t.line, table=TABLE_TITLES[t.kind])], [], "空表应附说明",
+                "表中无任何非零数字且未见空表说明",
+            )
+            if f:
+                yield f
+
+
+@rule(
+    "C003",
+    "missing_narrative_section",
+    Category.COMPLETENESS,
+    Severity.WARNING,
+    "缺少规定的情况说明",
+    "决算情况说明应包括收入、支出、财政拨款支出、基本支出、“三公”经费、机关运行经费、政府采购、国有资产占用和预算绩效等部分。",
+    "缺少的部分通常正是部门不愿说明的内容。",
+    "情况说明中没有“机关运行经费支出情况说明”。",
+)
+def missing_narrative_section(rule: Rule, doc: ParsedDocument, ctx: CheckContext) -> Iterable[Finding]:
+    topics = {c.topic for c in doc.claims}
+    if len(topics & set(REQUIRED_TOPICS)) < 3:
+        raise NotApplicable("未识别出决算情况说明的结构")
+    titles = " ".join(s.title for s in doc.sections)
+    for key, title in REQUIRED_TOPICS.items():
+        ctx.tick()
+        if key in topics or title[:4] in titles:
+            continue
+        f = make_finding(
+            rule, ctx, f"决算情况说明中未找到“{title}”部分。", [Evidence(quote=f"未见“{title}”")], [], title,
+            "按规定的说明部分在全文中查找", 0.9,
+        )
+        if f:
+            yield f
