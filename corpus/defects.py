@@ -133,7 +133,7 @@ def direction_word_wrong(d: Draft, rng: Random) -> PendingDefect:
     wrong = "下降" if word == "增长" else "增长"
     d.set_slot(f"{key}.rate_word", wrong)
     amount_word = d.narrative.slot(f"{key}.dir").text
-    pct = d.narrative.slot(f"{key}.pct").text
+    pct = d.set_slot(f"{key}.pct", d.narrative.slot(f"{key}.pct").text).text  # hint printed as is
     return PendingDefect("A402", "direction_word_wrong", f"说明写“{amount_word}…{wrong}{pct}”，变动方向词自相矛盾", pct)
 
 
@@ -171,7 +171,7 @@ def unit_wrong(d: Draft, rng: Random) -> PendingDefect:
     keys = ["basic.302", "admin_cost"] + (["expenditure.carry_out"] if d.accounts.carry_out else [])
     key = _take(d, keys, rng)
     d.set_slot(f"{key}.unit", "元")
-    amount = d.narrative.slot(f"{key}.amount").text
+    amount = d.set_slot(f"{key}.amount", d.narrative.slot(f"{key}.amount").text).text
     return PendingDefect("U501", "unit_wrong", f"金额{amount}的单位写为“元”，应为“万元”", f"{amount}元")
 
 

@@ -7,13 +7,14 @@ the model, the noise and the layout come from ``seed`` alone; a defect only chan
 
 from __future__ import annotations
 
+import copy
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from random import Random
 from typing import Literal
 
 from corpus.build import build_accounts
-from corpus.defects import DEFECT_CODES, TABLE_DEFECTS, DefectNotApplicable, Draft, inject
+from corpus.defects import DEFECT_CODES, DefectNotApplicable, Draft, inject, supported
 from corpus.model import FinalAccounts
 from corpus.narrative import build_narrative
 from corpus.render_ocr import inline as ocr_inline
@@ -61,14 +62,14 @@ class GeneratedDocument:
 
 def supported_defects(style: str) -> list[str]:
     """Defect names that can be injected in ``style`` (the Word style has no tables)."""
-    return [d for d in DEFECT_CODES if style != "word" or d not in TABLE_DEFECTS]
+    return supported(style)
 
 
 def build_draft(seed: int) -> Draft:
     """The clean draft (model, tables, narrative) for ``seed``."""
     accounts = build_accounts(Random(seed))
-    draft_accounts = build_accounts(Random(seed))  # an untouched copy is kept for callers
-    return Draft(accounts, build_tables(draft_accounts), build_narrative(draft_accounts), draft_accounts.performance)
+    # defects never touch the model itself, only what is rendered (the score table is a copy)
+    return Draft(accounts, build_tables(accounts), build_narrative(accounts), copy.deepcopy(accounts.performance))
 
 
 def generate_document(seed: int, style: str, defects: list[str]) -> GeneratedDocument:

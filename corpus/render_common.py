@@ -35,6 +35,9 @@ def kangxi(text: str) -> str:
 _ATOMIC = re.compile(r"\d[\d.,]*(?: ?(?:%|万元|元|批次|批|人次|个|辆|分))?|评价为[优良中差]")
 
 
+_NO_LINE_START = frozenset("，。；：、）”")
+
+
 def _tokens(text: str) -> list[str]:
     out: list[str] = []
     pos = 0
@@ -56,7 +59,7 @@ def wrap(text: str, width: float) -> list[str]:
     cur, w = "", 0.0
     for tok in _tokens(text):
         tw = _width(tok)
-        if cur and w + tw > width:
+        if cur and w + tw > width and tok not in _NO_LINE_START:
             lines.append(cur.strip())
             cur, w = "", 0.0
         cur += tok

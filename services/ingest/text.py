@@ -92,12 +92,24 @@ def decode_bytes(data: bytes) -> tuple[str, str]:
     raise UndecodableInputError("not UTF-8, UTF-16 or GB18030 text")
 
 
+_PLAUSIBLE = (
+    (0x20, 0x7E), (0x2000, 0x206F), (0x2E80, 0x2FDF), (0x3000, 0x303F),
+    (0x4E00, 0x9FFF), (0xFF00, 0xFFEF), (0x00A0, 0x00FF), (0x2460, 0x24FF), (0x2500, 0x257F),
+)
+
+
+def _plausible(ch: str) -> bool:
+    cp = ord(ch)
+    return ch in "\n\r\t\f" or any(lo <= cp <= hi for lo, hi in _PLAUSIBLE)
+
+
 def _looks_like_text(text: str) -> bool:
+    """Real documents are almost entirely ASCII, CJK and CJK punctuation; random bytes decoded as
+    GB18030 or UTF-16 are not."""
     if not text:
         return False
     sample = text[:20000]
-    bad = sum(1 for ch in sample if (ord(ch) < 32 and ch not in "\n\r\t\f") or ch == "\ufffd")
-    return bad / len(sample) < 0.01
+    return sum(1 for ch in sample if _plausible(ch)) / len(sample) >= 0.95
 
 
 def detect_kind(text: str) -> DocumentKind:

@@ -18,7 +18,7 @@ DASH_RE = re.compile(r"^[—\-－–]{1,4}$")
 
 REPAIRED_LOST_POINT = 0.95  # "586 91": the point is lost but the pattern is unambiguous
 REPAIRED_LETTER = 0.8  # "I. 50", "o on": a letter read as a digit
-REPAIRED_SYMBOL = 0.6  # "。" read as 0; "55。2"
+REPAIRED_SYMBOL = 0.5  # "。" read as 0; "55。2": too unsure to conclude anything
 
 
 @dataclass

@@ -1,0 +1,31 @@
+"""Shared test fixtures. Real documents are read from ../shared/seeds beside the checkout when present
+(they are public disclosures we may not copy into the project); tests needing them skip otherwise."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from services.ingest.text import extract_text_document
+from services.parse.document import parse_document
+from shared.models import ParsedDocument
+
+SEEDS_DIR = Path(__file__).resolve().parents[2] / "shared" / "seeds"
+
+
+def seed_path(prefix: str) -> Path:
+    matches = sorted(SEEDS_DIR.glob(f"{prefix}_*.txt")) if SEEDS_DIR.is_dir() else []
+    if not matches:
+        pytest.skip(f"seed {prefix} not available at {SEEDS_DIR}")
+    return matches[0]
+
+
+_CACHE: dict[str, ParsedDocument] = {}
+
+
+def parsed_seed(prefix: str) -> ParsedDocument:
+    if prefix not in _CACHE:
+        path = seed_path(prefix)
+        _CACHE[prefix] = parse_document(extract_text_document(path.name, path.read_bytes()))
+    return _CACHE[prefix]
