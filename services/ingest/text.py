@@ -98,9 +98,9 @@ _PLAUSIBLE = (
 )
 
 
-def _plausible(ch: str) -> bool:
-    cp = ord(ch)
-    return ch in "\n\r\t\f" or any(lo <= cp <= hi for lo, hi in _PLAUSIBLE)
+_IMPLAUSIBLE_RE = re.compile(
+    "[^\n\r\t\f" + "".join(f"\\u{lo:04x}-\\u{hi:04x}" for lo, hi in _PLAUSIBLE) + "]"
+)
 
 
 def _looks_like_text(text: str) -> bool:
@@ -109,7 +109,7 @@ def _looks_like_text(text: str) -> bool:
     if not text:
         return False
     sample = text[:20000]
-    return sum(1 for ch in sample if _plausible(ch)) / len(sample) >= 0.95
+    return len(_IMPLAUSIBLE_RE.findall(sample)) / len(sample) <= 0.05
 
 
 def detect_kind(text: str) -> DocumentKind:
@@ -140,8 +140,9 @@ def split_pages(text: str) -> list[Page]:
             m = PAGE_NUMBER_RE.match(clean)
             if m:
                 pages[-1].label = m.group(1)
+            # model_construct: the values are built here and need no validation (hot path)
             pages[-1].lines.append(
-                Line(page=pages[-1].number, line=idx, text=clean, norm=normalize_for_matching(clean))
+                Line.model_construct(page=pages[-1].number, line=idx, text=clean, norm=normalize_for_matching(clean), boxes=None)
             )
     return pages
 

@@ -4,6 +4,7 @@ the 功能分类 类 names with their codes, and the 经济分类 codes of the b
 from __future__ import annotations
 
 import difflib
+import functools
 import re
 
 # 支出功能分类 类 (the summary tables list these by name only)
@@ -47,6 +48,7 @@ def strip_ordinal(label: str) -> str:
     return re.sub(r"^[^\u4e00-\u9fff]*[一二三四五六七八九十儿\s]*[、.，]\s*", "", label).strip()
 
 
+@functools.lru_cache(maxsize=4096)
 def category_code(label: str) -> str | None:
     """Map a 类 label (possibly OCR-garbled, with an ordinal like "八、") to its code."""
     name = re.sub(r"[\s（）()类]", "", strip_ordinal(label))

@@ -39,8 +39,11 @@ def parse_document(doc: ExtractedDocument) -> ParsedDocument:
         raise NotFinalAccountsError()
     ocr = doc.kind == DocumentKind.OCR_TEXT
     regions = locate_tables(lines, ocr)
-    tables = [_parse_region(r, ocr) for r in regions]
-    _resolve_income_columns(tables, regions, ocr)
+    tables = [_parse_region(r, ocr) for r in regions if r.kind != TableKind.INCOME]
+    income = next((r for r in regions if r.kind == TableKind.INCOME), None)
+    if income is not None:
+        # 收入决算表's 合计 row has the sources stated by 收入支出决算总表: parse it with that hint
+        tables.insert(regions.index(income), parse_coded_table(income, ocr, root_hint=_income_hint(tables)))
     in_tables = {ln.line for r in regions for ln in r.lines + [r.title_line] + r.notes}
     narrative_lines = [ln for ln in lines if ln.line not in in_tables]
     extractor = ClaimExtractor()
@@ -90,13 +93,12 @@ INCOME_SOURCES = [
 ]
 
 
-def _resolve_income_columns(tables: list[Table], regions: list[Region], ocr: bool) -> None:
-    """收入决算表's 合计 row has the same sources as 收入支出决算总表's income half: use them to
-    decide which columns the 收入决算表's numbers belong to when empty cells were not printed."""
+def _income_hint(tables: list[Table]) -> list[Decimal | None] | None:
+    """The income sources of 收入支出决算总表, in 收入决算表 column order, to decide which columns
+    the 收入决算表's numbers belong to when empty cells were not printed."""
     summary = next((t for t in tables if t.kind == TableKind.INCOME_EXPENDITURE_SUMMARY), None)
-    idx = next((i for i, t in enumerate(tables) if t.kind == TableKind.INCOME), None)
-    if summary is None or idx is None:
-        return
+    if summary is None:
+        return None
     hint: list[Decimal | None] = []
     for _, names in INCOME_SOURCES:
         total = Decimal(0)
@@ -110,7 +112,7 @@ def _resolve_income_columns(tables: list[Table], regions: list[Region], ocr: boo
                 if names == ("本年收入合计",):
                     break
         hint.append(total if found else Decimal(0))
-    tables[idx] = parse_coded_table(regions[idx], ocr, root_hint=hint)
+    return hint
 
 
 def _department(lines: list[Line]) -> str | None:

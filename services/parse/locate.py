@@ -28,7 +28,7 @@ def title_key(text: str) -> str:
 
 def match_title(norm: str) -> TableKind | None:
     """Which standard table a line is the title of, if any."""
-    if "《" in norm or "见" in norm or "，" in norm or "。" in norm:
+    if "表" not in norm or "《" in norm or "见" in norm or "，" in norm or "。" in norm:
         return None
     key = title_key(norm)
     key = re.sub(r"公开\d{1,2}表?$", "", key)

@@ -114,9 +114,11 @@ def _candidates(k: int, n: int) -> list[tuple[int, ...]]:
     return [(0, *rest) for rest in itertools.combinations(range(1, n), k - 1)]
 
 
-def _tol(values: list[Decimal | None], places: int = 2) -> Decimal:
-    half = Decimal(1).scaleb(-places) / 2
-    return half * (sum(1 for v in values if v is not None) + 1)
+_HALF = Decimal("0.005")
+
+
+def _tol(values: list[Decimal | None]) -> Decimal:
+    return _HALF * (len(values) - values.count(None) + 1)
 
 
 class ColumnSolver:
@@ -149,22 +151,31 @@ class ColumnSolver:
             if parent is not None:
                 self.children.setdefault(parent, []).append(i)
         self.parent_of = {c: p for p, cs in self.children.items() for c in cs}
+        self.vectors = [[self._build(i, c) for c in range(len(cs))] for i, cs in enumerate(self.cands)]
 
-    def vector(self, i: int, choice: int | None = None) -> list[Decimal | None]:
-        cols = self.cands[i][self.choice[i] if choice is None else choice]
-        vec: list[Decimal | None] = [None] * self.n
-        for col, num in zip(cols, self.rows[i].nums):
-            vec[col] = num.value
+    def _build(self, i: int, choice: int) -> list[int | None]:
+        """The row's values in integer cents (exact: table amounts have at most 2 decimals)."""
+        vec: list[int | None] = [None] * self.n
+        for col, num in zip(self.cands[i][choice], self.rows[i].nums):
+            vec[col] = int(num.value * 100)
         return vec
 
+    def vector(self, i: int, choice: int | None = None) -> list[int | None]:
+        return self.vectors[i][self.choice[i] if choice is None else choice]
+
     def _group_cost(self, parent: int) -> int:
+        """Violations of parent = Σ children, column by column (tolerance: half a cent per figure)."""
         pv = self.vector(parent)
         kids = [self.vector(c) for c in self.children.get(parent, [])]
         cost = 0
         for j in range(self.n):
-            parts = [k[j] for k in kids]
-            total = sum((p or Decimal(0)) for p in parts)
-            if abs((pv[j] or Decimal(0)) - total) > _tol(parts):
+            total, count = 0, 0
+            for k in kids:
+                v = k[j]
+                if v is not None:
+                    total += v
+                    count += 1
+            if 2 * abs((pv[j] or 0) - total) > count + 1:
                 cost += VIOLATION
         return cost
 
@@ -174,11 +185,14 @@ class ColumnSolver:
         if self.root_hint and self.rows[i].code is None:
             # Another table states this row's column values (e.g. 01's income sources for 02's 合计).
             for j, expected in enumerate(self.root_hint[: self.n]):
-                if abs((v[j] or Decimal(0)) - (expected or Decimal(0))) > Decimal("0.015"):
+                if abs((v[j] or 0) - int((expected or 0) * 100)) > 1:
                     cost += VIOLATION
         for total, comps in self.identities:
+            if total >= self.n:
+                continue
             parts = [v[c] for c in comps if c < self.n]
-            if total < self.n and abs((v[total] or Decimal(0)) - sum((p or Decimal(0)) for p in parts)) > _tol(parts):
+            present = [p for p in parts if p is not None]
+            if 2 * abs((v[total] or 0) - sum(present)) > len(present) + 1:
                 cost += VIOLATION
         return cost
 
@@ -210,7 +224,8 @@ class ColumnSolver:
         for _ in range(12):
             changed = False
             for i in movable:
-                for rows in ([i], self._subtree(i)):
+                subtree = self._subtree(i)
+                for rows in ([i], subtree) if len(subtree) > 1 else ([i],):
                     before = [self.choice[r] for r in rows]
                     best, best_cost = self.choice[i], self._cost(rows)
                     for c in range(len(self.cands[i])):
