@@ -142,17 +142,20 @@ def share_wrong(d: Draft, rng: Random) -> PendingDefect:
     options = [("expenditure.part.basic", "expenditure.part.project")]
     if Decimal(d.narrative.slot("income.part.other.share").text.rstrip("%")) >= 6:
         options.append(("income.part.fiscal", "income.part.other"))
-    first, second = options[rng.randrange(len(options))]
+    rng.shuffle(options)
+    options.sort(key=lambda o: -min(_pct_value(d.narrative.slot(f"{k}.share")) for k in o))
+    first, second = options[0]
     _take(d, [first], rng)
     a, b = (_pct_value(d.narrative.slot(f"{k}.share")) for k in (first, second))
-    room = min(a, b) - Decimal("0.5")
-    delta = min(Decimal(rng.randint(150, 500)) / 100, room)
-    if delta <= 1:
-        raise DefectNotApplicable("composition shares too small")
+    delta = min(Decimal(rng.randint(150, 500)) / 100, min(a, b) - Decimal("0.5"))
     sign = 1 if b > a else -1  # move towards the middle so no share goes negative
     stated = pct_text(a + sign * delta)
+    if delta > 1:
+        d.set_slot(f"{second}.share", pct_text(b - sign * delta))
+    else:  # a tiny share: overstate the larger one alone (the shares then miss 100% too)
+        stated = pct_text(max(a, b) + Decimal(rng.randint(150, 500)) / 100)
+        first = first if a >= b else second
     d.set_slot(f"{first}.share", stated)
-    d.set_slot(f"{second}.share", pct_text(b - sign * delta))
     return PendingDefect("A403", "share_wrong", f"构成占比应为{pct_text(a)}，说明写为{stated}", stated)
 
 
@@ -196,7 +199,8 @@ def _score_lines(d: Draft) -> list[str]:
 def score_over_weight(d: Draft, rng: Random) -> PendingDefect:
     """One indicator gets 得分 = 分值 + k; another loses k, so the 总分 row still equals Σ 得分."""
     pf = d.performance
-    over = _take(d, _score_lines(d), rng)
+    full = [ln.name for ln in pf.lines if ln.score == ln.weight and ln.name not in d.used]
+    over = _take(d, full or _score_lines(d), rng)
     line = next(ln for ln in pf.lines if ln.name == over)
     raise_by = line.weight + Decimal(rng.choice((1, 2))) - line.score
     donors = [ln.name for ln in pf.lines if ln.name != over and ln.score > raise_by]

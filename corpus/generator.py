@@ -14,7 +14,7 @@ from random import Random
 from typing import Literal
 
 from corpus.build import build_accounts
-from corpus.defects import DEFECT_CODES, DefectNotApplicable, Draft, inject, supported
+from corpus.defects import DEFECT_CODES, DefectNotApplicable, Draft, PendingDefect, inject, supported
 from corpus.model import FinalAccounts
 from corpus.narrative import build_narrative
 from corpus.render_ocr import inline as ocr_inline
@@ -72,6 +72,21 @@ def build_draft(seed: int) -> Draft:
     return Draft(accounts, build_tables(accounts), build_narrative(accounts), copy.deepcopy(accounts.performance))
 
 
+def defective_draft(seed: int, style: str, defects: list[str]) -> tuple[Draft, list[PendingDefect]]:
+    """The draft for ``seed`` with ``defects`` injected (those the style supports and the draft
+    has room for), and what was injected."""
+    draft = build_draft(seed)
+    injected = []
+    for i, name in enumerate(defects):
+        if name not in supported_defects(style):
+            continue
+        try:
+            injected.append(inject(name, draft, Random(f"{seed}:{i}:{name}")))
+        except DefectNotApplicable:
+            continue
+    return draft, injected
+
+
 def generate_document(seed: int, style: str, defects: list[str]) -> GeneratedDocument:
     """One synthetic document. Unknown defect names raise ``ValueError``; defects that do not
     apply to the style (table defects in "word") are skipped and not recorded."""
@@ -80,16 +95,7 @@ def generate_document(seed: int, style: str, defects: list[str]) -> GeneratedDoc
     unknown = [d for d in defects if d not in DEFECT_CODES]
     if unknown:
         raise ValueError(f"unknown defects: {unknown}")
-    draft = build_draft(seed)
-    injected = []
-    for i, name in enumerate(defects):
-        if name not in supported_defects(style):
-            continue
-        try:
-            pending = inject(name, draft, Random(f"{seed}:{i}:{name}"))
-        except DefectNotApplicable:
-            continue
-        injected.append(pending)
+    draft, injected = defective_draft(seed, style, defects)
     text = _RENDER[style](draft, seed)
     records = []
     for p in injected:

@@ -53,6 +53,7 @@ def match_title(norm: str) -> TableKind | None:
     if "收入支出决算总表" in key:
         return TableKind.INCOME_EXPENDITURE_SUMMARY
     bare = re.sub(r"^[^\u4e00-\u9fff]*", "", key)
+    bare = re.sub(r"^(表[一二三四五六七八九十\d]{1,3}|附表\d{0,2}|公开\d{1,2}表)", "", bare)
     if bare.startswith("收入决算表"):
         return TableKind.INCOME
     if bare.startswith("支出决算表"):

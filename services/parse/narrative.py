@@ -34,20 +34,21 @@ CHANGE_RE = re.compile(
 SHARE_RE = re.compile(rf"占(?P<base>[^，。；,\d%％]{{0,24}}?)的?\s*(?P<p>{NUM})?\s*(?P<pct>[%％])")
 AMOUNT_RE = re.compile(rf"(?<![\d.])(?P<n>{NUM})\s*(?P<u>万元|元)(?![/／])")
 GRADE_RE = re.compile(
-    rf"(得分|评分|总分)\s*为?\s*[“\"]?\s*(?P<s>{NUM})\s*[”\"]?\s*分?\s*[，,、]?\s*"
+    rf"(得分|评分|总分)\s*为?\s*[“\"]?\s*(?P<s>{NUM})\s*[”\"]?\s*分?\s*[，,、。]?\s*"
     r"(?:评价结果为|评价为|评定级别为|绩效等级为|评价等级为|等级为|评级为)\s*[“\"]?\s*(?P<g>优秀|优|良好|良|中等|中|合格|差)"
 )
 SCORE_SUM_RE = re.compile(rf"(?P<t>{NUM})\s*分\s*[（(]其中(?P<inner>[^）)]*)[）)]")
 SECTION_SCORE_RE = re.compile(rf"方面共设置\s*(?P<w>{NUM})\s*分\s*[，,]\s*得\s*(?P<s>{NUM})\s*分")
 ITEM_SCORE_RE = re.compile(rf"满分\s*(?P<w>{NUM})\s*分\s*[，,]\s*得\s*(?P<s>{NUM})\s*分")
 COUNT_PATTERNS: list[tuple[str, str]] = [
-    (rf"外事接待\s*(?P<n>\d+)\s*批", "fa_batches"),
-    (rf"外事接待\s*\d+\s*批次?\s*[，,]?\s*累计接待\s*(?P<n>\d+)\s*人次", "fa_persons"),
-    (rf"国内公务接待\s*(?P<n>\d+)\s*批", "reception_batches"),
-    (rf"国内公务接待\s*\d+\s*批次?\s*[，,]?\s*累计接待\s*(?P<n>\d+)\s*人次", "reception_persons"),
+    (rf"外事接待\s*共?\s*(?P<n>\d+)\s*批", "fa_batches"),
+    (rf"外事接待\s*共?\s*\d+\s*批次?\s*[，,、]?\s*累计接待\s*(?P<n>\d+)\s*人次", "fa_persons"),
+    (rf"国内公务接待\s*共?\s*(?P<n>\d+)\s*批", "reception_batches"),
+    (rf"国内公务接待\s*共?\s*\d+\s*批次?\s*[，,、]?\s*累计接待\s*(?P<n>\d+)\s*人次", "reception_persons"),
     (rf"团组\s*(?P<n>\d+)\s*个", "abroad_groups"),
     (rf"团组\s*\d+\s*个\s*[，,]\s*累计\s*(?P<n>\d+)\s*人次", "abroad_persons"),
-    (rf"保有量?\s*(?P<n>\d+)\s*辆", "vehicles_held"),
+    (rf"保有量?\s*为?\s*(?P<n>\d+)\s*辆", "vehicles_held"),
+    (rf"共有(一般)?公务用车\s*(?P<n>\d+)\s*辆", "vehicles_held"),
     (rf"购置公务用车\s*(?P<n>\d+)\s*辆", "vehicles_purchased"),
     (rf"共有车辆\s*(?P<n>\d+)\s*辆", "vehicles_total"),
 ]
@@ -135,6 +136,7 @@ class ClaimExtractor:
         last: tuple[str, Quantity] | None = None
         for start, end in _sentences(stream.norm):
             last = self._sentence(stream, start, end, topic, subtopic, last)
+        self._grades(stream, topic)
 
     # ------------------------------------------------------------------ one sentence
     def _sentence(
@@ -153,11 +155,18 @@ class ClaimExtractor:
                 events.append((m.start(), "amount", m))
         events.sort(key=lambda e: e[0])
         prev_end = 0
+        budget_subject: tuple[str, str] | None = None
         for pos, kind, m in events:
             ref = st.ref(s0 + m.start(), s0 + m.end())
             prefix = sent[prev_end:pos]
             if kind == "amount":
                 subj = self._subject(prefix, topic, subtopic)
+                if subj is None and budget_subject and re.search(r"决算数?\s*为?\s*$", prefix):
+                    subj, budget_subject = budget_subject, None
+                elif subj and re.search(r"预算数?\s*为?\s*$", prefix):
+                    budget_subject = subj  # “全年预算数 B 万元，决算数 A 万元”: A is the amount
+                    prev_end = m.end()
+                    continue
                 if subj:
                     q = qty(m.group("n"), m.group("u"))
                     self._add("amount", subj, topic, {"amount": q}, ref)
@@ -251,10 +260,13 @@ class ClaimExtractor:
                 ref = st.ref(s0 + m.start(), s0 + m.end())
                 self._add("count", (key, m.group(0)), topic, {"count": qty(m.group("n"))}, ref)
 
-    def _scores(self, st: Stream, s0: int, sent: str, topic: str) -> None:
-        for m in GRADE_RE.finditer(sent):
-            ref = st.ref(s0 + m.start(), s0 + m.end())
+    def _grades(self, st: Stream, topic: str) -> None:
+        """Scanned over the whole stream: the grade is often in the sentence after the score."""
+        for m in GRADE_RE.finditer(st.norm):
+            ref = st.ref(m.start(), m.end())
             self._add("grade", ("grade", ""), topic, {"score": qty(m.group("s"), "分")}, ref, grade=m.group("g"))
+
+    def _scores(self, st: Stream, s0: int, sent: str, topic: str) -> None:
         for m in SCORE_SUM_RE.finditer(sent):
             parts = [("", qty(p, "分")) for p in re.findall(rf"({NUM})\s*分", m.group("inner"))]
             if len(parts) >= 2:

@@ -113,7 +113,9 @@ SUBJECT_ZH: dict[str, str] = {
 
 def subject_zh(key: str) -> str:
     if key.startswith("category:"):
-        return key.split(":", 1)[1]
+        from .classification import category_name
+
+        return category_name(key.split(":", 1)[1])
     return SUBJECT_ZH.get(key, key)
 
 

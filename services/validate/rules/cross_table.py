@@ -106,7 +106,7 @@ def fiscal_vs_general_budget(rule: Rule, doc: ParsedDocument, ctx: CheckContext)
     "基本支出与经济分类明细不一致",
     "一般公共预算财政拨款支出决算表的基本支出合计 = 基本支出决算表的人员经费合计 + 公用经费合计。",
     "两表是同一笔基本支出的功能分类与经济分类两种视角。",
-    "05表基本支出 253.72，06表人员经费 241.93 + 公用经费 11.78 = 253.71。",
+    "05表基本支出 253.72，06表人员经费 231.93 + 公用经费 11.78 = 243.71。",
 )
 def basic_vs_economic(rule: Rule, doc: ParsedDocument, ctx: CheckContext) -> Iterable[Finding]:
     _need(doc, GB, TableKind.GENERAL_BUDGET_BASIC)

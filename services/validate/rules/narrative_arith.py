@@ -278,6 +278,10 @@ def _sum_finding(rule: Rule, ctx: CheckContext, total: Claim, parts: list[Claim]
         yield f
 
 
+def _unit_of(subject: str) -> str:
+    return "辆" if subject.startswith("vehicle") else "人次" if subject.endswith("persons") else "批" if "batches" in subject else "个" if "groups" in subject else ""
+
+
 @rule(
     "A406",
     "restated_value",
@@ -307,8 +311,8 @@ def restated_value(rule: Rule, doc: ParsedDocument, ctx: CheckContext) -> Iterab
                 continue
             f = make_finding(
                 rule, ctx,
-                f"{subject_zh(subject)}在同一部分先写作 {a.raw}{a.unit}，后写作 {b.raw}{b.unit}。",
-                [claim_evidence(first), claim_evidence(other)], [f"{a.raw}{a.unit}", f"{b.raw}{b.unit}"], None,
+                f"{subject_zh(subject)}在同一部分先写作 {a.raw}{a.unit or _unit_of(subject)}，后写作 {b.raw}{b.unit or _unit_of(subject)}。",
+                [claim_evidence(first), claim_evidence(other)], [f"{a.raw}{a.unit or _unit_of(subject)}", f"{b.raw}{b.unit or _unit_of(subject)}"], None,
                 "同一数据应只有一个数值",
             )
             if f:

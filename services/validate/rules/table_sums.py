@@ -194,7 +194,7 @@ def basic_expenditure_sums(rule: Rule, doc: ParsedDocument, ctx: CheckContext) -
     "“三公”经费支出决算表（逐栏）：合计 = 因公出国（境）费 + 公务用车购置及运行维护费 + 公务接待费；"
     "公务用车购置及运行维护费 = 购置费 + 运行维护费；公务接待费 = 国内接待费 + 国（境）外接待费。",
     "“三公”经费是公开的重点，合计错误会直接被公众发现。",
-    "“三公”经费合计 20.89，三项之和 20.90。",
+    "“三公”经费合计 20.89，因公出国 9.28 + 公务用车 10.52 + 公务接待 2.10 = 21.90。",
 )
 def three_public_sums(rule: Rule, doc: ParsedDocument, ctx: CheckContext) -> Iterable[Finding]:
     t = doc.table(TableKind.THREE_PUBLIC)
