@@ -13,13 +13,14 @@ from __future__ import annotations
 from decimal import Decimal
 from random import Random
 
-from corpus.catalog import CITIES, DEPARTMENTS, FUNCTION_NAMES, INDICATORS, PERSONNEL_ITEM_CODES
+from corpus.catalog import FUNCTION_NAMES, PERSONNEL_ITEM_CODES
+from corpus.departments import CITIES, DEPARTMENTS, INDICATORS
 from corpus.model import (
     VEHICLE_ROWS,
     Assets,
     Department,
-    FinalAccounts,
     Fen,
+    FinalAccounts,
     Leaf,
     Performance,
     Procurement,
@@ -212,7 +213,7 @@ def build_accounts(rng: Random) -> FinalAccounts:
         abroad=_three_public_item(rng, econ.get("30212", 0)),
         car_purchase=_three_public_item(rng, econ.get("31013", 0), prev_p=0.0),
         car_running=_three_public_item(rng, econ.get("30231", 0)),
-        reception=_three_public_item(rng, econ["30217"]),
+        reception=_three_public_item(rng, econ["30217"], prev_p=1.0),
         abroad_groups=0,
         abroad_people=0,
         cars_bought=1 if econ.get("31013") else 0,

@@ -1,8 +1,12 @@
-"""Defect injection: each defect changes the clean draft in one place so that exactly one kind of
-inconsistency appears (see the module docs of each injector for what is changed).
+"""Defect injection: each defect changes the clean draft in one place so that one kind of
+inconsistency appears (each injector's docstring says exactly what it changes).
 
 Injectors work on the draft (tables, narrative, score table) *before* rendering, so the rendered
-defective document differs from its clean twin only where the defect is.
+defective document differs from its clean twin only where the defect is. Two defects cannot
+avoid touching a second identity, because the changed figure is restated elsewhere:
+narrative_total_mismatch (the changed 收入总计 no longer equals 年初结转和结余 + 本年收入合计
+of the same sentence) and basic_vs_economic_mismatch (机关运行经费 restates 公用支出合计).
+:func:`corpus.verify.violations` reports those as ``SUM`` and ``N301``.
 """
 
 from __future__ import annotations
@@ -13,7 +17,7 @@ from decimal import Decimal
 from random import Random
 
 from corpus.model import FinalAccounts, Performance, fmt_plain, grade_for
-from corpus.narrative import Narrative, Piece, pct_text, score_text
+from corpus.prose import Narrative, Piece, pct_text, score_text
 from corpus.tables import Count, Money, TableData
 
 
@@ -134,7 +138,9 @@ def direction_word_wrong(d: Draft, rng: Random) -> PendingDefect:
     d.set_slot(f"{key}.rate_word", wrong)
     amount_word = d.narrative.slot(f"{key}.dir").text
     pct = d.set_slot(f"{key}.pct", d.narrative.slot(f"{key}.pct").text).text  # hint printed as is
-    return PendingDefect("A402", "direction_word_wrong", f"说明写“{amount_word}…{wrong}{pct}”，变动方向词自相矛盾", pct)
+    return PendingDefect(
+        "A402", "direction_word_wrong", f"说明写“{amount_word}…{wrong}{pct}”，变动方向词自相矛盾", pct
+    )
 
 
 def share_wrong(d: Draft, rng: Random) -> PendingDefect:
@@ -161,12 +167,16 @@ def share_wrong(d: Draft, rng: Random) -> PendingDefect:
 
 def completion_rate_wrong(d: Draft, rng: Random) -> PendingDefect:
     """One 完成年初预算的 R% in section 三 is wrong (“100%” when the truth is far from it)."""
-    keys = sorted(k[: -len(".rate")] for k in d.narrative.slots() if k.startswith("fiscal.") and k.endswith(".rate"))
+    keys = sorted(
+        k[: -len(".rate")] for k in d.narrative.slots() if k.startswith("fiscal.") and k.endswith(".rate")
+    )
     key = _take(d, keys, rng)
     true = _pct_value(d.narrative.slot(f"{key}.rate"))
     stated = "100%" if abs(true - 100) > 3 else pct_text(_off_by(rng, true, 3, 20))
     d.set_slot(f"{key}.rate", stated)
-    return PendingDefect("A404", "completion_rate_wrong", f"完成年初预算的比例应为{pct_text(true)}，说明写为{stated}", stated)
+    return PendingDefect(
+        "A404", "completion_rate_wrong", f"完成年初预算的比例应为{pct_text(true)}，说明写为{stated}", stated
+    )
 
 
 def unit_wrong(d: Draft, rng: Random) -> PendingDefect:
@@ -242,37 +252,37 @@ def _main_item(d: Draft) -> str:
 
 
 def hierarchy_sum_wrong(d: Draft, rng: Random) -> PendingDefect:
-    """支出决算表: the main 款 row's 合计 and 基本支出 cells move by the same Δ, so the row itself
-    still adds up but 类 ≠ Σ 款 and 款 ≠ Σ 项."""
+    """支出决算表: the main 款 row's 合计 and 基本支出 cells rise by the same Δ, so the row itself
+    still adds up but 类 ≠ Σ 款 and 款 ≠ Σ 项. (Rising only: 03 stays ≥ 05 code by code.)"""
     code = _main_item(d)
     _take(d, [f"t03:{code}"], rng)
     total, basic = d.table("t03").row(code).parts[0].cells[:2]
     assert isinstance(total, Money) and isinstance(basic, Money)
-    delta = rng.choice([-1, 1]) * rng.randint(50, 5000)
-    if basic.fen + delta <= 0:
-        delta = abs(delta)
+    delta = rng.randint(50, 5000)
     total.fen += delta
     basic.fen += delta
     return PendingDefect("T101", "hierarchy_sum_wrong",
-                         f"支出决算表{code}款的金额与其所属类、项的合计不衔接（差额{fmt_plain(abs(delta))}万元）", code)  # fmt: skip
+                         f"支出决算表{code}款的金额与其所属类、项的合计不衔接（差额{fmt_plain(delta)}万元）", code)  # fmt: skip
 
 
 def column_sum_wrong(d: Draft, rng: Random) -> PendingDefect:
-    """支出决算表: the 项目支出 cells of the main 款's 行政运行 and 一般行政管理事务 rows move by
-    +Δ/−Δ: column sums (款, 类, 合计) are unchanged, but in both rows 合计 ≠ 基本 + 项目."""
+    """收入决算表: the 财政拨款收入 cells of the main 款's 行政运行 and 一般行政管理事务 rows move by
+    +Δ/−Δ: column sums (款, 类, 合计) are unchanged, but in both rows 本年收入合计 ≠ Σ 收入来源.
+    (Table 02 because no other table or sentence restates its 项 rows; a ± shift in 03 or 05
+    would break “05 ≤ 03 code by code”.)"""
     main = _main_item(d)
-    _take(d, [f"t03:{main}01"], rng)
-    d.used.add(f"t03:{main}02")
-    t03 = d.table("t03")
-    up, down = t03.row(main + "01").parts[0].cells[2], t03.row(main + "02").parts[0].cells[2]
+    _take(d, [f"t02:{main}01"], rng)
+    d.used.add(f"t02:{main}02")
+    t02 = d.table("t02")
+    up, down = t02.row(main + "01").parts[0].cells[1], t02.row(main + "02").parts[0].cells[1]
     assert isinstance(up, Money) and isinstance(down, Money)
-    delta = rng.randint(50, max(51, min(3000, down.fen - 1)))
-    if delta >= down.fen:
-        raise DefectNotApplicable("project expenditure too small")
+    if down.fen <= 51:
+        raise DefectNotApplicable("income row too small")
+    delta = rng.randint(50, min(3000, down.fen - 1))
     up.fen += delta
     down.fen -= delta
     return PendingDefect("T102", "column_sum_wrong",
-                         f"支出决算表{main}01、{main}02行本年支出合计不等于基本支出与项目支出之和（差额{fmt_plain(delta)}万元）",
+                         f"收入决算表{main}01、{main}02行本年收入合计不等于各项收入之和（差额{fmt_plain(delta)}万元）",
                          f"{main}01")  # fmt: skip
 
 
@@ -328,4 +338,3 @@ INJECTORS: dict[str, Injector] = {
 def inject(name: str, draft: Draft, rng: Random) -> PendingDefect:
     """Apply one defect by name (raises KeyError for an unknown name)."""
     return INJECTORS[name](draft, rng)
-

@@ -69,7 +69,9 @@ def build_draft(seed: int) -> Draft:
     """The clean draft (model, tables, narrative) for ``seed``."""
     accounts = build_accounts(Random(seed))
     # defects never touch the model itself, only what is rendered (the score table is a copy)
-    return Draft(accounts, build_tables(accounts), build_narrative(accounts), copy.deepcopy(accounts.performance))
+    return Draft(
+        accounts, build_tables(accounts), build_narrative(accounts), copy.deepcopy(accounts.performance)
+    )
 
 
 def defective_draft(seed: int, style: str, defects: list[str]) -> tuple[Draft, list[PendingDefect]]:

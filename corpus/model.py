@@ -10,6 +10,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 
+from corpus.catalog import PERSONNEL_CLASSES, PUBLIC_CLASSES
+
 Fen = int  # an amount in 0.01 万元
 
 CENT = Decimal("0.01")
@@ -272,8 +274,8 @@ class FinalAccounts:
 
     @property
     def personnel(self) -> Fen:  # 人员经费合计
-        return self.econ_class("301") + self.econ_class("303")
+        return sum(self.econ_class(c) for c in PERSONNEL_CLASSES)
 
     @property
     def public(self) -> Fen:  # 公用经费合计 (= 机关运行经费)
-        return sum(self.econ_class(c) for c in ("302", "307", "310", "312", "399"))
+        return sum(self.econ_class(c) for c in PUBLIC_CLASSES)

@@ -1,143 +1,85 @@
-"""The document's prose (概况, 决算情况说明, 绩效, 名词解释) as paragraphs of *pieces*.
+"""The document's prose (概况, 决算情况说明, 绩效, 名词解释), section by section.
 
-A piece is plain text or a number; pieces a defect may change carry a *slot* id such as
-``income.total.amount`` or ``basic.301.pct``. Defects override a slot's text; renderers only
-decide spacing, wrapping and glyphs. Every number is restated from :class:`FinalAccounts`.
+Paragraphs are lists of pieces (see :mod:`corpus.prose`); pieces a defect may change carry a
+*slot* id such as ``income.total.amount`` or ``basic.301.pct``. Defects override a slot's text;
+renderers only decide spacing, wrapping and glyphs. Every number is restated from
+:class:`FinalAccounts`, so a clean narrative agrees with the tables exactly.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-from decimal import Decimal
-from random import Random
-
-from corpus.catalog import CN_NUMERALS, REASONS_DOWN, REASONS_UP
-from corpus.model import VEHICLE_ROWS, FinalAccounts, Fen, fmt_plain, percent
+from corpus.catalog import CN_NUMERALS
+from corpus.departments import REASONS
+from corpus.model import VEHICLE_ROWS, Fen, FinalAccounts, fmt_plain, percent
+from corpus.prose import N, Narrative, Piece, T, Writer, pct_text, score_text
 
 
-@dataclass
-class Piece:
-    text: str
-    num: bool = False
-    slot: str | None = None
-    fixed: bool = False  # set by a defect: renderers must print it exactly as it is
-
-
-@dataclass
-class Para:
-    kind: str  # h1 | h2 | h3 | body | tables | score_table
-    pieces: list[Piece] = field(default_factory=list)
-
-    @property
-    def text(self) -> str:
-        return "".join(p.text for p in self.pieces)
-
-
-@dataclass
-class Narrative:
-    paras: list[Para]
-
-    def slots(self) -> dict[str, Piece]:
-        return {p.slot: p for para in self.paras for p in para.pieces if p.slot}
-
-    def slot(self, key: str) -> Piece:
-        return self.slots()[key]
-
-
-def T(text: str, slot: str | None = None) -> Piece:
-    return Piece(text, False, slot)
-
-
-def N(text: str, slot: str | None = None) -> Piece:
-    return Piece(text, True, slot)
-
-
-def pct_text(value: Decimal) -> str:
-    return f"{value:.2f}%"
-
-
-class _Writer:
-    def __init__(self, a: FinalAccounts) -> None:
-        self.a = a
-        self.rng = Random(a.text_seed)
-        self.paras: list[Para] = []
-
-    def para(self, kind: str, *parts: Piece | list[Piece] | str) -> None:
-        pieces: list[Piece] = []
-        for p in parts:
-            if isinstance(p, str):
-                pieces.append(T(p))
-            elif isinstance(p, Piece):
-                pieces.append(p)
-            else:
-                pieces.extend(p)
-        self.paras.append(Para(kind, pieces))
-
-    def money(self, fen: Fen, key: str) -> list[Piece]:
-        return [N(fmt_plain(fen), f"{key}.amount"), T("万元", f"{key}.unit")]
-
-    def yoy(self, key: str, cur: Fen, prev: Fen) -> list[Piece]:
-        """比上年增加C万元，增长P% | 与上年持平 (previous = current ∓ change)."""
-        if cur == prev:
-            return [T("与上年持平")]
-        up = cur > prev
-        change = abs(cur - prev)
-        out = [T(self.a.compare_word), T("增加" if up else "减少", f"{key}.dir"),
-               N(fmt_plain(change), f"{key}.change"), T("万元")]  # fmt: skip
-        if prev > 0:
-            out += [T("，"), T("增长" if up else "下降", f"{key}.rate_word"),
-                    N(pct_text(percent(change, prev)), f"{key}.pct")]  # fmt: skip
-        return out
-
-    def reason(self, up: bool) -> str:
-        return "，主要原因：" + self.rng.choice(REASONS_UP if up else REASONS_DOWN)
-
-    def share(self, label: str, fen: Fen, whole: Fen, key: str) -> list[Piece]:
-        return [T(label), *self.money(fen, key), T("，占"), N(pct_text(percent(fen, whole)), f"{key}.share")]
-
-    def completion(self, key: str, budget: Fen, actual: Fen, label: str, done: str) -> list[Piece]:
-        out = [T(label), N(fmt_plain(budget), f"{key}.budget"), T("万元，决算数"),
-               N(fmt_plain(actual), f"{key}.actual"), T("万元")]  # fmt: skip
-        if budget > 0:
-            out += [T(f"，{done}"), N(pct_text(percent(actual, budget)), f"{key}.rate")]
-        return out
-
-
-def _overview(w: _Writer) -> None:
+def _overview(w: Writer) -> None:
     a, d = w.a, w.a.dept
     w.para("h1", f"第一部分 {d.name}概况")
     w.para("h2", "一、部门主要职责")
     for i, duty in enumerate(d.duties):
         w.para("body", f"（{CN_NUMERALS[i]}）{duty}。")
     w.para("h2", "二、机构设置及人员情况")
-    w.para("body", f"纳入本套部门决算汇编范围的单位共1个，即{d.name}（本级）。{d.short}内设{d.inner_units}个职能科室。")
+    w.para(
+        "body",
+        f"纳入本套部门决算汇编范围的单位共1个，即{d.name}（本级）。{d.short}内设{d.inner_units}个职能科室。",
+    )
     total = d.staff_actual + d.retirees + d.pensioners
     w.para("body", f"本部门{a.year}年末编制数{d.staff_quota}人；年末实有人数{total}人，其中在职人员{d.staff_actual}人，"
            f"离休人员0人，退休人员{d.retirees}人（不含由养老保险基金发放养老金的离退休人员）；年末其他人员0人；"
            f"由养老保险基金发放养老金的离退休人员{d.pensioners}人。")  # fmt: skip
 
 
-def _income_expenditure(w: _Writer) -> None:
+def _income_expenditure(w: Writer) -> None:
     a, y, pv = w.a, w.a.year, w.a.previous
     w.para("h2", "一、收入决算情况说明")
-    w.para("body", f"本部门{y}年度收入总计", w.money(a.grand_total, "income.total"), "，其中年初结转和结余",
-           w.money(a.carry_in, "income.carry_in"), "，", w.yoy("income.carry_in", a.carry_in, pv["carry_in"]),
-           "；本年收入合计", w.money(a.income, "income.current"), "，",
-           w.yoy("income.current", a.income, pv["income"]), w.reason(a.income > pv["income"]), "。")
-    parts = [("财政拨款收入", a.fiscal_income, "fiscal"), ("事业收入", 0, "business"), ("经营收入", 0, "operating"),
-             ("上级补助收入", 0, "superior"), ("附属单位上缴收入", 0, "affiliated"), ("其他收入", a.other_income, "other")]
+    w.para(
+        "body",
+        f"本部门{y}年度收入总计",
+        w.money(a.grand_total, "income.total"),
+        "，其中年初结转和结余",
+        w.money(a.carry_in, "income.carry_in"),
+        "，",
+        w.yoy("income.carry_in", a.carry_in, pv["carry_in"]),
+        "；本年收入合计",
+        w.money(a.income, "income.current"),
+        "，",
+        w.yoy("income.current", a.income, pv["income"]),
+        w.reason("income", a.income > pv["income"]),
+        "。",
+    )
+    parts = [
+        ("财政拨款收入", a.fiscal_income, "fiscal"),
+        ("事业收入", 0, "business"),
+        ("经营收入", 0, "operating"),
+        ("上级补助收入", 0, "superior"),
+        ("附属单位上缴收入", 0, "affiliated"),
+        ("其他收入", a.other_income, "other"),
+    ]
     body: list[Piece] = [T("本年收入的具体构成：")]
     for i, (label, fen, key) in enumerate(parts):
         body += [T("；" if i else "")] + w.share(label, fen, a.income, f"income.part.{key}")
     w.para("body", body, "。")
     w.para("h2", "二、支出决算情况说明")
     up = a.expenditure > pv["expenditure"]
-    tail = [T(w.reason(a.carry_out > pv["carry_out"]))] if a.carry_out != pv["carry_out"] else []
-    w.para("body", f"本部门{y}年度支出总计", w.money(a.grand_total, "expenditure.total"), "，其中本年支出合计",
-           w.money(a.expenditure, "expenditure.current"), "，",
-           w.yoy("expenditure.current", a.expenditure, pv["expenditure"]), w.reason(up), "；年末结转和结余",
-           w.money(a.carry_out, "expenditure.carry_out"), "，",
-           w.yoy("expenditure.carry_out", a.carry_out, pv["carry_out"]), tail, "。")
+    tail = [T(w.reason("carry", a.carry_out > pv["carry_out"]))] if a.carry_out != pv["carry_out"] else []
+    w.para(
+        "body",
+        f"本部门{y}年度支出总计",
+        w.money(a.grand_total, "expenditure.total"),
+        "，其中本年支出合计",
+        w.money(a.expenditure, "expenditure.current"),
+        "，",
+        w.yoy("expenditure.current", a.expenditure, pv["expenditure"]),
+        w.reason("income", up),
+        "；年末结转和结余",
+        w.money(a.carry_out, "expenditure.carry_out"),
+        "，",
+        w.yoy("expenditure.carry_out", a.carry_out, pv["carry_out"]),
+        tail,
+        "。",
+    )
     parts = [("基本支出", a.basic, "basic"), ("项目支出", a.project, "project"), ("经营支出", 0, "operating"),
              ("上缴上级支出", 0, "upper"), ("对附属单位补助支出", 0, "affiliated")]  # fmt: skip
     body = [T("本年支出的具体构成：")]
@@ -146,71 +88,137 @@ def _income_expenditure(w: _Writer) -> None:
     w.para("body", body, "。")
 
 
-def _fiscal(w: _Writer) -> None:
+def _fiscal(w: Writer) -> None:
     a, y = w.a, w.a.year
     w.para("h2", "三、财政拨款支出决算情况说明")
     budget = sum(a.budgets.values())
-    w.para("body", f"本部门{y}年度财政拨款本年支出",
-           w.completion("fiscal.total", budget, a.fiscal_expenditure, "年初预算数", "完成年初预算的"), "。其中：")
+    w.para(
+        "body",
+        f"本部门{y}年度财政拨款本年支出",
+        w.completion("fiscal.total", budget, a.fiscal_expenditure, "年初预算数", "完成年初预算的"),
+        "。其中：",
+    )
     for i, cat in enumerate(a.categories(fiscal_only=True)):
         b, d = a.budgets[cat], a.sum_prefix(cat, True)
-        tail = "。" if b == d else (f"。预决算差异主要原因：{w.rng.choice(REASONS_UP if d > b else REASONS_DOWN)}。")
+        tail = (
+            "。"
+            if b == d
+            else (f"。预决算差异主要原因：{w.rng.choice(REASONS['budget'][0 if d > b else 1])}。")
+        )
         if b == 0:
             tail = "，主要原因：年中追加预算。"
-        w.para("body", f"（{CN_NUMERALS[i]}）{a.names[cat]}（类）",
-               w.completion(f"fiscal.{cat}", b, d, "年初预算数", "完成年初预算的"), tail)
+        w.para(
+            "body",
+            f"（{CN_NUMERALS[i]}）{a.names[cat]}（类）",
+            w.completion(f"fiscal.{cat}", b, d, "年初预算数", "完成年初预算的"),
+            tail,
+        )
     w.para("h2", "四、一般公共预算财政拨款基本支出决算情况说明")
-    w.para("body", f"本部门{y}年度一般公共预算财政拨款基本支出", w.money(a.fiscal_basic, "basic.total"), "，其中：")
-    labels = [("301", "工资福利支出"), ("302", "商品和服务支出"), ("303", "对个人和家庭补助支出"), ("310", "资本性支出")]
+    w.para(
+        "body",
+        f"本部门{y}年度一般公共预算财政拨款基本支出",
+        w.money(a.fiscal_basic, "basic.total"),
+        "，其中：",
+    )
+    labels = [
+        ("301", "工资福利支出"),
+        ("302", "商品和服务支出"),
+        ("303", "对个人和家庭补助支出"),
+        ("310", "资本性支出"),
+    ]
     for i, (cls, label) in enumerate(labels):
         cur, prev = a.econ_class(cls), a.previous[cls]
-        why = w.reason(cur > prev) if cur != prev else ""
-        w.para("body", f"（{CN_NUMERALS[i]}）{label}", w.money(cur, f"basic.{cls}"), "，",
-               w.yoy(f"basic.{cls}", cur, prev), why, "。")
+        topic = {"301": "personnel", "302": "goods", "303": "personnel", "310": "capital"}[cls]
+        why = w.reason(topic, cur > prev) if cur != prev else ""
+        w.para(
+            "body",
+            f"（{CN_NUMERALS[i]}）{label}",
+            w.money(cur, f"basic.{cls}"),
+            "，",
+            w.yoy(f"basic.{cls}", cur, prev),
+            why,
+            "。",
+        )
 
 
-def _three_public(w: _Writer) -> None:
-    a, y, tp = w.a, w.a.year, w.a.three_public
+def _three_public(w: Writer) -> None:
+    y, tp = w.a.year, w.a.three_public
     label = "全年预算数" if tp.show_full_year else "年初预算数"
     done = "完成全年预算的" if tp.show_full_year else "完成预算的"
     attr = "full_year" if tp.show_full_year else "initial"
     w.para("h2", "五、财政拨款“三公”经费支出决算情况说明")
 
     def yoy_tail(key: str, cur: Fen, prev: Fen) -> list[Piece]:
-        why = [T(w.reason(cur > prev))] if cur != prev else []
+        why = [T(w.reason("three_public", cur > prev))] if cur != prev else []
         return [T("。决算数"), *w.yoy(key, cur, prev), *why]
 
     total_cur, total_prev = tp.total("actual"), tp.total("previous")
-    w.para("body", f"本部门{y}年度财政拨款“三公”经费支出",
-           w.completion("3p.total", tp.total(attr), total_cur, label, done), "；决算数",
-           w.yoy("3p.total", total_cur, total_prev), "，其中：")
+    w.para(
+        "body",
+        f"本部门{y}年度财政拨款“三公”经费支出",
+        w.completion("3p.total", tp.total(attr), total_cur, label, done),
+        "；决算数",
+        w.yoy("3p.total", total_cur, total_prev),
+        "，其中：",
+    )
     ab = tp.abroad
-    w.para("body", "（一）因公出国（境）费", w.completion("3p.abroad", getattr(ab, attr), ab.actual, label, done),
-           yoy_tail("3p.abroad", ab.actual, ab.previous), "。全年安排因公出国（境）团组",
-           N(str(tp.abroad_groups), "3p.abroad.groups"), "个，累计", N(str(tp.abroad_people), "3p.abroad.people"),
-           "人次。")
+    w.para(
+        "body",
+        "（一）因公出国（境）费",
+        w.completion("3p.abroad", getattr(ab, attr), ab.actual, label, done),
+        yoy_tail("3p.abroad", ab.actual, ab.previous),
+        "。全年安排因公出国（境）团组",
+        N(str(tp.abroad_groups), "3p.abroad.groups"),
+        "个，累计",
+        N(str(tp.abroad_people), "3p.abroad.people"),
+        "人次。",
+    )
     cp, cr = tp.car_purchase, tp.car_running
-    w.para("body", "（二）公务用车购置及运行维护费", label,
-           N(fmt_plain(getattr(cp, attr) + getattr(cr, attr)), "3p.car.budget"), "万元，决算数",
-           N(fmt_plain(cp.actual + cr.actual), "3p.car.actual"), "万元，其中：公务用车购置",
-           w.completion("3p.car_purchase", getattr(cp, attr), cp.actual, label, done),
-           "。全年使用财政拨款购置公务用车", N(str(tp.cars_bought), "3p.cars_bought"), "辆。公务用车运行维护费",
-           w.completion("3p.car_running", getattr(cr, attr), cr.actual, label, done),
-           yoy_tail("3p.car_running", cr.actual, cr.previous), "。年末使用财政拨款负担费用的公务用车保有量",
-           N(str(tp.cars_held), "3p.cars_held"), "辆。")
+    w.para(
+        "body",
+        "（二）公务用车购置及运行维护费",
+        label,
+        N(fmt_plain(getattr(cp, attr) + getattr(cr, attr)), "3p.car.budget"),
+        "万元，决算数",
+        N(fmt_plain(cp.actual + cr.actual), "3p.car.actual"),
+        "万元，其中：公务用车购置",
+        w.completion("3p.car_purchase", getattr(cp, attr), cp.actual, label, done),
+        "。全年使用财政拨款购置公务用车",
+        N(str(tp.cars_bought), "3p.cars_bought"),
+        "辆。公务用车运行维护费",
+        w.completion("3p.car_running", getattr(cr, attr), cr.actual, label, done),
+        yoy_tail("3p.car_running", cr.actual, cr.previous),
+        "。年末使用财政拨款负担费用的公务用车保有量",
+        N(str(tp.cars_held), "3p.cars_held"),
+        "辆。",
+    )
     rc = tp.reception
-    w.para("body", "（三）公务接待费", w.completion("3p.reception", getattr(rc, attr), rc.actual, label, done),
-           yoy_tail("3p.reception", rc.actual, rc.previous), "。全年国内公务接待",
-           N(str(tp.reception_batches), "3p.reception.batches"), "批，累计接待",
-           N(str(tp.reception_people), "3p.reception.people"), "人次，其中外事接待0批，累计接待0人次。")
+    w.para(
+        "body",
+        "（三）公务接待费",
+        w.completion("3p.reception", getattr(rc, attr), rc.actual, label, done),
+        yoy_tail("3p.reception", rc.actual, rc.previous),
+        "。全年国内公务接待",
+        N(str(tp.reception_batches), "3p.reception.batches"),
+        "批，累计接待",
+        N(str(tp.reception_people), "3p.reception.people"),
+        "人次，其中外事接待0批，累计接待0人次。",
+    )
 
 
-def _other_sections(w: _Writer) -> None:
+def _other_sections(w: Writer) -> None:
     a, y, pr = w.a, w.a.year, w.a.procurement
     w.para("h2", "六、机关运行经费支出情况说明")
     prev = a.previous["admin_cost"]
-    w.para("body", f"本部门{y}年度机关运行经费支出", w.money(a.public, "admin_cost"), "，决算数",
-           w.yoy("admin_cost", a.public, prev), w.reason(a.public > prev) if a.public != prev else "", "。")
+    w.para(
+        "body",
+        f"本部门{y}年度机关运行经费支出",
+        w.money(a.public, "admin_cost"),
+        "，决算数",
+        w.yoy("admin_cost", a.public, prev),
+        w.reason("goods", a.public > prev) if a.public != prev else "",
+        "。",
+    )
     w.para("h2", "七、政府采购支出情况说明")
     body = [T(f"本部门{y}年度政府采购支出总额"), *w.money(pr.total, "proc.total"), T("，其中：政府采购货物支出"),
             *w.money(pr.goods, "proc.goods"), T("、政府采购工程支出"), *w.money(pr.works, "proc.works"),
@@ -218,7 +226,11 @@ def _other_sections(w: _Writer) -> None:
             *w.money(pr.sme, "proc.sme"), T("，占政府采购支出总额的"), N(pct_text(percent(pr.sme, pr.total)), "proc.sme.share"),
             T("，其中：授予小微企业合同金额"), *w.money(pr.small_micro, "proc.small"),
             T("，占授予中小企业合同金额的"), N(pct_text(percent(pr.small_micro, pr.sme)), "proc.small.share"), T("。")]  # fmt: skip
-    kinds = [("货物", pr.sme_goods, pr.goods), ("工程", pr.sme_works, pr.works), ("服务", pr.sme_services, pr.services)]
+    kinds = [
+        ("货物", pr.sme_goods, pr.goods),
+        ("工程", pr.sme_works, pr.works),
+        ("服务", pr.sme_services, pr.services),
+    ]
     said = [k for k in kinds if k[2] > 0]
     for i, (label, sme, whole) in enumerate(said):
         body += [T(f"{label}采购授予中小企业合同金额占{label}支出金额的"), N(pct_text(percent(sme, whole)))]
@@ -226,7 +238,11 @@ def _other_sections(w: _Writer) -> None:
     w.para("body", body)
     w.para("h2", "八、国有资产占用情况说明")
     v = a.assets.vehicles
-    body = [T(f"截至{y}年12月31日，本部门共有车辆"), N(str(a.assets.vehicle_total), "assets.vehicles"), T("辆（台），其中：")]
+    body = [
+        T(f"截至{y}年12月31日，本部门共有车辆"),
+        N(str(a.assets.vehicle_total), "assets.vehicles"),
+        T("辆（台），其中："),
+    ]
     for i, name in enumerate(VEHICLE_ROWS):
         body += [T(name), N(str(v[name])), T("辆" + ("、" if i < len(VEHICLE_ROWS) - 1 else "。"))]
     for j, (label, n) in enumerate(a.assets.equipment):
@@ -235,7 +251,7 @@ def _other_sections(w: _Writer) -> None:
     w.para("body", body)
 
 
-def _performance(w: _Writer) -> None:
+def _performance(w: Writer) -> None:
     a, y, pf = w.a, w.a.year, w.a.performance
     w.para("h2", "九、预算绩效情况说明")
     w.para("h3", "（一）绩效管理工作开展情况。")
@@ -245,13 +261,23 @@ def _performance(w: _Writer) -> None:
     w.para("body", f"{a.dept.name}“{pf.project}”项目支出绩效自评表如下：")
     w.para("score_table")
     w.para("h3", "（三）项目绩效评价结论。")
-    w.para("body", f"该项目全年预算数", w.money(pf.budget_full, "perf.budget"), "，全年执行数",
-           w.money(pf.executed, "perf.executed"), "，执行率", N(pct_text(pf.execution_rate), "perf.rate"),
-           f"。该项目{y}年度评价得分为", N(score_text(pf.stated_total), "perf.score"), "分，",
-           T(f"评价为{pf.stated_grade}", "perf.grade"), "。项目资金拨付及时，绩效目标基本实现。")
+    w.para(
+        "body",
+        "该项目全年预算数",
+        w.money(pf.budget_full, "perf.budget"),
+        "，全年执行数",
+        w.money(pf.executed, "perf.executed"),
+        "，执行率",
+        N(pct_text(pf.execution_rate), "perf.rate"),
+        f"。该项目{y}年度评价得分为",
+        N(score_text(pf.stated_total), "perf.score"),
+        "分，",
+        T(f"评价为{pf.stated_grade}", "perf.grade"),
+        "。项目资金拨付及时，绩效目标基本实现。",
+    )
 
 
-def _glossary(w: _Writer) -> None:
+def _glossary(w: Writer) -> None:
     w.para("h1", "第四部分 名词解释")
     for i, (term, text) in enumerate([
         ("财政拨款收入", "指本级财政当年拨付的资金。"),
@@ -265,14 +291,9 @@ def _glossary(w: _Writer) -> None:
         w.para("body", f"（{CN_NUMERALS[i]}）{term}：{text}")
 
 
-def score_text(value: Decimal) -> str:
-    """85 / 92.5 — a score as printed (no trailing zeros)."""
-    return f"{value.normalize():f}"
-
-
 def build_narrative(a: FinalAccounts) -> Narrative:
     """All prose of the document, with the table block and the score table as placeholders."""
-    w = _Writer(a)
+    w = Writer(a)
     _overview(w)
     w.para("h1", f"第二部分 {a.year}年度部门决算表")
     w.para("tables")

@@ -4,11 +4,8 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from random import Random
-
-from corpus.narrative import Para
 
 # Characters a born-digital PDF's font subset maps to Kangxi radicals (U+2F00…) or CJK radical
 # supplement code points (U+2E80…), as text extraction then returns them.
@@ -50,7 +47,9 @@ def _tokens(text: str) -> list[str]:
 
 
 def _width(s: str) -> float:
-    return sum(0.5 if ord(c) < 0x2000 else 1.0 for c in s)
+    if len(s) == 1:
+        return 0.5 if s < "\u2000" else 1.0
+    return sum(0.5 if c < "\u2000" else 1.0 for c in s)
 
 
 def wrap(text: str, width: float) -> list[str]:
@@ -118,7 +117,3 @@ def assemble(pages: list[Page], rng: Random, first_number: int, block_sep: str =
         footer_before = rng.random() < 0.25 and i < len(pages) - 1
         out.append(f"\n\n\n\n— {first_number + i} —\n\n" if footer_before else "\n")
     return "".join(out).rstrip("\n") + "\n"
-
-
-def narrative_lines(para: Para, inline: Callable[[str], str], width: float) -> list[str]:
-    return wrap(inline(para.text), width)

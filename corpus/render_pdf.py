@@ -26,7 +26,7 @@ def inline(text: str) -> str:
 def _table_blocks(t: TableData, dept: str, year: int) -> list[str]:
     blocks = [f"{t.title}\n公开 {t.number:02d}表", f"部门：{dept} {year}年度 {t.unit_line}"]
     blocks += [h for h in t.header if h]
-    blocks += table_rows(t, pdf_cell, lambda s: s)
+    blocks += table_rows(t, pdf_cell, lambda s: s, name_width=15 if t.kind == "t05" else None)
     blocks += t.note
     return blocks
 

@@ -4,10 +4,9 @@ supplied by the style (born-digital PDF or OCR)."""
 from __future__ import annotations
 
 from collections.abc import Callable
-from decimal import Decimal
 
-from corpus.model import FinalAccounts, Performance, fmt_plain
-from corpus.narrative import pct_text, score_text
+from corpus.model import FinalAccounts, Performance, fmt_grouped, fmt_plain
+from corpus.prose import pct_text, score_text
 from corpus.tables import Blank, Cell, Count, Dash, Money, Part, TableData
 
 CellFormat = Callable[[Cell, tuple[str, str, int]], str | None]  # (cell, (table, row key, part)) → text
@@ -20,13 +19,22 @@ def _part_text(part: Part, cells: list[str | None], name: NameFormat) -> str:
     return " ".join(b for b in bits if b)
 
 
-def table_rows(t: TableData, cell: CellFormat, name: NameFormat) -> list[str]:
-    """One text line per table row; a row's parts (column groups) are joined side by side."""
+def table_rows(t: TableData, cell: CellFormat, name: NameFormat, name_width: int | None = None) -> list[str]:
+    """One text line per table row; a row's parts (column groups) are joined side by side.
+
+    With ``name_width``, a one-part coded row whose name is longer is split as a PDF extraction
+    of a wrapped cell shows it: “code name-start”, “name-rest”, “amounts” on separate lines."""
     out = []
     for row in t.rows:
         texts = []
         for pi, part in enumerate(row.parts):
             cells = [cell(c, (t.kind, row.key, pi)) for c in part.cells]
+            if name_width and part.code and len(row.parts) == 1 and len(part.label) > name_width:
+                head = f"{part.code} {name(part.label[:name_width])}"
+                texts.append(
+                    "\n\n".join([head, name(part.label[name_width:]), " ".join(c for c in cells if c)])
+                )
+                continue
             texts.append(_part_text(part, cells, name))
         line = " ".join(x for x in texts if x)
         if line:
@@ -37,7 +45,7 @@ def table_rows(t: TableData, cell: CellFormat, name: NameFormat) -> list[str]:
 def pdf_cell(c: Cell, where: tuple[str, str, int]) -> str | None:
     """Born-digital PDF: thousands separators, zero/empty cells simply missing."""
     if isinstance(c, Money):
-        return f"{Decimal(c.fen) / 100:,.2f}" if c.fen else None
+        return fmt_grouped(c.fen) if c.fen else None
     if isinstance(c, Count):
         return str(c.n) if c.n or c.show_zero else None
     if isinstance(c, Dash):

@@ -11,7 +11,7 @@ from __future__ import annotations
 from random import Random
 
 from corpus.defects import Draft
-from corpus.narrative import Para
+from corpus.prose import Para
 from corpus.render_common import wrap
 from corpus.render_tables import score_rows, score_title
 

@@ -17,7 +17,7 @@ from corpus.catalog import (
     PERSONNEL_LINES,
     summary_categories,
 )
-from corpus.model import VEHICLE_ROWS, FinalAccounts, Fen
+from corpus.model import VEHICLE_ROWS, Fen, FinalAccounts, ThreePublicItem
 
 
 @dataclass
@@ -66,8 +66,7 @@ class TableData:
     unit_line: str  # 金额单位：万元 / 单位：台、辆、套
     header: list[str]  # header lines as a PDF extraction shows them
     rows: list[TRow]
-    note: list[str]
-    empty: bool = False
+    note: list[str]  # 注 lines (the empty 08/09 tables say why they are empty)
 
     def row(self, key: str) -> TRow:
         return next(r for r in self.rows if r.key == key)
@@ -99,8 +98,8 @@ def _hierarchy_rows(a: FinalAccounts, fiscal_only: bool, columns: int, kind: str
     return out
 
 
-def _summary_sides(a: FinalAccounts, fiscal: bool) -> tuple[list[TRow], int]:
-    """Rows of 01 (fiscal=False) or 04 (fiscal=True); returns rows and the 类 count."""
+def _summary_sides(a: FinalAccounts, fiscal: bool) -> list[TRow]:
+    """Rows of 01 (fiscal=False) or 04 (fiscal=True): the 类 lines, then totals and balances."""
     cats = summary_categories(a.year)
     n = len(cats)
 
@@ -117,19 +116,29 @@ def _summary_sides(a: FinalAccounts, fiscal: bool) -> tuple[list[TRow], int]:
                   ("六、经营收入", 0), ("七、附属单位上缴收入", 0), ("八、其他收入", a.other_income)]  # fmt: skip
     rows: list[TRow] = []
     for i, (code, name) in enumerate(cats):
-        left = Part(income[i][0], row_no=i + 1, cells=_money([income[i][1]])) if i < len(income) else Part(
-            "", row_no=i + 1
+        left = (
+            Part(income[i][0], row_no=i + 1, cells=_money([income[i][1]]))
+            if i < len(income)
+            else Part("", row_no=i + 1)
         )
         right_no = n + (7 if fiscal else 6) + i
-        rows.append(TRow(code, [left, Part(f"{CN_NUMERALS[i]}、{name}", row_no=right_no, cells=exp_cells(code))]))
+        rows.append(
+            TRow(code, [left, Part(f"{CN_NUMERALS[i]}、{name}", row_no=right_no, cells=exp_cells(code))])
+        )
     exp_total = a.fiscal_expenditure if fiscal else a.expenditure
     inc_total = a.fiscal_income if fiscal else a.income
     first_right_tail = 2 * n + (7 if fiscal else 6)
     total = a.grand_total if not fiscal else a.fiscal_income + a.carry_in
+    tail: list[tuple[str, Fen | None, str, list[Fen] | None]]
     if fiscal:
         tail = [
             ("本年收入合计", inc_total, "本年支出合计", [exp_total, exp_total, 0, 0]),
-            ("年初财政拨款结转和结余", a.carry_in, "年末财政拨款结转和结余", [a.carry_out, a.carry_out, 0, 0]),
+            (
+                "年初财政拨款结转和结余",
+                a.carry_in,
+                "年末财政拨款结转和结余",
+                [a.carry_out, a.carry_out, 0, 0],
+            ),
             ("一、一般公共预算财政拨款", a.carry_in, "", None),
             ("二、政府性基金预算财政拨款", 0, "", None),
             ("三、国有资本经营预算财政拨款", 0, "", None),
@@ -147,7 +156,7 @@ def _summary_sides(a: FinalAccounts, fiscal: bool) -> tuple[list[TRow], int]:
         left = Part(llabel, row_no=n + 1 + j, cells=[] if lval is None else _money([lval]))
         right = Part(rlabel, row_no=first_right_tail + j, cells=[] if rvals is None else _money(rvals))
         rows.append(TRow(llabel or f"blank{j}", [left, right]))
-    return rows, n
+    return rows
 
 
 def _basic_table_rows(a: FinalAccounts) -> list[TRow]:
@@ -166,7 +175,10 @@ def _basic_table_rows(a: FinalAccounts) -> list[TRow]:
         parts = [part(c[i] if i < len(c) else None) for c in cols]
         rows.append(TRow(f"line{i}", parts))
     rows.append(
-        TRow("合计", [Part("人员经费合计", cells=[Money(a.personnel)]), Part("公用支出合计", cells=[Money(a.public)])])
+        TRow(
+            "合计",
+            [Part("人员经费合计", cells=[Money(a.personnel)]), Part("公用支出合计", cells=[Money(a.public)])],
+        )
     )
     return rows
 
@@ -176,15 +188,18 @@ def _three_public_rows(a: FinalAccounts) -> list[TRow]:
     attrs = ["initial", "full_year", "actual"] if tp.show_full_year else ["initial", "actual"]
     dash_n = len(attrs) - 1
 
-    def money_row(key: str, label: str, no: int, items: list) -> TRow:
-        return TRow(key, [Part(label, row_no=no, cells=_money([sum(getattr(i, at) for i in items) for at in attrs]))])
+    def money_row(key: str, label: str, no: int, items: list[ThreePublicItem]) -> TRow:
+        return TRow(
+            key, [Part(label, row_no=no, cells=_money([sum(getattr(i, at) for i in items) for at in attrs]))]
+        )
 
     def actual_only(key: str, label: str, no: int, value: Fen | None) -> TRow:
         tail: list[Cell] = [Blank()] if value is None else [Money(value)]
         return TRow(key, [Part(label, row_no=no, cells=[Dash()] * dash_n + tail)])
 
     def count(key: str, label: str, no: int, n: int) -> TRow:
-        return TRow(key, [Part(label, row_no=no, cells=[Dash()] * dash_n + [Count(n, show_zero=False)])])
+        cells: list[Cell] = [Dash()] * dash_n
+        return TRow(key, [Part(label, row_no=no, cells=[*cells, Count(n, show_zero=False)])])
 
     return [
         money_row("三公合计", "一、“三公”经费支出", 1, tp.items()),
@@ -211,9 +226,15 @@ def _three_public_rows(a: FinalAccounts) -> list[TRow]:
 
 
 def _assets_rows(a: FinalAccounts) -> list[TRow]:
-    rows = [TRow("车辆数合计", [Part("一、车辆数合计（台、辆）", row_no=1, cells=[Count(a.assets.vehicle_total)])])]
+    rows = [
+        TRow(
+            "车辆数合计", [Part("一、车辆数合计（台、辆）", row_no=1, cells=[Count(a.assets.vehicle_total)])]
+        )
+    ]
     for i, name in enumerate(VEHICLE_ROWS):
-        rows.append(TRow(name, [Part(f"{i + 1}.{name}", row_no=i + 2, cells=[Count(a.assets.vehicles[name])])]))
+        rows.append(
+            TRow(name, [Part(f"{i + 1}.{name}", row_no=i + 2, cells=[Count(a.assets.vehicles[name])])])
+        )
     for j, (label, n) in enumerate(a.assets.equipment):
         rows.append(TRow(label, [Part(f"{CN_NUMERALS[j + 1]}、{label}", row_no=10 + j, cells=[Count(n)])]))
     return rows
@@ -221,67 +242,77 @@ def _assets_rows(a: FinalAccounts) -> list[TRow]:
 
 UNIT = "金额单位：万元"
 
+# Column headers as a PDF text extraction returns them (cells of merged headers interleaved).
+HEADERS: dict[str, list[str]] = {
+    "t01": ["收入 支出", "项 目 行次 决算数 项目（按功能分类） 行次 决算数", "栏 次 1 栏 次 2"],
+    "t02": ["项 目", "本年收入合计 财政拨款收入 上级补助收入 事业收入 经营收入 附属单位上缴收入 其他收入支出功能",
+            "分类科目", "科目名称", "类 款 项", "栏次 1 2 3 4 5 6 7"],
+    "t03": ["项 目", "本年支出合计 基本支出 项目支出 上缴上级支出 经营支出", "对附属单位补", "助支出", "支出功能分类",
+            "科目编码", "科目名称", "类 款 项", "栏次 1 2 3 4 5 6"],
+    "t04": ["收 入 支 出", "项 目", "行", "次", "决算数 项目（按功能分类）", "行", "次", "小计", "一般公共预算财",
+            "政拨款", "政府性基金预算", "财政拨款", "国有资本经营预", "算财政拨款", "栏 次 1 栏 次 2 3 4 5"],
+    "t05": ["项 目", "本年支出合计 基本支出 项目支出支出功能分类", "科目编码", "科目名称", "类 款 项", "栏次 1 2 3"],
+    "t06": ["人员经费 公用经费", "经济分", "类科目", "科目名称 金额 经济分类", "科目编码", "科目名称 金额 经济分类",
+            "科目编码", "科目名称 金额"],
+    "t08": ["项 目", "年初结转和结余 本年收入", "本年支出", "年末结转和结余支出功能分", "类科目编码",
+            "科目名称 小计 基本支出 项目支出", "类 款 项", "栏次 1 2 3 4 5 6"],
+    "t09": ["项 目", "合计 基本支出 项目支出支出功能分类", "科目编码", "科目名称", "类 款 项", "栏次 1 2 3"],
+    "t10": ["项 目 栏次 决算数"],
+}  # fmt: skip
+
+NOTES: dict[str, list[str]] = {
+    "t01": ["注：本套报表金额单位转换时可能存在尾数误差。"],
+    "t02": ["注：本表反映部门（单位）本年度取得的各项收入情况。"],
+    "t03": ["注：本表反映部门（单位）本年度各项支出情况。"],
+    "t04": [("注：本表反映部门（单位）本年度一般公共预算财政拨款、政府性基金预算财政拨款和国有资本经营预算财政拨款的"
+             "总收支和年末结转结余情况。")],
+    "t05": ["注：本表反映部门（单位）本年度一般公共预算财政拨款支出情况。"],
+    "t06": ["注：本表反映部门（单位）本年度一般公共预算财政拨款基本支出明细情况。"],
+    "t07": ["注：1.本表反映部门本年度财政拨款“三公”经费支出预决算情况。",
+            "2.当此表数据为空时，即本部门（单位）无财政拨款“三公”经费支出。"],
+    "t08": ["注：1.本表反映部门（单位）本年度政府性基金预算财政拨款收入、支出及结转和结余情况。",
+            "2.当此表数据为零时，即本部门（单位）无政府性基金预算财政拨款收入、支出。"],
+    "t09": ["注：1.本表反映部门（单位）本年度国有资本经营预算财政拨款支出情况。",
+            "2.当此表数据为空时，即本部门（单位）无国有资本经营预算财政拨款支出。"],
+    "t10": ["注：1.本表反映截止{year}年12月31日，部门（单位）占用的国有资产情况。",
+            "2.当本表数据为空时，即本部门（单位）无相关资产。"],
+}  # fmt: skip
+
+TITLES = {
+    "t01": "收入支出决算总表", "t02": "收入决算表", "t03": "支出决算表", "t04": "财政拨款收入支出决算总表",
+    "t05": "一般公共预算财政拨款支出决算表", "t06": "一般公共预算财政拨款基本支出决算表",
+    "t07": "财政拨款“三公”经费支出决算表", "t08": "政府性基金预算财政拨款收入支出决算表",
+    "t09": "国有资本经营预算财政拨款支出决算表", "t10": "国有资产占用情况表",
+}  # fmt: skip
+
+# 三公 is table 07 in order "A" (the national template); some regions print it as 09 (order "B").
+ORDERS = {
+    "A": ["t01", "t02", "t03", "t04", "t05", "t06", "t07", "t08", "t09", "t10"],
+    "B": ["t01", "t02", "t03", "t04", "t05", "t06", "t08", "t09", "t07", "t10"],
+}
+
 
 def build_tables(a: FinalAccounts) -> list[TableData]:
-    """All ten tables in printed order (三公 is 07 in order "A", 09 in order "B")."""
-    y = a.year
-    t01_rows, _ = _summary_sides(a, fiscal=False)
-    t04_rows, _ = _summary_sides(a, fiscal=True)
-    tp_cols = "年初预算数 全年预算数 决算数" if a.three_public.show_full_year else "年初预算数 决算数"
-    tp_colno = "1 2 3" if a.three_public.show_full_year else "1 2"
-    tables = {
-        "t01": TableData("t01", 1, "收入支出决算总表", UNIT,
-                         ["收入 支出", "项 目 行次 决算数 项目（按功能分类） 行次 决算数", "栏 次 1 栏 次 2"],
-                         t01_rows, ["注：本套报表金额单位转换时可能存在尾数误差。"]),
-        "t02": TableData("t02", 2, "收入决算表", UNIT,
-                         ["项 目", "本年收入合计 财政拨款收入 上级补助收入 事业收入 经营收入 附属单位上缴收入 其他收入"
-                          "支出功能", "分类科目", "科目名称", "类 款 项", "栏次 1 2 3 4 5 6 7"],
-                         _hierarchy_rows(a, False, 7, "income"), ["注：本表反映部门（单位）本年度取得的各项收入情况。"]),
-        "t03": TableData("t03", 3, "支出决算表", UNIT,
-                         ["项 目", "本年支出合计 基本支出 项目支出 上缴上级支出 经营支出", "对附属单位补", "",
-                          "助支出", "支出功能分类", "科目编码", "科目名称", "类 款 项", "栏次 1 2 3 4 5 6"],
-                         _hierarchy_rows(a, False, 6, "expenditure"), ["注：本表反映部门（单位）本年度各项支出情况。"]),
-        "t04": TableData("t04", 4, "财政拨款收入支出决算总表", UNIT,
-                         ["收 入 支 出", "项 目", "行", "次", "决算数 项目（按功能分类）", "行", "次", "小计",
-                          "一般公共预算财", "政拨款", "政府性基金预算", "财政拨款", "国有资本经营预", "算财政拨款",
-                          "栏 次 1 栏 次 2 3 4 5"],
-                         t04_rows, ["注：本表反映部门（单位）本年度一般公共预算财政拨款、政府性基金预算财政拨款和"
-                                    "国有资本经营预算财政拨款的总收支和年末结转结余情况。"]),
-        "t05": TableData("t05", 5, "一般公共预算财政拨款支出决算表", UNIT,
-                         ["项 目", "本年支出合计 基本支出 项目支出支出功能分类", "科目编码", "科目名称", "类 款 项",
-                          "栏次 1 2 3"],
-                         _hierarchy_rows(a, True, 3, "expenditure"),
-                         ["注：本表反映部门（单位）本年度一般公共预算财政拨款支出情况。"]),
-        "t06": TableData("t06", 6, "一般公共预算财政拨款基本支出决算表", UNIT,
-                         ["人员经费 公用经费", "经济分", "类科目", "科目名称 金额 经济分类", "科目编码",
-                          "科目名称 金额 经济分类", "科目编码", "科目名称 金额"],
-                         _basic_table_rows(a), ["注：本表反映部门（单位）本年度一般公共预算财政拨款基本支出明细情况。"]),
-        "t07": TableData("t07", 7, "财政拨款“三公”经费支出决算表", UNIT,
-                         [f"项目 栏次 {tp_cols}", f"行次 {tp_colno}"], _three_public_rows(a),
-                         ["注：1.本表反映部门本年度财政拨款“三公”经费支出预决算情况。",
-                          "2.当此表数据为空时，即本部门（单位）无财政拨款“三公”经费支出。"]),
-        "t08": TableData("t08", 8, "政府性基金预算财政拨款收入支出决算表", UNIT,
-                         ["项 目", "年初结转和结余 本年收入", "本年支出", "年末结转和结余支出功能分",
-                          "类科目编码", "科目名称 小计 基本支出 项目支出", "类 款 项", "栏次 1 2 3 4 5 6"],
-                         [TRow("合计", [Part("合计")])],
-                         ["注：1.本表反映部门（单位）本年度政府性基金预算财政拨款收入、支出及结转和结余情况。",
-                          "2.当此表数据为零时，即本部门（单位）无政府性基金预算财政拨款收入、支出。"], empty=True),
-        "t09": TableData("t09", 9, "国有资本经营预算财政拨款支出决算表", UNIT,
-                         ["项 目", "合计 基本支出 项目支出支出功能分类", "科目编码", "科目名称", "类 款 项",
-                          "栏次 1 2 3"],
-                         [TRow("合计", [Part("合计")])],
-                         ["注：1.本表反映部门（单位）本年度国有资本经营预算财政拨款支出情况。",
-                          "2.当此表数据为空时，即本部门（单位）无国有资本经营预算财政拨款支出。"], empty=True),
-        "t10": TableData("t10", 10, "国有资产占用情况表", "单位：台、辆、套", ["项 目 栏次 决算数"],
-                         _assets_rows(a), [f"注：1.本表反映截止{y}年12月31日，部门（单位）占用的国有资产情况。",
-                                           "2.当本表数据为空时，即本部门（单位）无相关资产。"]),
-    }  # fmt: skip
-    order = ["t01", "t02", "t03", "t04", "t05", "t06", "t07", "t08", "t09", "t10"]
-    if a.table_order == "B":
-        order = ["t01", "t02", "t03", "t04", "t05", "t06", "t08", "t09", "t07", "t10"]
+    """All ten tables in printed order, numbered 公开01表 … 公开10表."""
+    tp = a.three_public
+    rows: dict[str, list[TRow]] = {
+        "t01": _summary_sides(a, fiscal=False),
+        "t02": _hierarchy_rows(a, False, 7, "income"),
+        "t03": _hierarchy_rows(a, False, 6, "expenditure"),
+        "t04": _summary_sides(a, fiscal=True),
+        "t05": _hierarchy_rows(a, True, 3, "expenditure"),
+        "t06": _basic_table_rows(a),
+        "t07": _three_public_rows(a),
+        "t08": [TRow("合计", [Part("合计")])],
+        "t09": [TRow("合计", [Part("合计")])],
+        "t10": _assets_rows(a),
+    }
+    headers = dict(HEADERS)
+    headers["t07"] = (["项目 栏次 年初预算数 全年预算数 决算数", "行次 1 2 3"] if tp.show_full_year
+                      else ["项目 栏次 年初预算数 决算数", "行次 1 2"])  # fmt: skip
     out = []
-    for i, key in enumerate(order):
-        t = tables[key]
-        t.number = i + 1
-        out.append(t)
+    for number, kind in enumerate(ORDERS[a.table_order], start=1):
+        unit = "单位：台、辆、套" if kind == "t10" else UNIT
+        notes = [n.format(year=a.year) for n in NOTES[kind]]
+        out.append(TableData(kind, number, TITLES[kind], unit, headers[kind], rows[kind], notes))
     return out

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from decimal import Decimal
 
+from corpus.catalog import ECONOMIC_CLASSES, PERSONNEL_CLASSES, PUBLIC_CLASSES
 from corpus.defects import Draft
 from corpus.model import Fen, grade_for, percent
 from corpus.tables import Count, Money, TableData
@@ -83,18 +84,23 @@ def _tables(d: Draft, out: set[str]) -> dict[str, Fen]:
         out.add("X202")
     fis_exp = f_exp["本年支出合计"][1]
     t06 = {p.code or p.label: _fen(p.cells[0]) for r in t["t06"].rows for p in r.parts if p.cells}
-    for cls in ("301", "302", "303", "307", "310", "312", "399"):
+    for cls in ECONOMIC_CLASSES:
         if t06[cls] != sum(v for k, v in t06.items() if len(k) == 5 and k.startswith(cls)):
             out.add("T103")
-    if t06["人员经费合计"] != t06["301"] + t06["303"] or t06["公用支出合计"] != sum(
-        t06[c] for c in ("302", "307", "310", "312", "399")
+    if t06["人员经费合计"] != sum(t06[c] for c in PERSONNEL_CLASSES) or t06["公用支出合计"] != sum(
+        t06[c] for c in PUBLIC_CLASSES
     ):
         out.add("T103")
     if t06["人员经费合计"] + t06["公用支出合计"] != _fen(t05["合计"][1]):
         out.add("X203")
     tp = {r.key: r.parts[0].cells for r in t["t07"].rows}
     col = -1
-    for item, line in (("因公出国", "30212"), ("公务用车运行", "30231"), ("公务接待", "30217"), ("公务用车购置", "31013")):
+    for item, line in (
+        ("因公出国", "30212"),
+        ("公务用车运行", "30231"),
+        ("公务接待", "30217"),
+        ("公务用车购置", "31013"),
+    ):
         if _fen(tp[item][col]) != t06.get(line, 0):
             out.add("X204")
     for i in range(len(tp["三公合计"])):

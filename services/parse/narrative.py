@@ -14,6 +14,7 @@ from decimal import Decimal
 from shared.models import Claim, Line, Quantity, SourceRef
 
 from .classification import category_code
+from .locate import PAGE_NO_RE
 from .narrative_subjects import find_subject, topic_of
 from .numbers import places_of, to_decimal
 
@@ -103,8 +104,8 @@ class ClaimExtractor:
         in_glossary = False
         for ln in lines:
             norm = ln.norm.strip()
-            if not norm:
-                continue
+            if not norm or PAGE_NO_RE.match(norm):
+                continue  # page footers ("— 14 —") can fall in the middle of a sentence
             part = PART_RE.match(norm)
             if part:
                 self._flush(stream, topic, subtopic)

@@ -61,6 +61,10 @@ _OCR_GLUE_RE = re.compile(r"(?<=[A-Za-z])(?=\d{3})")
 _OCR_LETTER_POINT_RE = re.compile(r"(?<![A-Za-z\d])[Il](?=\.\s?\d{2}(?!\d))")
 
 
+_LETTER_DIGITS_RE = re.compile(r"^[0-9IlOo|][0-9IlOo|,]*(?:\.[0-9IlOo|]*)?$")
+_LETTER_TO_DIGIT = str.maketrans({"I": "1", "l": "1", "|": "1", "O": "0", "o": "0"})
+
+
 def prepare_ocr_line(text: str) -> str:
     """Undo the OCR damage we know how to undo; marks repaired tokens with a trailing '⁂'."""
     text = _OCR_GLUE_RE.sub(" ", text)
@@ -78,9 +82,12 @@ def atomize(text: str, ocr: bool) -> list[Atom]:
         if "⁂" in raw:
             raw = raw.replace("⁂", "")
             repaired = REPAIRED_LETTER
-        if ocr and raw in ("I", "l", "|"):
-            atoms.append(Atom("int", "1", REPAIRED_LETTER))
+        if ocr and raw in ("I", "l", "|", "o", "O"):
+            atoms.append(Atom("int", "0" if raw in "oO" else "1", REPAIRED_LETTER))
             continue
+        if ocr and _LETTER_DIGITS_RE.match(raw) and re.search(r"\d", raw) and re.search(r"[IlOo|]", raw):
+            raw = raw.translate(_LETTER_TO_DIGIT)  # "l5.73" → 15.73, "2O.30" → 20.30
+            repaired = min(repaired, REPAIRED_LETTER)
         if DEC_RE.match(raw):
             atoms.append(Atom("dec", raw, repaired))
         elif INT_RE.match(raw):

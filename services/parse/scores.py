@@ -14,7 +14,7 @@ from shared.models import Line, Quantity, ScoreItem, ScoreTable, SourceRef
 
 from .numbers import places_of, to_decimal
 
-INDICATOR_RE = re.compile(r"^\s*指标\s*[:：]?\s*\d{1,2}\s*[:：]")
+INDICATOR_RE = re.compile(r"指标\s*[:：]?\s*\d{1,2}\s*[:：]")
 TOTAL_RE = re.compile(r"^\s*(总分|总计|合计)\s+(\d+(?:\.\d+)?)\s+(\d+(?:\.\d+)?)\s*$")
 TABLE_START_RE = re.compile(r"^\s*项目名称\s*(.*)$")
 FUND_RE = re.compile(r"(年度)?资金总额")
@@ -39,7 +39,28 @@ def _fund_row(table: ScoreTable, nums: list[str], ln: Line) -> None:
     )
 
 
+def merge_word_rows(lines: list[Line]) -> list[Line]:
+    """Word exports put each table cell on its own tab-prefixed line, rows separated by a blank
+    line: join each row's cells into one logical line (numbered by its first line)."""
+    out: list[Line] = []
+    row: list[Line] = []
+    for ln in lines + [Line(page=0, line=0, text="", norm="")]:
+        if ln.text.startswith("\t") and ln.norm.strip():
+            row.append(ln)
+            continue
+        if row:
+            first = row[0]
+            out.append(
+                Line(page=first.page, line=first.line, text=" ".join(r.text.strip() for r in row), norm=" ".join(r.norm.strip() for r in row))
+            )
+            row = []
+        if ln.line:
+            out.append(ln)
+    return out
+
+
 def parse_score_tables(lines: list[Line]) -> list[ScoreTable]:
+    lines = merge_word_rows(lines)
     tables: list[ScoreTable] = []
     current: ScoreTable | None = None
     record: list[Line] = []
@@ -50,7 +71,7 @@ def parse_score_tables(lines: list[Line]) -> list[ScoreTable]:
         if current is None or not record:
             return
         body = " ".join(ln.norm for ln in record)
-        body = INDICATOR_RE.sub("", body, count=1)
+        body = body[INDICATOR_RE.search(body).end() :] if INDICATOR_RE.search(body) else body
         nums = _plain_numbers(body)
         if len(nums) >= 2:
             name = label or re.sub(r"\s+", "", re.split(r"[=≧≦≥≤<>]|\d", body, maxsplit=1)[0])[:40]
@@ -91,7 +112,7 @@ def parse_score_tables(lines: list[Line]) -> list[ScoreTable]:
                 _fund_row(current, nums, ln)
             continue
         nums_here = _plain_numbers(norm)
-        if not record and not INDICATOR_RE.match(norm) and len(nums_here) >= 2 and re.search(r"\d\s*$", norm):
+        if not record and not INDICATOR_RE.search(norm) and len(nums_here) >= 2 and re.search(r"\d\s*$", norm):
             if len(nums_here) == 6 and "." in nums_here[4] and current.budget is None:
                 _fund_row(current, nums_here, ln)
             elif len(nums_here) in (2, 3, 4) and not re.search(r"[\u4e00-\u9fff]", norm):
@@ -100,7 +121,7 @@ def parse_score_tables(lines: list[Line]) -> list[ScoreTable]:
                 close_record(label)
             recent.clear()
             continue
-        if INDICATOR_RE.match(norm):
+        if INDICATOR_RE.search(norm):
             close_record()
             record.append(ln)
         elif record:

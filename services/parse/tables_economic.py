@@ -20,7 +20,23 @@ from .locate import Region
 from .numbers import atomize, is_numeric_atom, read_numbers
 from .tables_coded import build_cell
 
-ECON_CODE_RE = re.compile(r"^3(0[1-9]|1[0-2]|99)(\d{2,3})?$")
+ECON_CODE_RE = re.compile(r"^3(0[1-9]|1[0-3]|99)(\d{2,3})?$")
+CLASS_CODES = {"301", "302", "303", "307", "309", "310", "312", "313", "399"}
+
+
+def _is_code(atoms: list, i: int, ocr: bool) -> bool:
+    """A 经济分类 code, not an amount: "305 65" in an OCR scan is 305.65 (a class code is followed
+    by its name, never by a two-digit fraction)."""
+    a = atoms[i]
+    if a.kind != "int" or not ECON_CODE_RE.match(a.raw):
+        return False
+    if len(a.raw) == 3:
+        if a.raw not in CLASS_CODES:
+            return False
+        nxt = atoms[i + 1] if i + 1 < len(atoms) else None
+        if ocr and nxt is not None and nxt.kind == "int" and len(nxt.raw) == 2:
+            return False
+    return True
 TOTAL_LABEL_RE = re.compile(r"(人员经费|[公⼊入]用[经支]费|[公⼊入]用支出|[入人]员经费)合计")
 
 
@@ -50,7 +66,7 @@ def parse_economic_table(region: Region, ocr: bool) -> Table:
         i = 0
         while i < len(atoms):
             a = atoms[i]
-            if a.kind == "int" and ECON_CODE_RE.match(a.raw) and a.raw not in rows:
+            if _is_code(atoms, i, ocr) and a.raw not in rows:
                 code = a.raw
                 name_atoms = []
                 j = i + 1
@@ -72,11 +88,12 @@ def parse_economic_table(region: Region, ocr: bool) -> Table:
                 last_code_on_line = code
                 i = j
                 continue
+            if _is_code(atoms, i, ocr):
+                i += 1  # a code seen twice (OCR repeats) adds nothing
+                continue
             if is_numeric_atom(a):
                 run = []
-                while i < len(atoms) and is_numeric_atom(atoms[i]) and not (
-                    atoms[i].kind == "int" and ECON_CODE_RE.match(atoms[i].raw)
-                ):
+                while i < len(atoms) and is_numeric_atom(atoms[i]) and not _is_code(atoms, i, ocr):
                     run.append(atoms[i])
                     i += 1
                 for num in read_numbers(run, ocr):

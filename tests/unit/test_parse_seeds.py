@@ -141,3 +141,17 @@ def test_002_score_table():
     (table,) = doc.score_tables
     assert table.total_weight == 100 and table.total_score == 98
     assert sum(i.weight for i in table.items) == 100
+
+
+def test_repeated_economic_code_does_not_hang():
+    from services.ingest.text import extract_text_document
+    from services.parse.document import parse_document
+
+    text = (
+        "第一部分 某局部门概况\n本部门2023年度部门决算，财政拨款，基本支出。\n"
+        "一般公共预算财政拨款基本支出决算表\n公开06表\n"
+        "301 工资福利支出 10 00 302 商品和服务支出 2 00\n30101 基本工资 10 00 30201 办公费 2 00 30201 2 00\n"
+        "人员经费合计 10 00 公用经费合计 2 00\n注：本表反映基本支出。\n"
+    ) * 2
+    doc = parse_document(extract_text_document("x.txt", text.encode("utf-8")))
+    assert doc.tables
