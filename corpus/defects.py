@@ -108,23 +108,43 @@ def _off_by(rng: Random, value: Decimal, low: float = 1.5, high: float = 12.0) -
 
 
 def narrative_total_mismatch(d: Draft, rng: Random) -> PendingDefect:
-    """收入总计 in section 一 is changed by a few 0.01–9.99 万元; the table keeps the true total."""
+    """收入总计 in section 一 is changed by 0.10–9.99 万元 (well beyond the ±0.01 two roundings
+    allow); the table keeps the true total."""
     _take(d, ["income.total"], rng)
     true = d.accounts.grand_total
-    delta = rng.choice([-1, 1]) * rng.randint(1, 999)
+    delta = rng.choice([-1, 1]) * rng.randint(10, 999)
     stated = fmt_plain(true + delta)
     d.set_slot("income.total.amount", stated)
     return PendingDefect("N301", "narrative_total_mismatch",
                          f"说明中收入总计{stated}万元与收入支出决算总表总计{fmt_plain(true)}万元不一致", stated)  # fmt: skip
 
 
+def _yoy_bounds(d: Draft, key: str) -> tuple[Decimal, Decimal]:
+    """The range of change % the displayed (±0.005) current value and change allow."""
+    slots = d.narrative.slots()
+    cur = Decimal((slots.get(f"{key}.amount") or slots[f"{key}.actual"]).text)
+    change = Decimal(slots[f"{key}.change"].text)
+    prev = cur - change if slots[f"{key}.dir"].text == "增加" else cur + change
+    half, cent = Decimal("0.005"), Decimal("0.01")
+    low = (change - half) / (prev + cent) * 100
+    high = (change + half) / max(prev - cent, half) * 100
+    return low, high
+
+
 def yoy_percent_wrong(d: Draft, rng: Random) -> PendingDefect:
-    """One stated 增长/下降 percentage is moved by 1.5–12 points (direction word unchanged)."""
+    """One stated 增长/下降 percentage is moved by 1.5–12 points (direction word unchanged), on a
+    figure large enough that rounding cannot explain the difference (the stated value lies ≥ 1
+    point outside the range the displayed amounts allow)."""
     keys = sorted(k[: -len(".pct")] for k in d.narrative.slots() if k.endswith(".pct"))
-    key = _take(d, keys, rng)
-    piece = d.narrative.slot(f"{key}.pct")
-    true = _pct_value(piece)
-    stated = pct_text(_off_by(rng, true))
+    precise = [k for k in keys if _yoy_bounds(d, k)[1] - _yoy_bounds(d, k)[0] < 2]
+    key = _take(d, precise or keys, rng)
+    true = _pct_value(d.narrative.slot(f"{key}.pct"))
+    low, high = _yoy_bounds(d, key)
+    stated_value = _off_by(rng, true)
+    if low - 1 <= stated_value <= high + 1:  # push it clear of the rounding range
+        margin = Decimal("1.5")
+        stated_value = low - margin if stated_value < true and low > 2 * margin else high + margin
+    stated = pct_text(stated_value.quantize(Decimal("0.01")))
     d.set_slot(f"{key}.pct", stated)
     return PendingDefect("A401", "yoy_percent_wrong", f"变动率应为{pct_text(true)}，说明写为{stated}", stated)
 

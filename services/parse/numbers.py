@@ -82,6 +82,9 @@ def atomize(text: str, ocr: bool) -> list[Atom]:
         if "⁂" in raw:
             raw = raw.replace("⁂", "")
             repaired = REPAIRED_LETTER
+        if ocr and re.fullmatch(r"[IlOo|]\.", raw):  # "O. 94" = 0.94, "I. 50" = 1.50
+            atoms.append(Atom("dotint", raw.translate(_LETTER_TO_DIGIT), REPAIRED_LETTER))
+            continue
         if ocr and raw in ("I", "l", "|", "o", "O"):
             atoms.append(Atom("int", "0" if raw in "oO" else "1", REPAIRED_LETTER))
             continue
