@@ -218,8 +218,36 @@ class ColumnSolver:
         groups = {self.parent_of[r] for r in rows if r in self.parent_of} | {r for r in rows if r in self.children}
         return sum(self._row_cost(r) for r in rows) + sum(self._group_cost(g) for g in groups)
 
+    def _pair_moves(self) -> bool:
+        """Two misplaced siblings can only be fixed together (moving one alone leaves the same
+        number of unbalanced columns): try every pair in a group that is still unbalanced."""
+        improved = False
+        for parent, kids in self.children.items():
+            if self._group_cost(parent) == 0:
+                continue
+            movable = [k for k in kids if len(self.cands[k]) > 1][:12]
+            for x, a in enumerate(movable):
+                for b in movable[x + 1 :]:
+                    rows = [a, b]
+                    best = (self._cost(rows), self.choice[a], self.choice[b])
+                    for ca in range(len(self.cands[a])):
+                        for cb in range(len(self.cands[b])):
+                            self.choice[a], self.choice[b] = ca, cb
+                            cost = self._cost(rows)
+                            if cost < best[0]:
+                                best = (cost, ca, cb)
+                                improved = True
+                    self.choice[a], self.choice[b] = best[1], best[2]
+        return improved
+
     def solve(self) -> list[bool]:
         """Returns, per row, whether its assignment is ambiguous."""
+        self._descend()
+        if self._pair_moves():
+            self._descend()
+        return self._ambiguity()
+
+    def _descend(self) -> None:
         movable = [i for i, c in enumerate(self.cands) if len(c) > 1]
         for _ in range(12):
             changed = False
@@ -242,6 +270,8 @@ class ColumnSolver:
                         changed = True
             if not changed:
                 break
+
+    def _ambiguity(self) -> list[bool]:
         ambiguous = []
         for i, cands in enumerate(self.cands):
             chosen = self.choice[i]
