@@ -22,6 +22,7 @@ from shared.models import DocumentKind, ExtractedDocument, Line, Page
 BOOKMARK_RE = re.compile(r"\[bookmark:[^\]]*\]")
 PAGE_NUMBER_RE = re.compile(r"^\s*[—\-–]+\s*(\d{1,4})\s*[—\-–]+\s*$")
 MAX_TEXT_BYTES = 20 * 1024 * 1024
+KANGXI_RE = re.compile("[\u2f00-\u2fdf]")
 
 _FOLD_RANGES = ((0x2E80, 0x2EFF), (0x2F00, 0x2FDF), (0xF900, 0xFAFF))
 _ASCII_FOLD = {ord("％"): "%", ord("．"): ".", ord("\u00a0"): " ", ord("\u3000"): " ", ord("\t"): " "}
@@ -116,7 +117,7 @@ def detect_kind(text: str) -> DocumentKind:
     """Guess how the text reached us; the parser adapts its number reading to it."""
     if "[bookmark:" in text or text.count("\t") > 50:
         return DocumentKind.WORD_TEXT
-    kangxi = sum(1 for ch in text if 0x2F00 <= ord(ch) <= 0x2FDF)
+    kangxi = len(KANGXI_RE.findall(text))
     if kangxi > 20 or re.search(r"\d,\d{3}\.\d{2}", text):
         return DocumentKind.PDF_TEXT
     # OCR: many amounts whose decimal point became a space ("586 91 253 72").
@@ -129,21 +130,21 @@ def detect_kind(text: str) -> DocumentKind:
 
 def split_pages(text: str) -> list[Page]:
     pages: list[Page] = [Page(number=1)]
+    lines = pages[0].lines
     raw_lines = text.replace("\r\n", "\n").replace("\r", "\n").split("\n")
     for idx, raw in enumerate(raw_lines, start=1):
-        parts = raw.split("\f")
+        parts = raw.split("\f") if "\f" in raw else (raw,)
         for j, part in enumerate(parts):
-            starts_page = j > 0 or (part.startswith(" ") and not part.startswith("  ") and part.strip())
-            if starts_page and pages[-1].lines:
+            starts_page = j > 0 or (part[:1] == " " and part[1:2] != " " and part.strip())
+            if starts_page and lines:
                 pages.append(Page(number=len(pages) + 1))
-            clean = BOOKMARK_RE.sub("", part)
-            m = PAGE_NUMBER_RE.match(clean)
-            if m:
-                pages[-1].label = m.group(1)
-            # model_construct: the values are built here and need no validation (hot path)
-            pages[-1].lines.append(
-                Line.model_construct(page=pages[-1].number, line=idx, text=clean, norm=normalize_for_matching(clean), boxes=None)
-            )
+                lines = pages[-1].lines
+            clean = BOOKMARK_RE.sub("", part) if "[bookmark" in part else part
+            if "—" in clean or "-" in clean:
+                m = PAGE_NUMBER_RE.match(clean)
+                if m:
+                    pages[-1].label = m.group(1)
+            lines.append(Line(page=pages[-1].number, line=idx, text=clean, norm=clean.translate(FOLD_TABLE)))
     return pages
 
 

@@ -29,6 +29,7 @@ from .tables_summary import parse_summary_table
 PART_RE = re.compile(r"^\s*第([一二三四五六七八九十])部分\s*(.*)$")
 YEAR_RE = re.compile(r"(20\d{2})\s*年\s*度")
 DEPT_RE = re.compile(r"(?:部\s*门|编制单位)\s*[：:．.·]\s*(\S+?(?:\s\S+?)?)\s+20\d{2}")
+HEADING2_RE = re.compile(r"^\s*[一二三四五六七八九十]{1,2}、")
 MARKERS = ("决算", "收入支出", "财政拨款", "三公", "部门概况", "基本支出")
 
 
@@ -157,7 +158,7 @@ def _sections(lines: list[Line]) -> list[Section]:
         m = PART_RE.match(ln.norm)
         if m:
             out.append(Section(title=ln.norm.strip(), level=1, page=ln.page, line=ln.line))
-        elif re.match(r"^\s*[一二三四五六七八九十]{1,2}、", ln.norm) and len(ln.norm.strip()) < 30:
+        elif HEADING2_RE.match(ln.norm) and len(ln.norm.strip()) < 30:
             out.append(Section(title=ln.norm.strip(), level=2, page=ln.page, line=ln.line))
     return out
 

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import bisect
 import re
-from dataclasses import dataclass, field
 from decimal import Decimal
 
 from shared.models import Claim, Line, Quantity, SourceRef
@@ -56,20 +55,38 @@ COUNT_PATTERNS: list[tuple[str, str]] = [
 COUNT_RES = [(re.compile(p), k) for p, k in COUNT_PATTERNS]
 
 
-@dataclass
 class Stream:
-    norm: str = ""
-    text: str = ""
-    starts: list[int] = field(default_factory=list)
-    lines: list[Line] = field(default_factory=list)
+    """Lines stitched into one string (sentences wrap across lines), with a map back to lines."""
 
-    def add(self, line: Line, sep: str = "") -> None:
-        self.norm += sep
-        self.text += sep
-        self.starts.append(len(self.norm))
+    def __init__(self) -> None:
+        self._norm: list[str] = []
+        self._text: list[str] = []
+        self._len = 0
+        self.starts: list[int] = []
+        self.lines: list[Line] = []
+        self._joined: tuple[str, str] | None = None
+
+    def add(self, line: Line) -> None:
+        norm, text = line.norm.strip(), line.text.strip()
+        self.starts.append(self._len)
         self.lines.append(line)
-        self.norm += line.norm.strip()
-        self.text += line.text.strip()
+        self._norm.append(norm)
+        self._text.append(text)
+        self._len += len(norm)
+        self._joined = None
+
+    def _join(self) -> tuple[str, str]:
+        if self._joined is None:
+            self._joined = ("".join(self._norm), "".join(self._text))
+        return self._joined
+
+    @property
+    def norm(self) -> str:
+        return self._join()[0]
+
+    @property
+    def text(self) -> str:
+        return self._join()[1]
 
     def ref(self, start: int, end: int) -> SourceRef:
         i = max(0, bisect.bisect_right(self.starts, start) - 1)
@@ -82,10 +99,16 @@ def qty(raw: str, unit: str = "") -> Quantity:
     return Quantity(value=to_decimal(raw) or Decimal(0), raw=raw, unit=unit, places=places_of(raw))
 
 
+_ASIDE_RE = re.compile(r"（[^（）]*）|\([^()]*\)")
+_FILLER_RE = re.compile(r"[\s，,、：:（）()\d.]")
+_AFTER_BUDGET_RE = re.compile(r"预算数?\s*为?\s*$")
+_AFTER_ACTUAL_RE = re.compile(r"决算数?\s*为?\s*$")
+
+
 def _short(prefix: str, limit: int) -> bool:
     """True when the text between a value and what refers back to it names nothing else."""
-    prefix = re.sub(r"（[^（）]*）|\([^()]*\)", "", prefix)  # asides in brackets refer to nothing
-    return len(re.sub(r"[\s，,、：:（）()\d.]", "", prefix)) <= limit
+    prefix = _ASIDE_RE.sub("", prefix)  # asides in brackets refer to nothing
+    return len(_FILLER_RE.sub("", prefix)) <= limit
 
 
 def _sentences(s: str) -> list[tuple[int, int]]:
@@ -162,9 +185,9 @@ class ClaimExtractor:
             prefix = sent[prev_end:pos]
             if kind == "amount":
                 subj = self._subject(prefix, topic, subtopic)
-                if subj is None and budget_subject and re.search(r"决算数?\s*为?\s*$", prefix):
+                if subj is None and budget_subject and _AFTER_ACTUAL_RE.search(prefix):
                     subj, budget_subject = budget_subject, None
-                elif subj and re.search(r"预算数?\s*为?\s*$", prefix):
+                elif subj and _AFTER_BUDGET_RE.search(prefix):
                     budget_subject = subj  # “全年预算数 B 万元，决算数 A 万元”: A is the amount
                     prev_end = m.end()
                     continue

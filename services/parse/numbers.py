@@ -7,6 +7,7 @@ A line is split on whitespace into *atoms*. In OCR documents a decimal point is 
 
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
@@ -74,6 +75,12 @@ def prepare_ocr_line(text: str) -> str:
 
 
 def atomize(text: str, ocr: bool) -> list[Atom]:
+    """Whitespace-separated atoms of a line (memoised: locating and parsing read lines twice)."""
+    return list(_atomize(text, ocr))
+
+
+@functools.lru_cache(maxsize=16384)
+def _atomize(text: str, ocr: bool) -> tuple[Atom, ...]:
     if ocr:
         text = prepare_ocr_line(text)
     atoms: list[Atom] = []
@@ -101,7 +108,7 @@ def atomize(text: str, ocr: bool) -> list[Atom]:
             atoms.append(Atom("dash", raw))
         else:
             atoms.append(Atom("text", raw))
-    return atoms
+    return tuple(atoms)
 
 
 def read_numbers(atoms: list[Atom], ocr: bool, lead_ints: int = 0) -> list[Num]:

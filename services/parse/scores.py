@@ -19,6 +19,8 @@ TOTAL_RE = re.compile(r"^\s*(总分|总计|合计)\s+(\d+(?:\.\d+)?)\s+(\d+(?:\.
 TABLE_START_RE = re.compile(r"^\s*项目名称\s*(.*)$")
 FUND_RE = re.compile(r"(年度)?资金总额")
 PLAIN_NUM_RE = re.compile(r"^\d+(?:\.\d+)?$")
+ENDS_WITH_DIGIT_RE = re.compile(r"\d\s*$")
+CJK_RE = re.compile(r"[\u4e00-\u9fff]")
 
 
 def _plain_numbers(text: str) -> list[str]:
@@ -112,10 +114,10 @@ def parse_score_tables(lines: list[Line]) -> list[ScoreTable]:
                 _fund_row(current, nums, ln)
             continue
         nums_here = _plain_numbers(norm)
-        if not record and not INDICATOR_RE.search(norm) and len(nums_here) >= 2 and re.search(r"\d\s*$", norm):
+        if not record and not INDICATOR_RE.search(norm) and len(nums_here) >= 2 and ENDS_WITH_DIGIT_RE.search(norm):
             if len(nums_here) == 6 and "." in nums_here[4] and current.budget is None:
                 _fund_row(current, nums_here, ln)
-            elif len(nums_here) in (2, 3, 4) and not re.search(r"[\u4e00-\u9fff]", norm):
+            elif len(nums_here) in (2, 3, 4) and not CJK_RE.search(norm):
                 label = "".join(p.norm.strip() for p in recent[-4:])
                 record.extend([ln])
                 close_record(label)
@@ -128,7 +130,7 @@ def parse_score_tables(lines: list[Line]) -> list[ScoreTable]:
             record.append(ln)
         else:
             recent.append(ln)
-            if _plain_numbers(norm) and len(_plain_numbers(" ".join(r.norm for r in record))) >= 2 and re.search(r"\d\s*$", norm):
+            if _plain_numbers(norm) and len(_plain_numbers(" ".join(r.norm for r in record))) >= 2 and ENDS_WITH_DIGIT_RE.search(norm):
                 close_record()
     close_record()
     return [t for t in tables if t.items]

@@ -252,6 +252,8 @@ class ColumnSolver:
         for _ in range(12):
             changed = False
             for i in movable:
+                if self.choice[i] == 0 and self.local_cost(i) < VIOLATION:
+                    continue  # already at its cheapest candidate with nothing unbalanced around it
                 subtree = self._subtree(i)
                 for rows in ([i], subtree) if len(subtree) > 1 else ([i],):
                     before = [self.choice[r] for r in rows]
@@ -271,20 +273,47 @@ class ColumnSolver:
             if not changed:
                 break
 
+    def _sums(self, rows: list[int]) -> tuple[list[int], list[int]]:
+        totals, counts = [0] * self.n, [0] * self.n
+        for r in rows:
+            for j, v in enumerate(self.vector(r)):
+                if v is not None:
+                    totals[j] += v
+                    counts[j] += 1
+        return totals, counts
+
     def _ambiguity(self) -> list[bool]:
+        """A row is ambiguous when another candidate is as good. Incremental: the sums of its
+        siblings and of its children are computed once, each candidate then costs O(columns)."""
         ambiguous = []
         for i, cands in enumerate(self.cands):
-            chosen = self.choice[i]
-            base = self.local_cost(i) - sum(cands[chosen])
-            tie = False
-            for c in range(len(cands)):
-                if c == chosen:
-                    continue
+            if len(cands) < 2:
+                ambiguous.append(False)
+                continue
+            parent = self.parent_of.get(i)
+            sib = self._sums([k for k in self.children.get(parent, []) if k != i]) if parent is not None else None
+            pv = self.vector(parent) if parent is not None else None
+            kids = self._sums(self.children[i]) if i in self.children else None
+
+            def cost(c: int) -> int:
+                v = self.vectors[i][c]
+                total = 0
+                for j in range(self.n):
+                    x = v[j]
+                    if sib is not None and pv is not None:
+                        t, n = sib[0][j] + (x or 0), sib[1][j] + (x is not None)
+                        total += VIOLATION if 2 * abs((pv[j] or 0) - t) > n + 1 else 0
+                    if kids is not None:
+                        total += VIOLATION if 2 * abs((x or 0) - kids[0][j]) > kids[1][j] + 1 else 0
+                saved = self.choice[i]
                 self.choice[i] = c
-                if self.local_cost(i) - sum(cands[c]) <= base:
-                    tie = True
-                self.choice[i] = chosen
-            ambiguous.append(tie)
+                total += self._row_cost(i) - sum(cands[c])
+                self.choice[i] = saved
+                return total
+
+            chosen = self.choice[i]
+            base = cost(chosen)
+            ambiguous.append(any(cost(c) <= base for c in range(len(cands)) if c != chosen))
         return ambiguous
 
 

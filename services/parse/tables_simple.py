@@ -57,9 +57,13 @@ ASSET_KEYS: list[tuple[str, str]] = [
 VEHICLE_PARTS = [k for k, _ in ASSET_KEYS[1:9]]
 
 
+_COMPILED: dict[int, list[tuple[str, re.Pattern[str]]]] = {}
+
+
 def _key(label: str, keys: list[tuple[str, str]]) -> str | None:
-    flat = re.sub(r"\s", "", label)
-    return next((k for k, pat in keys if re.search(pat, flat)), None)
+    compiled = _COMPILED.setdefault(id(keys), [(k, re.compile(p)) for k, p in keys])
+    flat = "".join(label.split())
+    return next((k for k, rx in compiled if rx.search(flat)), None)
 
 
 def _split(line: Line, ocr: bool) -> tuple[str, int | None, list[tuple[str, Num | None]]] | None:
