@@ -119,6 +119,7 @@ class ClaimExtractor:
     def __init__(self) -> None:
         self.claims: list[Claim] = []
         self.years: list[tuple[int, SourceRef]] = []
+        self._last_start: int | None = None
 
     # ------------------------------------------------------------------ streams by heading
     def run(self, lines: list[Line]) -> list[Claim]:
@@ -195,6 +196,7 @@ class ClaimExtractor:
                     q = qty(m.group("n"), m.group("u"))
                     self._add("amount", subj, topic, {"amount": q}, ref)
                     last = (subj[0], q)
+                    self._last_start = s0 + max(0, pos - len(subj[1]) - 2)
             elif kind == "completion":
                 subj = self._completion_subject(sent[:pos], topic, subtopic)
                 values = {
@@ -205,8 +207,10 @@ class ClaimExtractor:
                 self._add("completion", subj, topic, values, ref, base=m.group("bw"))
                 self._add("amount", subj, topic, {"amount": values["actual"]}, ref)
                 last = (subj[0], values["actual"])
+                self._last_start = s0 + m.start()
             elif kind == "change" and last is not None and _short(prefix, 8):
-                self._change(m, last, topic, ref)
+                start = self._last_start if self._last_start is not None and self._last_start < s0 + m.start() else s0 + m.start()
+                self._change(m, last, topic, st.ref(max(start, s0 + m.start() - 80), s0 + m.end()))
             elif kind == "share" and last is not None and _short(prefix, 2):
                 base = m.group("base") or ""
                 base_key = find_subject(base)[0] if find_subject(base) else None
