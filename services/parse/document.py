@@ -36,7 +36,7 @@ MARKERS = ("决算", "收入支出", "财政拨款", "三公", "部门概况", "
 def parse_document(doc: ExtractedDocument) -> ParsedDocument:
     lines = doc.lines()
     flat = "".join(ln.norm for ln in lines)
-    if sum(flat.count(m) for m in MARKERS) < 3:
+    if sum(1 for m in MARKERS if m in flat) < 2:
         raise NotFinalAccountsError()
     ocr = doc.kind == DocumentKind.OCR_TEXT
     regions = locate_tables(lines, ocr)
@@ -49,6 +49,9 @@ def parse_document(doc: ExtractedDocument) -> ParsedDocument:
     narrative_lines = [ln for ln in lines if ln.line not in in_tables]
     extractor = ClaimExtractor()
     claims = extractor.run(narrative_lines) + extract_section_scores(narrative_lines)
+    score_tables = parse_score_tables(narrative_lines)
+    if not tables and not score_tables and not any(c.topic for c in claims):
+        raise NotFinalAccountsError()  # no standard table, 绩效 score table or 决算情况说明 statement
     year = _year(lines)
     years = [(y, ref) for y, ref in extractor.years]
     notes = [n for t in tables for n in t.parse_notes]
@@ -64,7 +67,7 @@ def parse_document(doc: ExtractedDocument) -> ParsedDocument:
         sections=_sections(lines),
         tables=tables,
         claims=claims,
-        score_tables=parse_score_tables(narrative_lines),
+        score_tables=score_tables,
         years_mentioned=years + _table_years(regions),
         parse_notes=notes,
     )

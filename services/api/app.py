@@ -1,0 +1,278 @@
+"""The HTTP face of juesuan: create a batch, upload files (multipart, zip, or presigned URLs with
+MinIO bucket notifications), poll status, download reports and the batch summary.
+
+Run: uvicorn services.api.app:app --host 0.0.0.0 --port 8000   (OpenAPI docs at /docs)
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from contextlib import asynccontextmanager
+from typing import Annotated, Literal
+
+from fastapi import Body, FastAPI, File, HTTPException, Request, UploadFile
+from fastapi.responses import HTMLResponse, JSONResponse, Response
+from pydantic import BaseModel, Field
+
+from shared.keys import batch_manifest_key, new_batch_id, new_doc_id, parse_raw_key, raw_key, summary_key
+from shared.messages import TERMINAL, BatchManifest, DocOutcome, DocRef, DocState
+from shared.settings import get_settings
+from shared.status import now_iso
+from shared.storage import TransientStorageError
+from services.report.summary import build_summary, render_summary_html
+
+from .deps import TokenMiddleware, get_status, get_storage
+from .dispatch import register, start_chain
+from .uploads import UploadResult, accept_bytes, too_large
+
+log = logging.getLogger("juesuan.api")
+
+
+@asynccontextmanager
+async def lifespan(_: FastAPI):  # noqa: ANN201
+    try:
+        get_storage().ensure_bucket()
+    except TransientStorageError as exc:  # storage not up yet: /health says so, requests retry
+        log.warning("event=bucket_check_failed error=%s", exc)
+    yield
+
+
+app = FastAPI(
+    title="juesuan 决算审查",
+    description="上传部门决算文件，查询批次进度，下载审查报告。",
+    version="0.2.0",
+    lifespan=lifespan,
+)
+app.add_middleware(TokenMiddleware)
+
+
+# ---------------------------------------------------------------------------------------- models
+class BatchCreate(BaseModel):
+    name: str | None = Field(default=None, max_length=200)
+
+
+class BatchCreated(BaseModel):
+    batch_id: str
+    created_at: str
+
+
+class PresignRequest(BaseModel):
+    filenames: list[str] = Field(min_length=1, max_length=1000)
+
+
+class PresignedUpload(BaseModel):
+    filename: str
+    doc_id: str
+    key: str
+    url: str
+    method: Literal["PUT"] = "PUT"
+
+
+class DocStatus(BaseModel):
+    doc_id: str
+    filename: str
+    state: str
+    stage: str | None = None
+    error: str | None = None
+    department: str | None = None
+    year: int | None = None
+    findings: dict[str, int] = Field(default_factory=dict)
+    reports: dict[str, str] = Field(default_factory=dict)
+
+
+class BatchStatus(BaseModel):
+    batch_id: str
+    name: str | None = None
+    created_at: str | None = None
+    total: int
+    counts: dict[str, int]
+    complete: bool
+    rebuilt: bool = False
+    documents: list[DocStatus]
+    summary: dict[str, str] = Field(default_factory=dict)
+
+
+# ---------------------------------------------------------------------------------------- helpers
+def _require_batch(batch_id: str) -> bool:
+    """True when Redis had to be rebuilt from the manifests (it had lost the batch)."""
+    if get_status().batch_exists(batch_id):
+        return False
+    storage = get_storage()
+    if not storage.exists(batch_manifest_key(batch_id)):
+        raise HTTPException(404, "批次不存在。")
+    outcomes = get_status().rebuild_batch(storage, batch_id)
+    # Documents whose chain state was lost with Redis are started again (stages are idempotent).
+    for o in outcomes:
+        if o.state not in TERMINAL and o.raw_key:
+            start_chain(DocRef(batch_id=batch_id, doc_id=o.doc_id, filename=o.filename, raw_key=o.raw_key))
+    log.info("event=batch_rebuilt batch=%s documents=%d", batch_id, len(outcomes))
+    return True
+
+
+def _doc_status(batch_id: str, d: dict[str, object]) -> DocStatus:
+    keys = d.get("report_keys") or {}
+    reports = {k: f"/batches/{batch_id}/documents/{d['doc_id']}/report.{k}" for k in keys} if isinstance(keys, dict) else {}
+    year = d.get("year")
+    return DocStatus(
+        doc_id=str(d["doc_id"]),
+        filename=str(d.get("filename", "")),
+        state=str(d.get("state", "")),
+        stage=str(d.get("stage") or "") or None,
+        error=str(d.get("error") or "") or None,
+        department=str(d.get("department") or "") or None,
+        year=int(year) if isinstance(year, str) and year.isdigit() else None,
+        findings=d.get("counts") if isinstance(d.get("counts"), dict) else {},  # type: ignore[arg-type]
+        reports=reports,
+    )
+
+
+# ---------------------------------------------------------------------------------------- routes
+@app.get("/health", tags=["运维"])
+def health() -> JSONResponse:
+    checks: dict[str, str] = {}
+    try:
+        get_status().ping()
+        checks["redis"] = "ok"
+    except Exception as exc:  # noqa: BLE001  (report any failure, do not crash the probe)
+        checks["redis"] = f"error: {exc}"
+    try:
+        get_storage().ping()
+        checks["storage"] = "ok"
+    except Exception as exc:  # noqa: BLE001
+        checks["storage"] = f"error: {exc}"
+    ok = all(v == "ok" for v in checks.values())
+    return JSONResponse({"status": "ok" if ok else "degraded", **checks}, status_code=200 if ok else 503)
+
+
+@app.post("/batches", response_model=BatchCreated, status_code=201, tags=["批次"])
+def create_batch(body: Annotated[BatchCreate | None, Body()] = None) -> BatchCreated:
+    manifest = BatchManifest(batch_id=new_batch_id(), created_at=now_iso(), name=(body.name if body else None))
+    get_storage().put_json(batch_manifest_key(manifest.batch_id), manifest)
+    get_status().create_batch(manifest)
+    log.info("event=batch_created batch=%s", manifest.batch_id)
+    return BatchCreated(batch_id=manifest.batch_id, created_at=manifest.created_at)
+
+
+@app.post("/batches/{batch_id}/files", response_model=list[UploadResult], tags=["上传"])
+async def upload_files(batch_id: str, files: Annotated[list[UploadFile], File(description="决算文件或其 zip 压缩包")]) -> list[UploadResult]:
+    _require_batch(batch_id)
+    s = get_settings()
+    if len(files) > s.max_files_per_request:
+        raise HTTPException(413, f"单次上传文件过多：{len(files)} 个，上限 {s.max_files_per_request} 个，请分批上传或打包为 zip。")
+    results: list[UploadResult] = []
+    for f in files:
+        name = f.filename or "document"
+        data = await f.read(s.max_file_bytes + 1)
+        if len(data) > s.max_file_bytes:
+            results.append(too_large(batch_id, name))
+            continue
+        results.extend(accept_bytes(batch_id, name, data))
+    return results
+
+
+@app.post("/batches/{batch_id}/uploads", response_model=list[PresignedUpload], tags=["上传"])
+def presign_uploads(batch_id: str, body: PresignRequest) -> list[PresignedUpload]:
+    """Presigned PUT URLs: the client puts files straight into the bucket; MinIO's bucket
+    notification (POST /events/minio) then starts each document's chain."""
+    _require_batch(batch_id)
+    out = []
+    for name in body.filenames:
+        doc_id = new_doc_id()
+        key = raw_key(batch_id, doc_id, name)
+        url = get_storage().presigned_put(key, get_settings().presign_expiry_seconds)
+        out.append(PresignedUpload(filename=name, doc_id=doc_id, key=key, url=url))
+    return out
+
+
+@app.post("/events/minio", tags=["上传"])
+async def minio_event(request: Request) -> dict[str, int]:
+    """MinIO bucket-notification webhook (S3 event JSON). Objects under raw/{batch}/{doc}/ start
+    their document's chain; anything else is ignored. Repeated events are harmless."""
+    try:
+        payload = json.loads(await request.body() or b"{}")
+    except json.JSONDecodeError as exc:
+        raise HTTPException(400, "事件格式错误：不是 JSON。") from exc
+    started = ignored = 0
+    for rec in payload.get("Records", []) if isinstance(payload, dict) else []:
+        key = (rec.get("s3", {}).get("object", {}) or {}).get("key", "")
+        from urllib.parse import unquote_plus
+
+        parsed = parse_raw_key(unquote_plus(key))
+        if not parsed or not str(rec.get("eventName", "s3:ObjectCreated")).startswith(("s3:ObjectCreated", "ObjectCreated")):
+            ignored += 1
+            continue
+        batch_id, doc_id, name = parsed
+        try:
+            _require_batch(batch_id)
+        except HTTPException:
+            ignored += 1
+            continue
+        outcome = DocOutcome(batch_id=batch_id, doc_id=doc_id, filename=name, raw_key=unquote_plus(key))
+        started += int(register(outcome))
+    return {"started": started, "ignored": ignored}
+
+
+@app.get("/batches/{batch_id}", response_model=BatchStatus, tags=["批次"])
+def batch_status(batch_id: str) -> BatchStatus:
+    rebuilt = _require_batch(batch_id)
+    st = get_status()
+    info = st.batch_info(batch_id)
+    docs = [_doc_status(batch_id, d) for d in st.get_docs(batch_id)]
+    counts = {s.value: 0 for s in DocState}
+    for d in docs:
+        counts[d.state] = counts.get(d.state, 0) + 1
+    complete = bool(docs) and all(d.state in {s.value for s in TERMINAL} for d in docs)
+    summary = {"json": f"/batches/{batch_id}/summary.json", "html": f"/batches/{batch_id}/summary.html"}
+    return BatchStatus(batch_id=batch_id, name=info.get("name") or None, created_at=info.get("created_at"),
+                       total=len(docs), counts=counts, complete=complete, rebuilt=rebuilt, documents=docs, summary=summary)
+
+
+@app.post("/batches/{batch_id}/recover", tags=["批次"])
+def recover(batch_id: str) -> dict[str, int]:
+    """Start again every document that is not done or failed (stages are idempotent)."""
+    _require_batch(batch_id)
+    n = 0
+    for d in get_status().get_docs(batch_id):
+        if d.get("state") not in {s.value for s in TERMINAL} and d.get("raw_key"):
+            start_chain(DocRef(batch_id=batch_id, doc_id=str(d["doc_id"]), filename=str(d.get("filename", "")), raw_key=str(d["raw_key"])))
+            n += 1
+    return {"restarted": n}
+
+
+@app.get("/batches/{batch_id}/documents/{doc_id}", response_model=DocStatus, tags=["文件"])
+def document_status(batch_id: str, doc_id: str) -> DocStatus:
+    _require_batch(batch_id)
+    d = get_status().get_doc(batch_id, doc_id)
+    if d is None:
+        raise HTTPException(404, "文件不存在。")
+    return _doc_status(batch_id, {"doc_id": doc_id, **d})
+
+
+@app.get("/batches/{batch_id}/documents/{doc_id}/report.{fmt}", tags=["文件"])
+def document_report(batch_id: str, doc_id: str, fmt: Literal["json", "html"]) -> Response:
+    _require_batch(batch_id)
+    d = get_status().get_doc(batch_id, doc_id)
+    if d is None:
+        raise HTTPException(404, "文件不存在。")
+    keys = d.get("report_keys") or {}
+    if not isinstance(keys, dict) or fmt not in keys:
+        raise HTTPException(409, f"报告尚未生成：当前状态为 {d.get('state')}，请稍后再试。")
+    body = get_storage().get_bytes(keys[fmt])
+    media = "application/json; charset=utf-8" if fmt == "json" else "text/html; charset=utf-8"
+    return Response(body, media_type=media)
+
+
+@app.get("/batches/{batch_id}/summary.{fmt}", tags=["批次"])
+def batch_summary(batch_id: str, fmt: Literal["json", "html"]) -> Response:
+    """Departments × finding categories with totals (built from the durable manifests)."""
+    _require_batch(batch_id)
+    storage = get_storage()
+    outcomes = [storage.get_model(k, DocOutcome) for k in storage.list_keys(f"manifests/{batch_id}/docs/")]
+    summary = build_summary(batch_id, outcomes)
+    if fmt == "json":
+        return Response(summary.model_dump_json(indent=2), media_type="application/json; charset=utf-8")
+    return HTMLResponse(render_summary_html(summary))
+
+
+__all__ = ["app", "summary_key"]

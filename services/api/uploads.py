@@ -1,0 +1,73 @@
+"""Turning uploaded bytes into registered documents: size limits, type by content, zip archives
+unpacked safely, duplicates collapsed, and a clear per-document reason for anything rejected."""
+
+from __future__ import annotations
+
+import hashlib
+
+from pydantic import BaseModel
+
+from shared.errors import BadInputError
+from shared.filetypes import extract_zip, reject_reason, sniff
+from shared.keys import doc_id_for_content, new_doc_id, raw_key, safe_name
+from shared.messages import DocOutcome, DocState
+from shared.settings import get_settings
+
+from .deps import get_status, get_storage
+from .dispatch import register
+
+
+class UploadResult(BaseModel):
+    filename: str
+    doc_id: str
+    state: str
+    error: str | None = None
+    duplicate_of: str | None = None
+
+
+def _failed(batch_id: str, filename: str, reason: str, sha: str | None = None) -> UploadResult:
+    doc_id = doc_id_for_content(batch_id, sha) if sha else new_doc_id()
+    outcome = DocOutcome(batch_id=batch_id, doc_id=doc_id, filename=filename, raw_key="", sha256=sha,
+                         state=DocState.FAILED, error=reason)
+    register(outcome)
+    return UploadResult(filename=filename, doc_id=doc_id, state=DocState.FAILED.value, error=reason)
+
+
+def too_large(batch_id: str, filename: str) -> UploadResult:
+    limit = get_settings().max_file_bytes // 1024 // 1024
+    return _failed(batch_id, filename, f"文件过大：超过单个文件 {limit} MB 的上限，未接收。")
+
+
+def accept_bytes(batch_id: str, filename: str, data: bytes) -> list[UploadResult]:
+    """One uploaded file (possibly a zip) → one result per document it holds."""
+    s = get_settings()
+    kind = sniff(data)
+    if kind == "zip":
+        try:
+            files, rejected = extract_zip(
+                data, max_entries=s.max_zip_entries, max_total_bytes=s.max_zip_total_bytes,
+                max_ratio=s.max_zip_ratio, max_file_bytes=s.max_file_bytes,
+            )
+        except BadInputError as exc:
+            return [_failed(batch_id, filename, exc.user_message)]
+        out = [_failed(batch_id, f"{filename}/{name}", reason) for name, reason in rejected]
+        for name, member in files:
+            if sniff(member) == "zip":
+                out.append(_failed(batch_id, f"{filename}/{name}", "压缩包内嵌套压缩包：请直接上传其中的文件。"))
+            else:
+                out.extend(accept_bytes(batch_id, name, member))
+        return out
+    sha = hashlib.sha256(data).hexdigest()
+    reason = reject_reason(kind, data)
+    if reason:
+        return [_failed(batch_id, filename, reason, sha)]
+    doc_id = doc_id_for_content(batch_id, sha)
+    owner = get_status().claim_content(batch_id, sha, doc_id)
+    if owner != doc_id:
+        return [UploadResult(filename=filename, doc_id=owner, state="duplicate", duplicate_of=owner)]
+    key = raw_key(batch_id, doc_id, filename)
+    get_storage().put_bytes(key, data, "text/plain" if kind == "text" else "application/octet-stream")
+    outcome = DocOutcome(batch_id=batch_id, doc_id=doc_id, filename=safe_name(filename), raw_key=key, sha256=sha)
+    if not register(outcome):
+        return [UploadResult(filename=filename, doc_id=doc_id, state="duplicate", duplicate_of=doc_id)]
+    return [UploadResult(filename=filename, doc_id=doc_id, state=DocState.QUEUED.value)]

@@ -1,0 +1,24 @@
+"""Parse service: ExtractedDocument → ParsedDocument (parsed/{batch}/{doc}.json)."""
+
+from __future__ import annotations
+
+from shared.keys import stage_key
+from shared.messages import DocRef, DocState
+from shared.models import ExtractedDocument
+from services.parse.document import parse_document
+from services.stage import run_stage, storage
+from services.tasks_common import RETRY
+from services.worker import app
+
+
+def parse_core(ref: DocRef) -> str:
+    assert ref.key
+    parsed = parse_document(storage().get_model(ref.key, ExtractedDocument))
+    key = stage_key("parsed", ref.batch_id, ref.doc_id)
+    storage().put_json(key, parsed)
+    return key
+
+
+@app.task(name="juesuan.parse", bind=True, **RETRY)
+def parse(self, msg: dict) -> dict:  # noqa: ANN001
+    return run_stage(msg, "parse", DocState.PARSING, parse_core)

@@ -1,0 +1,57 @@
+"""Object-store layout. Keys are derived from ids only, so every stage is idempotent: running a
+stage twice on the same input writes the same objects."""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import re
+import secrets
+
+SAFE_NAME_RE = re.compile(r"[^\w.\-\u4e00-\u9fff]+")
+
+
+def new_batch_id() -> str:
+    return "b_" + secrets.token_urlsafe(12).replace("-", "x").replace("_", "y")
+
+
+def doc_id_for_content(batch_id: str, sha256: str) -> str:
+    """Same content in the same batch → same document (no duplicates); unguessable without the batch id."""
+    return "d_" + hmac.new(batch_id.encode(), sha256.encode(), hashlib.sha256).hexdigest()[:20]
+
+
+def new_doc_id() -> str:
+    return "d_" + secrets.token_hex(10)
+
+
+def safe_name(name: str) -> str:
+    base = name.replace("\\", "/").rsplit("/", 1)[-1].strip() or "document"
+    return SAFE_NAME_RE.sub("_", base)[:120]
+
+
+def raw_key(batch_id: str, doc_id: str, filename: str) -> str:
+    return f"raw/{batch_id}/{doc_id}/{safe_name(filename)}"
+
+
+def stage_key(stage: str, batch_id: str, doc_id: str, ext: str = "json") -> str:
+    return f"{stage}/{batch_id}/{doc_id}.{ext}"
+
+
+def batch_manifest_key(batch_id: str) -> str:
+    return f"manifests/{batch_id}/batch.json"
+
+
+def doc_manifest_key(batch_id: str, doc_id: str) -> str:
+    return f"manifests/{batch_id}/docs/{doc_id}.json"
+
+
+def summary_key(batch_id: str, ext: str) -> str:
+    return f"reports/{batch_id}/_summary.{ext}"
+
+
+def parse_raw_key(key: str) -> tuple[str, str, str] | None:
+    """raw/{batch}/{doc}/{name} → (batch, doc, name)."""
+    parts = key.split("/", 3)
+    if len(parts) != 4 or parts[0] != "raw" or not parts[1].startswith("b_") or not parts[2].startswith("d_"):
+        return None
+    return parts[1], parts[2], parts[3]

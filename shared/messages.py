@@ -1,0 +1,58 @@
+"""Messages between stages: small, ids and object keys only — document bodies never travel
+through the broker."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+from pydantic import BaseModel, Field
+
+
+class DocState(StrEnum):
+    QUEUED = "queued"
+    INGESTING = "ingesting"
+    PARSING = "parsing"
+    VALIDATING = "validating"
+    RENDERING = "rendering"
+    DONE = "done"
+    FAILED = "failed"
+
+
+TERMINAL = {DocState.DONE, DocState.FAILED}
+
+
+class DocRef(BaseModel):
+    """Passed along the chain ingest → parse → validate → report."""
+
+    batch_id: str
+    doc_id: str
+    filename: str
+    raw_key: str
+    key: str | None = None  # the previous stage's output
+    failed: bool = False  # a permanent failure upstream: later stages pass it through
+    reason: str | None = None
+
+
+class DocOutcome(BaseModel):
+    """The durable per-document record (manifests/{batch}/docs/{doc}.json)."""
+
+    batch_id: str
+    doc_id: str
+    filename: str
+    raw_key: str
+    sha256: str | None = None
+    state: DocState = DocState.QUEUED
+    error: str | None = None
+    department: str | None = None
+    year: int | None = None
+    counts: dict[str, int] = Field(default_factory=dict)
+    categories: dict[str, int] = Field(default_factory=dict)
+    report_keys: dict[str, str] = Field(default_factory=dict)  # json / html
+    duplicate_of: str | None = None
+
+
+class BatchManifest(BaseModel):
+    batch_id: str
+    created_at: str
+    name: str | None = None
+    doc_ids: list[str] = Field(default_factory=list)

@@ -1,0 +1,38 @@
+"""Settings from the environment (prefix JUESUAN_), shared by the api and the workers."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="JUESUAN_", env_file=None)
+
+    redis_url: str = "redis://localhost:6379/0"
+    s3_endpoint: str = "localhost:9000"  # host:port, as the minio SDK wants it
+    s3_access_key: str = "minioadmin"
+    s3_secret_key: str = "minioadmin"
+    s3_secure: bool = False
+    s3_region: str = "us-east-1"
+    bucket: str = "juesuan"
+    # Public endpoint used in presigned URLs (clients may reach storage by another name).
+    s3_public_endpoint: str | None = None
+
+    api_token: str | None = None  # when set, every endpoint requires "Authorization: Bearer <token>"
+    max_file_bytes: int = 20 * 1024 * 1024
+    max_files_per_request: int = 500
+    max_zip_entries: int = 2000
+    max_zip_total_bytes: int = 500 * 1024 * 1024
+    max_zip_ratio: int = 200  # uncompressed/compressed per entry; above this it is a zip bomb
+    presign_expiry_seconds: int = 3600
+
+    visibility_timeout_seconds: int = 3600  # above the longest task (a document takes < 1 s)
+    task_max_retries: int = 5
+    test_task_delay: str = ""  # tests only: "parse:2.5" slows a stage so a worker can be killed mid-task
+
+
+@lru_cache
+def get_settings() -> Settings:
+    return Settings()

@@ -1,0 +1,136 @@
+"""Document and batch status in Redis (fast, shared by the api and every worker).
+
+Redis is not the durable truth: the object store's manifests are (``manifests/{batch}/…``).
+``rebuild_batch`` repopulates Redis from them when Redis has lost a batch.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from datetime import UTC, datetime
+
+import redis
+
+from .keys import batch_manifest_key
+from .messages import BatchManifest, DocOutcome, DocState
+from .settings import get_settings
+from .storage import Storage
+
+PREFIX = "js"
+
+
+def _batch(b: str) -> str:
+    return f"{PREFIX}:batch:{b}"
+
+
+def _docs(b: str) -> str:
+    return f"{PREFIX}:batch:{b}:docs"
+
+
+def _doc(b: str, d: str) -> str:
+    return f"{PREFIX}:doc:{b}:{d}"
+
+
+def _sha(b: str) -> str:
+    return f"{PREFIX}:batch:{b}:sha"
+
+
+def now_iso() -> str:
+    return datetime.now(UTC).isoformat(timespec="seconds")
+
+
+class StatusStore:
+    def __init__(self, client: redis.Redis | None = None) -> None:
+        self.r = client or redis.Redis.from_url(get_settings().redis_url, decode_responses=True, socket_timeout=10)
+
+    def ping(self) -> None:
+        self.r.ping()
+
+    # ------------------------------------------------------------------ batches
+    def create_batch(self, manifest: BatchManifest) -> None:
+        self.r.hset(_batch(manifest.batch_id), mapping={"created_at": manifest.created_at, "name": manifest.name or ""})
+
+    def batch_exists(self, b: str) -> bool:
+        return bool(self.r.exists(_batch(b)))
+
+    def batch_info(self, b: str) -> dict[str, str]:
+        return self.r.hgetall(_batch(b))
+
+    def doc_ids(self, b: str) -> list[str]:
+        return sorted(self.r.smembers(_docs(b)))
+
+    # ------------------------------------------------------------------ documents
+    def claim_content(self, b: str, sha256: str, doc_id: str) -> str:
+        """The doc id that owns this content in the batch (the first one to claim it)."""
+        self.r.hsetnx(_sha(b), sha256, doc_id)
+        return self.r.hget(_sha(b), sha256) or doc_id
+
+    def register(self, outcome: DocOutcome) -> bool:
+        """Add a document; False when it was already registered (idempotent)."""
+        added = self.r.sadd(_docs(outcome.batch_id), outcome.doc_id)
+        if added:
+            self.r.hset(_doc(outcome.batch_id, outcome.doc_id), mapping=self._fields(outcome))
+        return bool(added)
+
+    def set_state(self, b: str, d: str, state: DocState, stage: str | None = None, **fields: object) -> None:
+        mapping: dict[str, str] = {"state": state.value, "stage": stage or state.value, "updated_at": str(time.time())}
+        for k, v in fields.items():
+            mapping[k] = v if isinstance(v, str) else json.dumps(v, ensure_ascii=False)
+        self.r.hset(_doc(b, d), mapping=mapping)
+
+    def get_doc(self, b: str, d: str) -> dict[str, object] | None:
+        raw = self.r.hgetall(_doc(b, d))
+        if not raw:
+            return None
+        out: dict[str, object] = dict(raw)
+        for k in ("counts", "categories", "report_keys"):
+            if k in raw and raw[k]:
+                out[k] = json.loads(raw[k])
+        return out
+
+    def get_docs(self, b: str) -> list[dict[str, object]]:
+        ids = self.doc_ids(b)
+        pipe = self.r.pipeline()
+        for d in ids:
+            pipe.hgetall(_doc(b, d))
+        docs = []
+        for d, raw in zip(ids, pipe.execute()):
+            item: dict[str, object] = {"doc_id": d, **raw}
+            for k in ("counts", "categories", "report_keys"):
+                if raw.get(k):
+                    item[k] = json.loads(raw[k])
+            docs.append(item)
+        return docs
+
+    @staticmethod
+    def _fields(o: DocOutcome) -> dict[str, str]:
+        return {
+            "filename": o.filename,
+            "raw_key": o.raw_key,
+            "state": o.state.value,
+            "stage": o.state.value,
+            "error": o.error or "",
+            "counts": json.dumps(o.counts),
+            "categories": json.dumps(o.categories, ensure_ascii=False),
+            "report_keys": json.dumps(o.report_keys),
+            "department": o.department or "",
+            "year": str(o.year or ""),
+            "duplicate_of": o.duplicate_of or "",
+            "updated_at": str(time.time()),
+        }
+
+    # ------------------------------------------------------------------ recovery
+    def rebuild_batch(self, storage: Storage, b: str) -> list[DocOutcome]:
+        """Repopulate Redis for batch ``b`` from the manifests; returns the documents' outcomes."""
+        manifest = storage.get_model(batch_manifest_key(b), BatchManifest)
+        self.create_batch(manifest)
+        outcomes = [storage.get_model(k, DocOutcome) for k in storage.list_keys(f"manifests/{b}/docs/")]
+        pipe = self.r.pipeline()
+        for o in outcomes:
+            pipe.sadd(_docs(b), o.doc_id)
+            pipe.hset(_doc(b, o.doc_id), mapping=self._fields(o))
+            if o.sha256 and not o.duplicate_of:
+                pipe.hsetnx(_sha(b), o.sha256, o.doc_id)
+        pipe.execute()
+        return outcomes

@@ -1,0 +1,140 @@
+"""The service end to end: one batch of real seeds and generated documents through the four
+workers, reports downloaded and compared with the in-process engine; zip and presigned uploads;
+bad inputs failing one document each while the rest complete; the api token."""
+
+from __future__ import annotations
+
+import io
+import json
+import zipfile
+
+import httpx
+
+from corpus.generator import generate_document
+from services.pipeline import check_bytes
+from tests.integration.conftest import SEEDS, Client
+
+
+def _docs() -> list[tuple[str, bytes]]:
+    files = [(p.name, p.read_bytes()) for p in sorted(SEEDS.glob("*.txt"))] if SEEDS.is_dir() else []
+    for i, (style, defects) in enumerate([("pdf", ["yoy_percent_wrong"]), ("ocr", []), ("word", ["score_total_wrong"]),
+                                          ("pdf", []), ("ocr", ["count_mismatch"]), ("word", [])]):
+        d = generate_document(500 + i, style, defects)
+        files.append((d.name + ".txt", d.data))
+    return files
+
+
+def _key(f: dict) -> tuple:
+    return (f["code"], f["severity"], f["message"])
+
+
+def test_batch_reports_match_the_in_process_engine(client: Client):
+    files = _docs()
+    batch = client.new_batch()
+    results = client.upload(batch, files)
+    assert [r["state"] for r in results] == ["queued"] * len(files)
+    status = client.wait_complete(batch)
+    assert status["counts"]["done"] == len(files) and status["counts"]["failed"] == 0
+    by_name = {d["filename"]: d for d in status["documents"]}
+    for name, data in files:
+        doc = by_name[name]
+        remote = client.http.get(doc["reports"]["json"]).json()
+        local, _ = check_bytes(name, data)
+        assert sorted(map(_key, remote["findings"])) == sorted(_key(f.model_dump(mode="json")) for f in local.findings), name
+        assert remote["document"]["sha256"] == local.document.sha256
+        html = client.http.get(doc["reports"]["html"])
+        assert html.status_code == 200 and "决算审查报告" in html.text
+        assert doc["findings"] == local.counts()
+    summary = client.http.get(f"/batches/{batch}/summary.json").json()
+    assert summary["complete"] and summary["documents"] == len(files)
+    total_errors = sum(d["findings"].get("error", 0) for d in status["documents"])
+    assert summary["totals_by_severity"].get("error", 0) == total_errors
+    assert "批次汇总" in client.http.get(f"/batches/{batch}/summary.html").text
+
+
+def test_zip_upload_and_duplicates(client: Client):
+    batch = client.new_batch()
+    docs = [generate_document(600 + i, "pdf", []) for i in range(3)]
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as z:
+        for d in docs:
+            z.writestr(f"年度决算/{d.name}.txt", d.data)
+    results = client.upload(batch, [("all.zip", buf.getvalue()), ("again.txt", docs[0].data)])
+    states = [r["state"] for r in results]
+    assert states.count("queued") == 3 and states.count("duplicate") == 1
+    status = client.wait_complete(batch)
+    assert status["total"] == 3 and status["counts"]["done"] == 3
+
+
+def test_presigned_upload_then_bucket_notification(client: Client):
+    batch = client.new_batch()
+    doc = generate_document(700, "ocr", ["completion_rate_wrong"])
+    (up,) = client.http.post(f"/batches/{batch}/uploads", json={"filenames": ["scan.txt"]}).json()
+    put = httpx.put(up["url"], content=doc.data)
+    assert put.status_code == 200, put.text
+    event = {"EventName": "s3:ObjectCreated:Put", "Key": f"juesuan/{up['key']}",
+             "Records": [{"eventName": "s3:ObjectCreated:Put", "s3": {"bucket": {"name": "juesuan"}, "object": {"key": up["key"]}}}]}
+    r = client.http.post("/events/minio", content=json.dumps(event))
+    assert r.json() == {"started": 1, "ignored": 0}
+    assert client.http.post("/events/minio", content=json.dumps(event)).json()["started"] == 0  # repeated event
+    status = client.wait_complete(batch)
+    (d,) = status["documents"]
+    assert d["state"] == "done" and d["findings"].get("error", 0) >= 1
+
+
+def _zip(entries: dict[str, bytes]) -> bytes:
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as z:
+        for n, data in entries.items():
+            z.writestr(n, data)
+    return buf.getvalue()
+
+
+def test_bad_inputs_fail_one_document_each(client: Client):
+    import random
+
+    rng = random.Random(3)
+    good = generate_document(800, "pdf", [])
+    pdf = b"%PDF-1.7\n1 0 obj<<>>endobj\n" + bytes(rng.randrange(256) for _ in range(3000))
+    bad = {
+        "empty.txt": b"",
+        "random.bin": bytes(rng.randrange(256) for _ in range(5000)),
+        "photo.pdf": b"\x89PNG\r\n\x1a\n" + bytes(rng.randrange(256) for _ in range(2000)),
+        "truncated.pdf": pdf,
+        "huge.txt": "一".encode() * (1024 * 1024),  # 3 MB > the 2 MB limit of this stack
+        "escape.zip": _zip({"../../etc/passwd.txt": b"x", "/abs/path.txt": b"y"}),
+        "bomb.zip": _zip({"zeros.txt": b"0" * (60 * 1024 * 1024)}),
+        "novel.txt": "这是一篇与决算无关的小说。他走进房间，看见窗外的雨。".encode() * 50,
+    }
+    batch = client.new_batch()
+    results = client.upload(batch, [*bad.items(), ("good.txt", good.data)])
+    assert any(r["state"] == "queued" for r in results)
+    status = client.wait_complete(batch)
+    docs = status["documents"]
+    failed = {d["filename"]: d["error"] for d in docs if d["state"] == "failed"}
+    assert "空文件" in failed["empty.txt"]
+    assert "PNG" in failed["photo.pdf"] or "图片" in failed["photo.pdf"]
+    assert "不完整" in failed["truncated.pdf"] or "损坏" in failed["truncated.pdf"]
+    assert "过大" in failed["huge.txt"]
+    assert any("不安全" in e for n, e in failed.items() if n.startswith("escape.zip"))
+    assert "炸弹" in failed["bomb.zip"]
+    assert "不是部门决算文件" in failed["novel.txt"]
+    assert any(n == "random.bin" for n in failed)
+    assert [d["state"] for d in docs if d["filename"] == "good.txt"] == ["done"]
+    for d in docs:  # every failed document has a downloadable report with its reason
+        assert client.http.get(d["reports"]["json"]).status_code == 200
+    assert client.http.get("/health").json()["status"] == "ok"
+
+
+def test_token_is_enforced(client: Client):
+    anonymous = Client(client.stack, token=None)
+    assert anonymous.http.get("/health").status_code == 401
+    assert anonymous.http.post("/batches").status_code == 401
+    assert Client(client.stack, token="wrong").http.get("/openapi.json").status_code == 401
+    assert client.http.get("/openapi.json").status_code == 200
+
+
+def test_unknown_batch_and_document(client: Client):
+    assert client.http.get("/batches/b_doesnotexist").status_code == 404
+    batch = client.new_batch()
+    assert client.http.get(f"/batches/{batch}/documents/d_nope").status_code == 404
