@@ -32,6 +32,10 @@ def _doc(b: str, d: str) -> str:
     return f"{PREFIX}:doc:{b}:{d}"
 
 
+def _terminal(b: str) -> str:
+    return f"{PREFIX}:batch:{b}:terminal"
+
+
 def _sha(b: str) -> str:
     return f"{PREFIX}:batch:{b}:sha"
 
@@ -71,13 +75,24 @@ class StatusStore:
         added = self.r.sadd(_docs(outcome.batch_id), outcome.doc_id)
         if added:
             self.r.hset(_doc(outcome.batch_id, outcome.doc_id), mapping=self._fields(outcome))
+            if outcome.state in (DocState.DONE, DocState.FAILED):
+                self.r.sadd(_terminal(outcome.batch_id), outcome.doc_id)
         return bool(added)
 
     def set_state(self, b: str, d: str, state: DocState, stage: str | None = None, **fields: object) -> None:
         mapping: dict[str, str] = {"state": state.value, "stage": stage or state.value, "updated_at": str(time.time())}
         for k, v in fields.items():
             mapping[k] = v if isinstance(v, str) else json.dumps(v, ensure_ascii=False)
-        self.r.hset(_doc(b, d), mapping=mapping)
+        pipe = self.r.pipeline()
+        pipe.hset(_doc(b, d), mapping=mapping)
+        if state in (DocState.DONE, DocState.FAILED):
+            pipe.sadd(_terminal(b), d)
+        pipe.execute()
+
+    def is_complete(self, b: str) -> bool:
+        """Every registered document is done or failed (O(1): two set sizes)."""
+        total, terminal = self.r.scard(_docs(b)), self.r.scard(_terminal(b))
+        return total > 0 and terminal >= total
 
     def get_doc(self, b: str, d: str) -> dict[str, object] | None:
         raw = self.r.hgetall(_doc(b, d))
@@ -129,6 +144,8 @@ class StatusStore:
         pipe = self.r.pipeline()
         for o in outcomes:
             pipe.sadd(_docs(b), o.doc_id)
+            if o.state in (DocState.DONE, DocState.FAILED):
+                pipe.sadd(_terminal(b), o.doc_id)
             pipe.hset(_doc(b, o.doc_id), mapping=self._fields(o))
             if o.sha256 and not o.duplicate_of:
                 pipe.hsetnx(_sha(b), o.sha256, o.doc_id)

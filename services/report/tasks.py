@@ -8,7 +8,7 @@ import logging
 from collections import Counter
 
 from shared.keys import doc_manifest_key, stage_key, summary_key
-from shared.messages import TERMINAL, DocOutcome, DocRef, DocState
+from shared.messages import DocOutcome, DocRef, DocState
 from shared.models import DocumentMeta, DocumentReport
 from services.report.html import render_document_html, report_json
 from services.report.summary import build_summary, render_summary_html
@@ -42,8 +42,7 @@ def report_core(ref: DocRef) -> DocOutcome:
 
 
 def write_summary_if_complete(batch_id: str) -> bool:
-    docs = status().get_docs(batch_id)
-    if not docs or any(d.get("state") not in {s.value for s in TERMINAL} for d in docs):
+    if not status().is_complete(batch_id):
         return False
     st = storage()
     outcomes = [st.get_model(k, DocOutcome) for k in st.list_keys(f"manifests/{batch_id}/docs/")]
