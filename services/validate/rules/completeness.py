@@ -114,3 +114,49 @@ def missing_narrative_section(rule: Rule, doc: ParsedDocument, ctx: CheckContext
         )
         if f:
             yield f
+
+
+_NUMERALS = "一二三四五六七八九十"
+
+
+@rule(
+    "C004",
+    "part_numbering",
+    Category.COMPLETENESS,
+    Severity.WARNING,
+    "部分序号重复或缺失",
+    "“第一部分 … 第五部分”应按顺序出现，既不重复也不跳号。",
+    "序号错乱往往意味着整部分内容缺失或复制粘贴错误。",
+    "“第一部分 概况”之后又出现“第一部分 2021年度部门决算表”，全文没有第二部分。",
+)
+def part_numbering(rule: Rule, doc: ParsedDocument, ctx: CheckContext) -> Iterable[Finding]:
+    parts = [s for s in doc.sections if s.level == 1]
+    numbers = [(_NUMERALS.index(s.title.strip()[1]) + 1, s) for s in parts if s.title.strip()[1:2] in _NUMERALS]
+    if len(numbers) < 3:
+        raise NotApplicable("文中“第X部分”标题少于三个")
+    ctx.tick()
+    seen: dict[int, object] = {}
+    problems, evidence = [], []
+    for n, s in numbers:
+        if n in seen:
+            problems.append(f"“第{_NUMERALS[n - 1]}部分”出现两次")
+            evidence.append(Evidence(quote=s.title, page=s.page, line=s.line))
+        seen[n] = s
+    top = max(seen)
+    # 第二部分 holds the tables: when none could be read (images, or absent from the text we were
+    # given) its heading is not judged either (as C001).
+    missing = [f"第{_NUMERALS[n - 1]}部分" for n in range(1, top + 1) if n not in seen and not (n == 2 and not doc.tables)]
+    if missing:
+        problems.append("缺少" + "、".join(missing))
+    if not problems:
+        return
+    from shared.models import DocumentKind
+
+    ocr = doc.kind == DocumentKind.OCR_TEXT
+    f = make_finding(
+        rule, ctx, "；".join(problems) + "。", evidence or [Evidence(quote=parts[0].title, page=parts[0].page, line=parts[0].line)],
+        [s.title for _, s in numbers], "第一部分至第%s部分各一次" % _NUMERALS[top - 1], "按“第X部分”标题的序号检查",
+        0.8 if ocr else 1.0, note="扫描件的序号可能被 OCR 误识（如“二”识成“一”）。" if ocr else None,
+    )
+    if f:
+        yield f

@@ -210,6 +210,7 @@ SUMS: list[tuple[str, str, list[str], int]] = [
     ("expenditure", "expenditure_current", ["basic", "project", "operating_expenditure", "remit_superior", "subsidy_affiliated"], 2),
     ("basic", "basic", ["econ:301", "econ:302", "econ:303", "econ:310"], 3),
     ("three_public", "tp:total", ["tp:abroad", "tp:vehicle", "tp:reception"], 3),
+    ("three_public", "tp:vehicle", ["tp:vehicle_purchase", "tp:vehicle_operation"], 2),
     ("procurement", "proc:total", ["proc:goods", "proc:works", "proc:services"], 2),
 ]
 
@@ -226,7 +227,8 @@ def _first_amount(doc: ParsedDocument, topic: str, subject: str) -> Claim | None
     "说明中分项之和与总数不符",
     "说明列出总数及其组成时，各组成之和应等于总数：收入总计 = 年初结转和结余 + 本年收入合计；本年收入 = 各项收入；"
     "支出总计 = 本年支出 + 年末结转和结余；基本支出 = 工资福利 + 商品和服务 + 对个人和家庭补助 + 资本性支出；"
-    "财政拨款支出的年初预算数、决算数 = 各类之和；“三公”经费 = 三项之和；政府采购总额 = 货物 + 工程 + 服务。",
+    "财政拨款支出的年初预算数、决算数 = 各类之和；“三公”经费 = 三项之和；公务用车购置及运行维护费 = 购置费 + 运行维护费；"
+    "政府采购总额 = 货物 + 工程 + 服务。",
     "分项之和与总数不符说明至少有一个数字写错。",
     "基本支出 239.48 万元，其中工资福利 192.61、商品和服务 66.52、对个人和家庭补助 16.22、资本性支出 5.50 万元，合计 280.85 万元。",
 )
@@ -318,3 +320,33 @@ def restated_value(rule: Rule, doc: ParsedDocument, ctx: CheckContext) -> Iterab
             if f:
                 yield f
             break
+
+
+@rule(
+    "A407",
+    "vehicle_purchase_cost_vs_count",
+    Category.NARRATIVE_ARITHMETIC,
+    Severity.ERROR,
+    "公务用车购置费与购置数量矛盾",
+    "说明中公务用车购置费决算数大于 0 而“全年购置公务用车 0 辆”，或购置了车辆而购置费为 0。",
+    "有支出无车辆（或有车辆无支出）说明金额或数量至少一处错误，也是审计关注的风险点。",
+    "公务用车购置年初预算数为5.18万元，决算数为5.17万元……全年购置公务用车0辆。",
+)
+def vehicle_purchase_cost_vs_count(rule: Rule, doc: ParsedDocument, ctx: CheckContext) -> Iterable[Finding]:
+    cost = next((c for c in doc.claims if c.kind == "amount" and c.subject == "tp:vehicle_purchase"), None)
+    count = next((c for c in doc.claims if c.kind == "count" and c.subject == "vehicles_purchased"), None)
+    if cost is None or count is None:
+        raise NotApplicable("说明中未同时写明公务用车购置费和购置数量")
+    ctx.tick()
+    money, n = cost.values["amount"].value, count.values["count"].value
+    if (money > 0) == (n > 0):
+        return
+    msg = (
+        f"公务用车购置费决算数 {cost.values['amount'].raw} 万元，但全年购置公务用车 {count.values['count'].raw} 辆。"
+        if money > 0
+        else f"全年购置公务用车 {count.values['count'].raw} 辆，但购置费决算数为 0。"
+    )
+    f = make_finding(rule, ctx, msg, [claim_evidence(cost), claim_evidence(count)],
+                     [f"{cost.values['amount'].raw}万元", f"{count.values['count'].raw}辆"], None, "有购置支出应有购置车辆，反之亦然")
+    if f:
+        yield f
