@@ -18,7 +18,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from services.pipeline import check_bytes  # noqa: E402
+from services.pipeline import check_bytes
 
 SEEDS = ROOT.parent / "shared" / "seeds"
 

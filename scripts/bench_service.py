@@ -18,10 +18,10 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-import httpx  # noqa: E402
+import httpx
 
-from corpus.generator import generate_document  # noqa: E402
-from services.devstack import QUEUES, Stack  # noqa: E402
+from corpus.generator import generate_document
+from services.devstack import QUEUES, Stack
 
 
 def vm_hwm_mb(pid: int) -> float:
@@ -35,7 +35,7 @@ def vm_hwm_mb(pid: int) -> float:
 
 
 def group_pids(pid: int) -> list[int]:
-    out = subprocess.run(["ps", "-o", "pid=", "-g", str(pid)], capture_output=True, text=True).stdout
+    out = subprocess.run(["ps", "-o", "pid=", "-g", str(pid)], capture_output=True, text=True, check=False).stdout
     return [int(p) for p in out.split()]
 
 

@@ -180,7 +180,7 @@ def check_one(path: Path, before_log: Callable[[], None] | None = None) -> Docum
     into a report whose ``error`` asks the user to send the file to the developers."""
     try:
         report, _parsed = pipeline.check_file(path)
-    except Exception as exc:  # noqa: BLE001  (one bad document must not stop the run)
+    except Exception as exc:
         if before_log:
             before_log()
         log.exception("internal error while checking %s", path)

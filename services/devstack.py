@@ -28,7 +28,7 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-def wait_for(check, timeout: float, what: str) -> None:  # noqa: ANN001
+def wait_for(check, timeout: float, what: str) -> None:
     deadline = time.time() + timeout
     last: Exception | None = None
     while time.time() < deadline:

@@ -100,7 +100,7 @@ class StatusStore:
             return None
         out: dict[str, object] = dict(raw)
         for k in ("counts", "categories", "report_keys"):
-            if k in raw and raw[k]:
+            if raw.get(k):
                 out[k] = json.loads(raw[k])
         return out
 

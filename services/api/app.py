@@ -15,12 +15,12 @@ from fastapi import Body, FastAPI, File, HTTPException, Request, UploadFile
 from fastapi.responses import HTMLResponse, JSONResponse, Response
 from pydantic import BaseModel, Field
 
+from services.report.summary import build_summary, render_summary_html
 from shared.keys import batch_manifest_key, new_batch_id, new_doc_id, parse_raw_key, raw_key, summary_key
 from shared.messages import TERMINAL, BatchManifest, DocOutcome, DocRef, DocState
 from shared.settings import get_settings
 from shared.status import now_iso
 from shared.storage import TransientStorageError
-from services.report.summary import build_summary, render_summary_html
 
 from .deps import TokenMiddleware, get_status, get_storage
 from .dispatch import register, start_chain
@@ -30,7 +30,7 @@ log = logging.getLogger("juesuan.api")
 
 
 @asynccontextmanager
-async def lifespan(_: FastAPI):  # noqa: ANN201
+async def lifespan(_: FastAPI):
     try:
         get_storage().ensure_bucket()
     except TransientStorageError as exc:  # storage not up yet: /health says so, requests retry

@@ -29,7 +29,7 @@ class TokenMiddleware(BaseHTTPMiddleware):
     """When JUESUAN_API_TOKEN is set, every endpoint (docs included) requires
     "Authorization: Bearer <token>" (or ?token= for links opened in a browser)."""
 
-    def __init__(self, app, settings: Settings | None = None) -> None:  # noqa: ANN001
+    def __init__(self, app, settings: Settings | None = None) -> None:
         super().__init__(app)
         self.settings = settings or get_settings()
 

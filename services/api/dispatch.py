@@ -7,11 +7,11 @@ import logging
 
 from celery import chain
 
+from services.report.html import render_document_html, report_json
+from services.worker import app as celery_app
 from shared.keys import doc_manifest_key, stage_key
 from shared.messages import DocOutcome, DocRef, DocState
 from shared.models import DocumentMeta, DocumentReport
-from services.report.html import render_document_html, report_json
-from services.worker import app as celery_app
 
 from .deps import get_status, get_storage
 

@@ -4,15 +4,15 @@ from __future__ import annotations
 
 import hashlib
 
+from services.ingest.text import extract_text_document
+from services.stage import run_stage, status, storage
+from services.tasks_common import RETRY
+from services.worker import app
 from shared.errors import BadInputError
 from shared.filetypes import reject_reason, sniff
 from shared.keys import stage_key
 from shared.messages import DocRef, DocState
 from shared.settings import get_settings
-from services.ingest.text import extract_text_document
-from services.stage import run_stage, status, storage
-from services.tasks_common import RETRY
-from services.worker import app
 
 
 def ingest_core(ref: DocRef) -> str:
@@ -33,5 +33,5 @@ def ingest_core(ref: DocRef) -> str:
 
 
 @app.task(name="juesuan.ingest", bind=True, **RETRY)
-def ingest(self, msg: dict) -> dict:  # noqa: ANN001
+def ingest(self, msg: dict) -> dict:
     return run_stage(msg, "ingest", DocState.INGESTING, ingest_core)

@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from shared.models import Line, TableKind
+from shared.models import Line, Row, Table, TableKind
 
 from .numbers import atomize, is_numeric_atom
 
@@ -76,6 +76,25 @@ class Region:
     @property
     def has_empty_note(self) -> bool:
         return any(EMPTY_NOTE_RE.search(ln.norm) for ln in self.notes + self.body)
+
+    def to_table(
+        self, columns: list[str], rows: list[Row], notes: list[str] | None = None, income_columns: list[str] | None = None
+    ) -> Table:
+        """The parsed table, with the provenance and emptiness every table kind shares."""
+        has_values = any(c.state == "number" and c.value for r in rows for c in r.cells.values())
+        return Table(
+            kind=self.kind,
+            title=self.title_line.norm.strip(),
+            number_label=self.number_label,
+            page=self.title_line.page,
+            line=self.title_line.line,
+            columns=columns,
+            income_columns=income_columns or [],
+            rows=rows,
+            is_empty=not has_values,
+            has_empty_note=self.has_empty_note,
+            parse_notes=notes or [],
+        )
 
     @property
     def number_label(self) -> str | None:

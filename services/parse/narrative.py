@@ -41,16 +41,16 @@ SCORE_SUM_RE = re.compile(rf"(?P<t>{NUM})\s*分\s*[（(]其中(?P<inner>[^）)]*
 SECTION_SCORE_RE = re.compile(rf"方面共设置\s*(?P<w>{NUM})\s*分\s*[，,]\s*得\s*(?P<s>{NUM})\s*分")
 ITEM_SCORE_RE = re.compile(rf"满分\s*(?P<w>{NUM})\s*分\s*[，,]\s*得\s*(?P<s>{NUM})\s*分")
 COUNT_PATTERNS: list[tuple[str, str]] = [
-    (rf"外事接待\s*共?\s*(?P<n>\d+)\s*批", "fa_batches"),
-    (rf"外事接待\s*共?\s*\d+\s*批次?\s*[，,、]?\s*累计接待\s*(?P<n>\d+)\s*人次", "fa_persons"),
-    (rf"国内公务接待\s*共?\s*(?P<n>\d+)\s*批", "reception_batches"),
-    (rf"国内公务接待\s*共?\s*\d+\s*批次?\s*[，,、]?\s*累计接待\s*(?P<n>\d+)\s*人次", "reception_persons"),
-    (rf"团组\s*(?P<n>\d+)\s*个", "abroad_groups"),
-    (rf"团组\s*\d+\s*个\s*[，,]\s*累计\s*(?P<n>\d+)\s*人次", "abroad_persons"),
-    (rf"保有量?\s*为?\s*(?P<n>\d+)\s*辆", "vehicles_held"),
-    (rf"共有(一般)?公务用车\s*(?P<n>\d+)\s*辆", "vehicles_held"),
-    (rf"购置公务用车\s*(?P<n>\d+)\s*辆", "vehicles_purchased"),
-    (rf"共有车辆\s*(?P<n>\d+)\s*辆", "vehicles_total"),
+    (r"外事接待\s*共?\s*(?P<n>\d+)\s*批", "fa_batches"),
+    (r"外事接待\s*共?\s*\d+\s*批次?\s*[，,、]?\s*累计接待\s*(?P<n>\d+)\s*人次", "fa_persons"),
+    (r"国内公务接待\s*共?\s*(?P<n>\d+)\s*批", "reception_batches"),
+    (r"国内公务接待\s*共?\s*\d+\s*批次?\s*[，,、]?\s*累计接待\s*(?P<n>\d+)\s*人次", "reception_persons"),
+    (r"团组\s*(?P<n>\d+)\s*个", "abroad_groups"),
+    (r"团组\s*\d+\s*个\s*[，,]\s*累计\s*(?P<n>\d+)\s*人次", "abroad_persons"),
+    (r"保有量?\s*为?\s*(?P<n>\d+)\s*辆", "vehicles_held"),
+    (r"共有(一般)?公务用车\s*(?P<n>\d+)\s*辆", "vehicles_held"),
+    (r"购置公务用车\s*(?P<n>\d+)\s*辆", "vehicles_purchased"),
+    (r"共有车辆\s*(?P<n>\d+)\s*辆", "vehicles_total"),
 ]
 COUNT_RES = [(re.compile(p), k) for p, k in COUNT_PATTERNS]
 

@@ -292,29 +292,37 @@ class ColumnSolver:
                 continue
             parent = self.parent_of.get(i)
             sib = self._sums([k for k in self.children.get(parent, []) if k != i]) if parent is not None else None
-            pv = self.vector(parent) if parent is not None else None
             kids = self._sums(self.children[i]) if i in self.children else None
-
-            def cost(c: int) -> int:
-                v = self.vectors[i][c]
-                total = 0
-                for j in range(self.n):
-                    x = v[j]
-                    if sib is not None and pv is not None:
-                        t, n = sib[0][j] + (x or 0), sib[1][j] + (x is not None)
-                        total += VIOLATION if 2 * abs((pv[j] or 0) - t) > n + 1 else 0
-                    if kids is not None:
-                        total += VIOLATION if 2 * abs((x or 0) - kids[0][j]) > kids[1][j] + 1 else 0
-                saved = self.choice[i]
-                self.choice[i] = c
-                total += self._row_cost(i) - sum(cands[c])
-                self.choice[i] = saved
-                return total
-
             chosen = self.choice[i]
-            base = cost(chosen)
-            ambiguous.append(any(cost(c) <= base for c in range(len(cands)) if c != chosen))
+            base = self._candidate_cost(i, chosen, parent, sib, kids)
+            ambiguous.append(
+                any(self._candidate_cost(i, c, parent, sib, kids) <= base for c in range(len(cands)) if c != chosen)
+            )
         return ambiguous
+
+    def _candidate_cost(
+        self,
+        i: int,
+        c: int,
+        parent: int | None,
+        sib: tuple[list[int], list[int]] | None,
+        kids: tuple[list[int], list[int]] | None,
+    ) -> int:
+        v = self.vectors[i][c]
+        pv = self.vector(parent) if parent is not None else None
+        total = 0
+        for j in range(self.n):
+            x = v[j]
+            if sib is not None and pv is not None:
+                t, n = sib[0][j] + (x or 0), sib[1][j] + (x is not None)
+                total += VIOLATION if 2 * abs((pv[j] or 0) - t) > n + 1 else 0
+            if kids is not None:
+                total += VIOLATION if 2 * abs((x or 0) - kids[0][j]) > kids[1][j] + 1 else 0
+        saved = self.choice[i]
+        self.choice[i] = c
+        total += self._row_cost(i) - sum(self.cands[i][c])
+        self.choice[i] = saved
+        return total
 
 
 def build_cell(num: Num | None, line: Line) -> Cell:
@@ -366,16 +374,4 @@ def parse_coded_table(region: Region, ocr: bool, root_hint: list[Decimal | None]
                 line=rr.line.line,
             )
         )
-    has_values = any(c.state == "number" and c.value for r in rows for c in r.cells.values())
-    return Table(
-        kind=kind,
-        title=region.title_line.norm.strip(),
-        number_label=region.number_label,
-        page=region.title_line.page,
-        line=region.title_line.line,
-        columns=columns,
-        rows=rows,
-        is_empty=not has_values,
-        has_empty_note=region.has_empty_note,
-        parse_notes=notes,
-    )
+    return region.to_table(columns, rows, notes)

@@ -13,7 +13,7 @@ from __future__ import annotations
 import re
 from collections import deque
 
-from shared.models import Cell, Line, Row, Table, TableKind
+from shared.models import Cell, Line, Row, Table
 
 from .classification import ECONOMIC_NAMES, PERSONNEL_CLASSES
 from .locate import Region
@@ -112,18 +112,7 @@ def parse_economic_table(region: Region, ocr: bool) -> Table:
         if not zeros_printed:
             waiting.clear()
     out = [rows[c] for c in order] + totals
-    has_values = any(r.cells["金额"].state == "number" and r.cells["金额"].value for r in out)
-    return Table(
-        kind=TableKind.GENERAL_BUDGET_BASIC,
-        title=region.title_line.norm.strip(),
-        number_label=region.number_label,
-        page=region.title_line.page,
-        line=region.title_line.line,
-        columns=["金额"],
-        rows=out,
-        is_empty=not has_values,
-        has_empty_note=region.has_empty_note,
-    )
+    return region.to_table(["金额"], out)
 
 
 def economic_line(line: Line) -> str:

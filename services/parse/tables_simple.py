@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 
-from shared.models import Cell, Line, Row, Table, TableKind
+from shared.models import Cell, Line, Row, Table
 
 from .locate import Region
 from .numbers import Num, atomize, is_numeric_atom, ocr_symbol_number, read_numbers
@@ -122,22 +122,6 @@ def _cells(values: list[tuple[str, Num | None]], columns: list[str], line: Line)
     return cells
 
 
-def _table(region: Region, kind: TableKind, columns: list[str], rows: list[Row], notes: list[str]) -> Table:
-    has_values = any(c.state == "number" and c.value for r in rows for c in r.cells.values())
-    return Table(
-        kind=kind,
-        title=region.title_line.norm.strip(),
-        number_label=region.number_label,
-        page=region.title_line.page,
-        line=region.title_line.line,
-        columns=columns,
-        rows=rows,
-        is_empty=not has_values,
-        has_empty_note=region.has_empty_note,
-        parse_notes=notes,
-    )
-
-
 def parse_three_public(region: Region, ocr: bool) -> Table:
     header = " ".join(re.sub(r"\s", "", ln.norm) for ln in region.lines[:12])
     columns = ["年初预算数", "全年预算数", "决算数"] if "全年预算" in header else ["年初预算数", "决算数"]
@@ -159,7 +143,7 @@ def parse_three_public(region: Region, ocr: bool) -> Table:
                     c.value, c.confidence = None, 0.0
                     c.state, c.text = "text", c.raw
         rows.append(Row(name=label, group=key, row_no=row_no, cells=cells, page=ln.page, line=ln.line))
-    return _table(region, TableKind.THREE_PUBLIC, columns, rows, [])
+    return region.to_table(columns, rows)
 
 
 def parse_state_assets(region: Region, ocr: bool) -> Table:
@@ -196,4 +180,4 @@ def parse_state_assets(region: Region, ocr: bool) -> Table:
                 note="OCR：数值列与项目分离，仅按顺序对位，读数不可靠",
             )
         notes.append("国有资产占用表的数值与项目分离（OCR），按顺序对位，相关检查不作结论")
-    return _table(region, TableKind.STATE_ASSETS, ["决算数"], rows, notes)
+    return region.to_table(["决算数"], rows, notes)

@@ -113,20 +113,7 @@ def parse_summary_table(region: Region, ocr: bool) -> Table:
         _assign_funds(rows, notes)
     for r in rows:
         r.__dict__.pop("_nums", None)
-    has_values = any(c.state == "number" and c.value for r in rows for c in r.cells.values())
-    return Table(
-        kind=region.kind,
-        title=region.title_line.norm.strip(),
-        number_label=region.number_label,
-        page=region.title_line.page,
-        line=region.title_line.line,
-        columns=exp_cols,
-        income_columns=income_cols,
-        rows=rows,
-        is_empty=not has_values,
-        has_empty_note=region.has_empty_note,
-        parse_notes=notes,
-    )
+    return region.to_table(exp_cols, rows, notes, income_columns=income_cols)
 
 
 def _assign_funds(rows: list[Row], notes: list[str]) -> None:

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from shared.keys import stage_key
-from shared.messages import DocRef, DocState
-from shared.models import ExtractedDocument
 from services.parse.document import parse_document
 from services.stage import run_stage, storage
 from services.tasks_common import RETRY
 from services.worker import app
+from shared.keys import stage_key
+from shared.messages import DocRef, DocState
+from shared.models import ExtractedDocument
 
 
 def parse_core(ref: DocRef) -> str:
@@ -20,5 +20,5 @@ def parse_core(ref: DocRef) -> str:
 
 
 @app.task(name="juesuan.parse", bind=True, **RETRY)
-def parse(self, msg: dict) -> dict:  # noqa: ANN001
+def parse(self, msg: dict) -> dict:
     return run_stage(msg, "parse", DocState.PARSING, parse_core)

@@ -7,14 +7,14 @@ from __future__ import annotations
 import logging
 from collections import Counter
 
-from shared.keys import doc_manifest_key, stage_key, summary_key
-from shared.messages import DocOutcome, DocRef, DocState
-from shared.models import DocumentMeta, DocumentReport
 from services.report.html import render_document_html, report_json
 from services.report.summary import build_summary, render_summary_html
 from services.stage import load_outcome, status, storage
 from services.tasks_common import RETRY
 from services.worker import app
+from shared.keys import doc_manifest_key, stage_key, summary_key
+from shared.messages import DocOutcome, DocRef, DocState
+from shared.models import DocumentMeta, DocumentReport
 
 log = logging.getLogger("juesuan.report")
 
@@ -54,7 +54,7 @@ def write_summary_if_complete(batch_id: str) -> bool:
 
 
 @app.task(name="juesuan.report", bind=True, **RETRY)
-def report(self, msg: dict) -> dict:  # noqa: ANN001
+def report(self, msg: dict) -> dict:
     ref = DocRef.model_validate(msg)
     if not ref.failed:
         status().set_state(ref.batch_id, ref.doc_id, DocState.RENDERING, stage="report")

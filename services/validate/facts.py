@@ -41,7 +41,7 @@ class Fact:
         num = self.table.number_label or ""
         return f"{num}{self.row.name}（{self.column}）"
 
-    def evidence(self):  # noqa: ANN201
+    def evidence(self):
         return cell_evidence(self.table, self.row, self.column)
 
 

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from shared.keys import stage_key
-from shared.messages import DocRef, DocState
-from shared.models import ParsedDocument
 from services.stage import run_stage, storage
 from services.tasks_common import RETRY
 from services.validate.engine import validate_document
 from services.worker import app
+from shared.keys import stage_key
+from shared.messages import DocRef, DocState
+from shared.models import ParsedDocument
 
 
 def validate_core(ref: DocRef) -> str:
@@ -20,5 +20,5 @@ def validate_core(ref: DocRef) -> str:
 
 
 @app.task(name="juesuan.validate", bind=True, **RETRY)
-def validate(self, msg: dict) -> dict:  # noqa: ANN001
+def validate(self, msg: dict) -> dict:
     return run_stage(msg, "validate", DocState.VALIDATING, validate_core)

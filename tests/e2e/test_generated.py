@@ -16,7 +16,7 @@ from corpus.generator import generate_document
 from services.pipeline import check_bytes
 
 STYLES = ("pdf", "ocr", "word")
-CLEAN_SEEDS = range(0, 40)
+CLEAN_SEEDS = range(40)
 KNOCK_ON = {
     "T101": {"X206", "X201", "X202", "T103"},
     "T102": {"X206", "X201", "X202", "T103"},

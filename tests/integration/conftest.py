@@ -16,7 +16,7 @@ from services.devstack import Stack
 TOKEN = "test-token-Zx81"
 
 
-def pytest_collection_modifyitems(items):  # noqa: ANN001
+def pytest_collection_modifyitems(items):
     if shutil.which("redis-server") is None:
         skip = pytest.mark.skip(reason="redis-server is not installed (./dev test installs it)")
         for item in items:

@@ -87,7 +87,7 @@ def test_redis_restarted_mid_batch(slow_stack: Stack):
 
 def test_redis_losing_everything_is_rebuilt_from_manifests(slow_stack: Stack):
     client = Client(slow_stack)
-    batch, ids = _upload(client, 4, 980)
+    batch, _ids = _upload(client, 4, 980)
     done = client.wait_complete(batch, timeout=120)
     redis.Redis(port=slow_stack.redis_port).flushall()
     rebuilt = client.http.get(f"/batches/{batch}").json()

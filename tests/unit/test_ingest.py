@@ -38,7 +38,7 @@ def test_word_bookmarks_removed_and_page_label_kept():
 
 
 def test_pages_start_at_lines_with_a_single_leading_space():
-    doc = extract_text_document("x.txt", "a\nb\n c\nd\n e".encode())
+    doc = extract_text_document("x.txt", b"a\nb\n c\nd\n e")
     assert [len(p.lines) for p in doc.pages] == [2, 2, 1]
     assert doc.lines()[2].page == 2 and doc.lines()[2].line == 3
 

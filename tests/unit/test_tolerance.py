@@ -4,7 +4,13 @@ from __future__ import annotations
 
 from decimal import Decimal as D
 
-from services.validate.tolerance import percent_consistent, ratio_interval, same_value, sum_consistent, interval
+from services.validate.tolerance import (
+    interval,
+    percent_consistent,
+    ratio_interval,
+    same_value,
+    sum_consistent,
+)
 from shared.models import Quantity
 
 
@@ -32,4 +38,4 @@ def test_percentage_checked_against_the_interval_its_inputs_allow():
 
 
 def test_zero_denominator_is_not_computed():
-    assert ratio_interval(interval(D("1"), 2), interval(D("0"), 2)) is None
+    assert ratio_interval(interval(D(1), 2), interval(D(0), 2)) is None

@@ -1,5 +1,13 @@
 """The rule catalogue v1. Importing this package registers every rule (see ../catalogue.py)."""
 
-from . import completeness, cross_table, narrative_arith, narrative_table, performance, table_sums, units_years
+from . import (
+    completeness,
+    cross_table,
+    narrative_arith,
+    narrative_table,
+    performance,
+    table_sums,
+    units_years,
+)
 
 __all__ = ["completeness", "cross_table", "narrative_arith", "narrative_table", "performance", "table_sums", "units_years"]

@@ -155,7 +155,7 @@ def part_numbering(rule: Rule, doc: ParsedDocument, ctx: CheckContext) -> Iterab
     ocr = doc.kind == DocumentKind.OCR_TEXT
     f = make_finding(
         rule, ctx, "；".join(problems) + "。", evidence or [Evidence(quote=parts[0].title, page=parts[0].page, line=parts[0].line)],
-        [s.title for _, s in numbers], "第一部分至第%s部分各一次" % _NUMERALS[top - 1], "按“第X部分”标题的序号检查",
+        [s.title for _, s in numbers], f"第一部分至第{_NUMERALS[top - 1]}部分各一次", "按“第X部分”标题的序号检查",
         0.8 if ocr else 1.0, note="扫描件的序号可能被 OCR 误识（如“二”识成“一”）。" if ocr else None,
     )
     if f:

@@ -11,7 +11,15 @@ from shared.models import Category, Finding, ParsedDocument, Severity, TableKind
 
 from ..catalogue import CheckContext, NotApplicable, Rule, rule
 from ..checks import check_equal, check_sum
-from ..facts import Fact, coded_fact, economic_fact, fact, group_fact, summary_fact, three_public_actual_column
+from ..facts import (
+    Fact,
+    coded_fact,
+    economic_fact,
+    fact,
+    group_fact,
+    summary_fact,
+    three_public_actual_column,
+)
 from ..findings import make_finding
 from ..tolerance import fmt, half_unit
 

@@ -11,7 +11,15 @@ from shared.models import Category, Claim, Finding, ParsedDocument, Quantity, Se
 from ...parse.narrative_subjects import subject_zh
 from ..catalogue import CheckContext, NotApplicable, Rule, rule
 from ..findings import claim_evidence, make_finding
-from ..tolerance import fmt, half_unit, interval, percent_consistent, ratio_interval, same_value, sum_consistent
+from ..tolerance import (
+    fmt,
+    half_unit,
+    interval,
+    percent_consistent,
+    ratio_interval,
+    same_value,
+    sum_consistent,
+)
 
 UP = ("增加", "增长", "上升", "增")
 DOWN = ("减少", "下降", "降低", "减少了")

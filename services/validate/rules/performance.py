@@ -15,7 +15,7 @@ from ..tolerance import interval, percent_consistent, ratio_interval
 GRADE_BANDS = [(Decimal(90), "优"), (Decimal(80), "良"), (Decimal(60), "中"), (Decimal(0), "差")]
 
 
-def _ev(src) -> Evidence:  # noqa: ANN001
+def _ev(src) -> Evidence:
     return Evidence(quote=src.quote, page=src.page, line=src.line)
 
 

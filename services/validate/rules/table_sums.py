@@ -99,8 +99,8 @@ def _summary_balances(doc: ParsedDocument, kind: TableKind) -> list[tuple[str, F
     t = doc.table(kind)
     if t is None or t.is_empty:
         return []
-    inc = lambda *n: summary_fact(doc, kind, "income", *n)  # noqa: E731
-    exp = lambda *n: summary_fact(doc, kind, "expenditure", *n)  # noqa: E731
+    inc = lambda *n: summary_fact(doc, kind, "income", *n)
+    exp = lambda *n: summary_fact(doc, kind, "expenditure", *n)
     cur_in = inc("本年收入合计")
     cur_out = exp("本年支出合计")
     checks: list[tuple[str, Fact | None, list[Fact | None], str]] = []
