@@ -53,6 +53,8 @@ COUNT_PATTERNS: list[tuple[str, str]] = [
     (r"共有车辆\s*(?P<n>\d+)\s*辆", "vehicles_total"),
 ]
 COUNT_RES = [(re.compile(p), k) for p, k in COUNT_PATTERNS]
+# “货物采购授予中小企业合同金额占货物支出金额的 100%”: the SME share of each procurement type
+SME_SHARE_RE = re.compile(rf"(?P<t>货物|工程|服务)采购授予中小企业合同金额占(?P=t)支出金额的\s*(?P<p>{NUM})\s*[%％]")
 
 
 class Stream:
@@ -223,6 +225,8 @@ class ClaimExtractor:
             prev_end = m.end()
         self._counts(st, s0, sent, topic)
         self._scores(st, s0, sent, topic)
+        if topic == "procurement":
+            self._sme_shares(st, s0, sent, topic)
         return last
 
     def _add(
@@ -281,6 +285,13 @@ class ClaimExtractor:
         if m.group("year"):
             self.years.append((int(m.group("year")), ref))
         self._add("change", (last[0], ""), topic, values, ref, direction=m.group("dir"), rate_word=m.group("rw"))
+
+    def _sme_shares(self, st: Stream, s0: int, sent: str, topic: str) -> None:
+        keys = {"货物": "proc:goods", "工程": "proc:works", "服务": "proc:services"}
+        for m in SME_SHARE_RE.finditer(sent):
+            ref = st.ref(s0 + m.start(), s0 + m.end())
+            self._add("share", ("proc:sme_of:" + keys[m.group("t")], m.group(0)), topic,
+                      {"percent": qty(m.group("p"), "%")}, ref, base=keys[m.group("t")])
 
     def _counts(self, st: Stream, s0: int, sent: str, topic: str) -> None:
         for rx, key in COUNT_RES:

@@ -141,7 +141,7 @@ def _base_value(doc: ParsedDocument, share: Claim) -> Quantity | None:
     "授予中小企业合同金额 0 万元，占政府采购支出总额的 100%。",
 )
 def share_percent(rule: Rule, doc: ParsedDocument, ctx: CheckContext) -> Iterable[Finding]:
-    claims = [c for c in _claims(doc, "share") if "percent" in c.values]
+    claims = [c for c in _claims(doc, "share") if "percent" in c.values and "part" in c.values]
     if not claims:
         raise NotApplicable("说明中未找到“占…%”的表述")
     for c in claims:
@@ -356,5 +356,49 @@ def vehicle_purchase_cost_vs_count(rule: Rule, doc: ParsedDocument, ctx: CheckCo
     )
     f = make_finding(rule, ctx, msg, [claim_evidence(cost), claim_evidence(count)],
                      [f"{cost.values['amount'].raw}万元", f"{count.values['count'].raw}辆"], None, "有购置支出应有购置车辆，反之亦然")
+    if f:
+        yield f
+
+
+@rule(
+    "A408",
+    "procurement_sme_breakdown",
+    Category.NARRATIVE_ARITHMETIC,
+    Severity.ERROR,
+    "中小企业合同金额与分类占比矛盾",
+    "“货物（工程、服务）采购授予中小企业合同金额占货物（工程、服务）支出金额的 X%”意味着中小企业合同金额 = Σ 各类支出 × 各自占比；"
+    "它应等于说明中的“授予中小企业合同金额”（按各数显示精度的区间判断）。",
+    "分类占比与总额对不上，说明总额或占比至少有一处是错的。",
+    "授予中小企业合同金额 5.02 万元；货物 5.07 万元 × 100% + 服务 35.57 万元 × 89.05% ≈ 36.75 万元。",
+)
+def procurement_sme_breakdown(rule: Rule, doc: ParsedDocument, ctx: CheckContext) -> Iterable[Finding]:
+    shares = [c for c in doc.claims if c.kind == "share" and c.subject.startswith("proc:sme_of:")]
+    sme = _first_amount(doc, "procurement", "proc:sme")
+    if not shares or sme is None:
+        raise NotApplicable("说明中未找到政府采购中小企业合同金额及分类占比")
+    lo = hi = Decimal(0)
+    parts = []
+    for c in shares:
+        amount = _first_amount(doc, "procurement", c.base or "")
+        if amount is None:
+            return
+        a, p = amount.values["amount"], c.values["percent"]
+        a_lo, a_hi = interval(a.value, a.places)
+        p_lo, p_hi = interval(p.value, p.places)
+        lo += max(a_lo, Decimal(0)) * max(p_lo, Decimal(0)) / 100
+        hi += a_hi * p_hi / 100
+        parts.append(f"{subject_zh(c.base or '')} {a.raw} × {p.raw}%")
+    q = sme.values["amount"]
+    s_lo, s_hi = interval(q.value, q.places)
+    ctx.tick()
+    if s_hi >= lo and s_lo <= hi:
+        return
+    mid = (lo + hi) / 2
+    f = make_finding(
+        rule, ctx,
+        f"授予中小企业合同金额 {q.raw} 万元，而按分类占比计算应为 {fmt(mid)} 万元（{'；'.join(parts)}）。",
+        [claim_evidence(sme), *[claim_evidence(c) for c in shares]], [f"{q.raw}万元"], f"{fmt(mid)}万元",
+        " + ".join(parts),
+    )
     if f:
         yield f

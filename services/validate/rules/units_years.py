@@ -85,7 +85,7 @@ def missing_number(rule: Rule, doc: ParsedDocument, ctx: CheckContext) -> Iterab
         raise NotApplicable("说明中未找到占比或增减幅度表述")
     for c in relevant:
         ctx.tick()
-        if c.kind == "share" and "percent" not in c.values:
+        if c.kind == "share" and "percent" not in c.values and "part" in c.values:
             msg, stated = f"{subject_zh(c.subject)}的占比缺少数值（“占 %”）。", "占 %"
         elif c.kind == "change" and "percent" in c.values and c.values["percent"].unit != "%":
             msg, stated = f"{subject_zh(c.subject)}的增减幅度 {c.values['percent'].raw} 缺少“%”。", c.values["percent"].raw
