@@ -30,6 +30,9 @@ class Settings(BaseSettings):
 
     visibility_timeout_seconds: int = 3600  # above the longest task (a document takes < 1 s)
     task_max_retries: int = 5
+    # A document in an in-progress stage (ingesting … rendering) with no progress for this long has
+    # lost its task (e.g. the broker died while the task was retrying): the api restarts its chain.
+    stall_seconds: int = 300
     test_task_delay: str = ""  # tests only: "parse:2.5" slows a stage so a worker can be killed mid-task
 
 

@@ -8,12 +8,15 @@ from __future__ import annotations
 
 import json
 import logging
+import time
 from contextlib import asynccontextmanager
 from typing import Annotated, Literal
+from urllib.parse import unquote_plus
 
 from fastapi import Body, FastAPI, File, HTTPException, Request, UploadFile
 from fastapi.responses import HTMLResponse, JSONResponse, Response
 from pydantic import BaseModel, Field
+from starlette.concurrency import run_in_threadpool
 
 from services.report.summary import build_summary, render_summary_html
 from shared.keys import batch_manifest_key, new_batch_id, new_doc_id, parse_raw_key, raw_key, summary_key
@@ -156,7 +159,7 @@ def create_batch(body: Annotated[BatchCreate | None, Body()] = None) -> BatchCre
 
 @app.post("/batches/{batch_id}/files", response_model=list[UploadResult], tags=["上传"])
 async def upload_files(batch_id: str, files: Annotated[list[UploadFile], File(description="决算文件或其 zip 压缩包")]) -> list[UploadResult]:
-    _require_batch(batch_id)
+    await run_in_threadpool(_require_batch, batch_id)
     s = get_settings()
     if len(files) > s.max_files_per_request:
         raise HTTPException(413, f"单次上传文件过多：{len(files)} 个，上限 {s.max_files_per_request} 个，请分批上传或打包为 zip。")
@@ -164,10 +167,11 @@ async def upload_files(batch_id: str, files: Annotated[list[UploadFile], File(de
     for f in files:
         name = f.filename or "document"
         data = await f.read(s.max_file_bytes + 1)
+        # storage and Redis calls block: keep them off the event loop so status polls stay responsive
         if len(data) > s.max_file_bytes:
-            results.append(too_large(batch_id, name))
+            results.append(await run_in_threadpool(too_large, batch_id, name))
             continue
-        results.extend(accept_bytes(batch_id, name, data))
+        results.extend(await run_in_threadpool(accept_bytes, batch_id, name, data))
     return results
 
 
@@ -196,21 +200,35 @@ async def minio_event(request: Request) -> dict[str, int]:
     started = ignored = 0
     for rec in payload.get("Records", []) if isinstance(payload, dict) else []:
         key = (rec.get("s3", {}).get("object", {}) or {}).get("key", "")
-        from urllib.parse import unquote_plus
-
         parsed = parse_raw_key(unquote_plus(key))
         if not parsed or not str(rec.get("eventName", "s3:ObjectCreated")).startswith(("s3:ObjectCreated", "ObjectCreated")):
             ignored += 1
             continue
         batch_id, doc_id, name = parsed
         try:
-            _require_batch(batch_id)
+            await run_in_threadpool(_require_batch, batch_id)
         except HTTPException:
             ignored += 1
             continue
         outcome = DocOutcome(batch_id=batch_id, doc_id=doc_id, filename=name, raw_key=unquote_plus(key))
-        started += int(register(outcome))
+        started += int(await run_in_threadpool(register, outcome))
     return {"started": started, "ignored": ignored}
+
+
+IN_PROGRESS = {DocState.INGESTING.value, DocState.PARSING.value, DocState.VALIDATING.value, DocState.RENDERING.value}
+
+
+def _restart_stalled(batch_id: str, docs: list[dict[str, object]]) -> None:
+    """Watchdog: a stage takes well under a second, so a document stuck in a stage for
+    ``stall_seconds`` lost its task; start its chain again (stages are idempotent). Queued
+    documents are left alone: a long queue is not a stall."""
+    limit = get_settings().stall_seconds
+    now = time.time()
+    for d in docs:
+        if d.get("state") in IN_PROGRESS and d.get("raw_key") and now - float(str(d.get("updated_at") or now)) > limit:
+            get_status().set_state(batch_id, str(d["doc_id"]), DocState.QUEUED, stage="restarted")
+            start_chain(DocRef(batch_id=batch_id, doc_id=str(d["doc_id"]), filename=str(d.get("filename", "")), raw_key=str(d["raw_key"])))
+            log.warning("event=document_restarted reason=stalled batch=%s doc=%s", batch_id, d["doc_id"])
 
 
 @app.get("/batches/{batch_id}", response_model=BatchStatus, tags=["批次"])
@@ -218,7 +236,9 @@ def batch_status(batch_id: str) -> BatchStatus:
     rebuilt = _require_batch(batch_id)
     st = get_status()
     info = st.batch_info(batch_id)
-    docs = [_doc_status(batch_id, d) for d in st.get_docs(batch_id)]
+    raw_docs = st.get_docs(batch_id)
+    _restart_stalled(batch_id, raw_docs)
+    docs = [_doc_status(batch_id, d) for d in raw_docs]
     counts = {s.value: 0 for s in DocState}
     for d in docs:
         counts[d.state] = counts.get(d.state, 0) + 1

@@ -26,6 +26,7 @@ def slow_stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
             "JUESUAN_API_TOKEN": TOKEN,
             "JUESUAN_TEST_TASK_DELAY": "parse:1.5,validate:0.5",
             "JUESUAN_VISIBILITY_TIMEOUT_SECONDS": "8",  # redeliver a dead worker's task quickly
+            "JUESUAN_STALL_SECONDS": "15",  # and restart a document whose task died with the broker
         },
     )
     try:
@@ -95,3 +96,17 @@ def test_redis_losing_everything_is_rebuilt_from_manifests(slow_stack: Stack):
     assert rebuilt["counts"] == done["counts"]
     assert {d["doc_id"]: d["findings"] for d in rebuilt["documents"]} == {d["doc_id"]: d["findings"] for d in done["documents"]}
     assert client.http.get(rebuilt["documents"][0]["reports"]["html"]).status_code == 200
+
+
+def test_stalled_document_is_restarted_by_the_watchdog(slow_stack: Stack):
+    """A task lost with the broker leaves its document in a stage with no progress: the api's
+    status poll restarts it after JUESUAN_STALL_SECONDS (15 s in this stack)."""
+    client = Client(slow_stack)
+    batch, ids = _upload(client, 1, 990)
+    client.wait_complete(batch, timeout=60)
+    r = redis.Redis(port=slow_stack.redis_port, decode_responses=True)
+    r.hset(f"js:doc:{batch}:{ids[0]}", mapping={"state": "parsing", "stage": "parse", "updated_at": str(time.time() - 60)})
+    assert client.http.get(f"/batches/{batch}").json()["counts"]["queued"] == 1  # restarted
+    status = client.wait_complete(batch, timeout=60)
+    assert status["counts"]["done"] == 1
+    _one_report_each(slow_stack, batch, ids)
