@@ -227,6 +227,7 @@ def _restart_stalled(batch_id: str, docs: list[dict[str, object]]) -> None:
     for d in docs:
         if d.get("state") in IN_PROGRESS and d.get("raw_key") and now - float(str(d.get("updated_at") or now)) > limit:
             get_status().set_state(batch_id, str(d["doc_id"]), DocState.QUEUED, stage="restarted")
+            d["state"], d["stage"] = DocState.QUEUED.value, "restarted"
             start_chain(DocRef(batch_id=batch_id, doc_id=str(d["doc_id"]), filename=str(d.get("filename", "")), raw_key=str(d["raw_key"])))
             log.warning("event=document_restarted reason=stalled batch=%s doc=%s", batch_id, d["doc_id"])
 
