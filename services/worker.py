@@ -9,7 +9,10 @@ Stages are idempotent (same input → same object keys), so a redelivered task i
 
 from __future__ import annotations
 
+import logging
+
 from celery import Celery
+from celery.signals import worker_ready
 
 from shared.settings import get_settings
 
@@ -37,3 +40,14 @@ def make_app() -> Celery:
 
 
 app = make_app()
+
+
+@worker_ready.connect
+def _ensure_bucket(**_: object) -> None:
+    """Workers may start before the api: create the bucket if it is missing."""
+    from shared.storage import Storage, TransientStorageError
+
+    try:
+        Storage().ensure_bucket()
+    except TransientStorageError as exc:  # storage not up yet: tasks retry with backoff
+        logging.getLogger("juesuan.worker").warning("event=bucket_check_failed error=%s", exc)
