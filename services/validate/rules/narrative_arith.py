@@ -248,7 +248,7 @@ def sum_of_parts(rule: Rule, doc: ParsedDocument, ctx: CheckContext) -> Iterable
         parts = [p for k in part_keys if (p := _first_amount(doc, topic, k))]
         if total is None or len(parts) < min_parts:
             continue
-        yield from _sum_finding(rule, ctx, total, parts, f"{subject_zh(total_key)}")
+        yield from _sum_finding(rule, ctx, total, parts, f"{subject_zh(total_key)}", doc=doc)
     # 财政拨款支出: total budget/actual against the 类 listed under it
     comp = [c for c in doc.claims if c.kind == "completion" and c.topic == "fiscal"]
     total = next((c for c in comp if c.subject == "fiscal_total"), None)
@@ -271,13 +271,35 @@ def _value(c: Claim, key: str | None) -> Quantity:
     return c.values.get("amount") or c.values.get("actual") or next(iter(c.values.values()))
 
 
-def _sum_finding(rule: Rule, ctx: CheckContext, total: Claim, parts: list[Claim], what: str, key: str | None = None) -> Iterable[Finding]:
+def _explained_by_table(doc: ParsedDocument, parts: list[Claim], gap: Decimal) -> bool:
+    """The gap is exactly one part's own disagreement with its table (N301 reports that part):
+    one typo, one finding."""
+    from .narrative_table import _lookup
+
+    for p in parts:
+        fact, _ = _lookup(doc, p)
+        if (
+            fact is not None
+            and fact.cell.state == "number"
+            and "amount" in p.values
+            and abs((p.values["amount"].value - fact.value) - gap) <= Decimal("0.01")
+        ):
+            return True
+    return False
+
+
+def _sum_finding(
+    rule: Rule, ctx: CheckContext, total: Claim, parts: list[Claim], what: str, key: str | None = None,
+    doc: ParsedDocument | None = None,
+) -> Iterable[Finding]:
     tq = _value(total, key)
     pq = [_value(p, key) for p in parts]
     ctx.tick()
     if sum_consistent(tq.value, tq.places, [(q.value, q.places) for q in pq]):
         return
     s = sum((q.value for q in pq), Decimal(0))
+    if doc is not None and key is None and _explained_by_table(doc, parts, s - tq.value):
+        return
     f = make_finding(
         rule, ctx,
         f"{what} {tq.raw} 万元，说明所列各组成之和为 {fmt(s)} 万元，相差 {fmt(tq.value - s)} 万元。",
