@@ -240,36 +240,68 @@ class ColumnSolver:
                     self.choice[a], self.choice[b] = best[1], best[2]
         return improved
 
+    MAX_ROWS = 1500  # far beyond any real table; above it the columns are left unsolved (and say so)
+
     def solve(self) -> list[bool]:
         """Returns, per row, whether its assignment is ambiguous."""
+        if len(self.rows) > self.MAX_ROWS:
+            return [len(c) > 1 for c in self.cands]
         self._descend()
         if self._pair_moves():
             self._descend()
         return self._ambiguity()
 
+    def _group_sums(self) -> dict[int, tuple[list[int], list[int]]]:
+        return {p: self._sums(kids) for p, kids in self.children.items()}
+
+    def _without(self, sums: tuple[list[int], list[int]], vec: list[int | None]) -> tuple[list[int], list[int]]:
+        totals, counts = list(sums[0]), list(sums[1])
+        for j, v in enumerate(vec):
+            if v is not None:
+                totals[j] -= v
+                counts[j] -= 1
+        return totals, counts
+
     def _descend(self) -> None:
         movable = [i for i, c in enumerate(self.cands) if len(c) > 1]
         for _ in range(12):
             changed = False
+            sums = self._group_sums()  # per parent: Σ children by column, kept current below
             for i in movable:
-                if self.choice[i] == 0 and self.local_cost(i) < VIOLATION:
+                parent = self.parent_of.get(i)
+                sib = self._without(sums[parent], self.vector(i)) if parent is not None else None
+                kids = sums.get(i)
+                current = self._candidate_cost(i, self.choice[i], parent, sib, kids)
+                if self.choice[i] == 0 and current < VIOLATION:
                     continue  # already at its cheapest candidate with nothing unbalanced around it
+                # single-row move, O(columns) per candidate
+                best, best_cost = self.choice[i], current + sum(self.cands[i][self.choice[i]])
+                for c in range(len(self.cands[i])):
+                    cost = self._candidate_cost(i, c, parent, sib, kids) + sum(self.cands[i][c])
+                    if cost < best_cost:
+                        best, best_cost = c, cost
+                if best != self.choice[i]:
+                    self.choice[i] = best
+                    changed = True
+                    sums = self._group_sums()
+                # a row and its same-shaped descendants moved together (e.g. 229 → 22999 → 2299999)
                 subtree = self._subtree(i)
-                for rows in ([i], subtree) if len(subtree) > 1 else ([i],):
-                    before = [self.choice[r] for r in rows]
-                    best, best_cost = self.choice[i], self._cost(rows)
+                if len(subtree) > 1:
+                    before = [self.choice[r] for r in subtree]
+                    best, best_cost = self.choice[i], self._cost(subtree)
                     for c in range(len(self.cands[i])):
-                        for r in rows:
+                        for r in subtree:
                             self.choice[r] = c
-                        cost = self._cost(rows)
+                        cost = self._cost(subtree)
                         if cost < best_cost:
                             best, best_cost = c, cost
-                    for r, b in zip(rows, before):
+                    for r, b in zip(subtree, before):
                         self.choice[r] = b
                     if best != self.choice[i]:
-                        for r in rows:
+                        for r in subtree:
                             self.choice[r] = best
                         changed = True
+                        sums = self._group_sums()
             if not changed:
                 break
 
