@@ -20,13 +20,13 @@ from starlette.concurrency import run_in_threadpool
 
 from services.report.summary import build_summary, render_summary_html
 from shared.keys import batch_manifest_key, new_batch_id, new_doc_id, parse_raw_key, raw_key, summary_key
-from shared.messages import TERMINAL, BatchManifest, DocOutcome, DocRef, DocState
+from shared.messages import TERMINAL, BatchManifest, DocOutcome, DocState
 from shared.settings import get_settings
 from shared.status import now_iso
 from shared.storage import TransientStorageError
 
 from .deps import TokenMiddleware, get_status, get_storage
-from .dispatch import register, start_chain
+from .dispatch import register, restart
 from .uploads import UploadResult, accept_bytes, too_large
 
 log = logging.getLogger("juesuan.api")
@@ -108,7 +108,7 @@ def _require_batch(batch_id: str) -> bool:
     # Documents whose chain state was lost with Redis are started again (stages are idempotent).
     for o in outcomes:
         if o.state not in TERMINAL and o.raw_key:
-            start_chain(DocRef(batch_id=batch_id, doc_id=o.doc_id, filename=o.filename, raw_key=o.raw_key))
+            restart(batch_id, o.doc_id, o.filename, o.raw_key)
     log.info("event=batch_rebuilt batch=%s documents=%d", batch_id, len(outcomes))
     return True
 
@@ -228,7 +228,7 @@ def _restart_stalled(batch_id: str, docs: list[dict[str, object]]) -> None:
         if d.get("state") in IN_PROGRESS and d.get("raw_key") and now - float(str(d.get("updated_at") or now)) > limit:
             get_status().set_state(batch_id, str(d["doc_id"]), DocState.QUEUED, stage="restarted")
             d["state"], d["stage"] = DocState.QUEUED.value, "restarted"
-            start_chain(DocRef(batch_id=batch_id, doc_id=str(d["doc_id"]), filename=str(d.get("filename", "")), raw_key=str(d["raw_key"])))
+            restart(batch_id, str(d["doc_id"]), str(d.get("filename", "")), str(d["raw_key"]))
             log.warning("event=document_restarted reason=stalled batch=%s doc=%s", batch_id, d["doc_id"])
 
 
@@ -256,7 +256,7 @@ def recover(batch_id: str) -> dict[str, int]:
     n = 0
     for d in get_status().get_docs(batch_id):
         if d.get("state") not in {s.value for s in TERMINAL} and d.get("raw_key"):
-            start_chain(DocRef(batch_id=batch_id, doc_id=str(d["doc_id"]), filename=str(d.get("filename", "")), raw_key=str(d["raw_key"])))
+            restart(batch_id, str(d["doc_id"]), str(d.get("filename", "")), str(d["raw_key"]))
             n += 1
     return {"restarted": n}
 

@@ -26,6 +26,11 @@ def start_chain(ref: DocRef) -> None:
     log.info("event=chain_started batch=%s doc=%s", ref.batch_id, ref.doc_id)
 
 
+def restart(batch_id: str, doc_id: str, filename: str, raw_key: str) -> None:
+    """Start a document's chain again from its raw upload (stages are idempotent)."""
+    start_chain(DocRef(batch_id=batch_id, doc_id=doc_id, filename=filename, raw_key=raw_key))
+
+
 def register(outcome: DocOutcome, start: bool = True) -> bool:
     """Record the document (durably and in Redis); start its chain when it is new and queued.
     Returns False when the document was already registered."""
@@ -38,7 +43,7 @@ def register(outcome: DocOutcome, start: bool = True) -> bool:
                                error=outcome.error or "", report_keys=outcome.report_keys)
     storage.put_json(doc_manifest_key(outcome.batch_id, outcome.doc_id), outcome)
     if start and outcome.state == DocState.QUEUED:
-        start_chain(DocRef(batch_id=outcome.batch_id, doc_id=outcome.doc_id, filename=outcome.filename, raw_key=outcome.raw_key))
+        restart(outcome.batch_id, outcome.doc_id, outcome.filename, outcome.raw_key)
     return True
 
 

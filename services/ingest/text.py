@@ -75,21 +75,13 @@ def decode_bytes(data: bytes) -> tuple[str, str]:
             raise UndecodableInputError(str(exc)) from exc
     head = data[:4096]
     if head.count(b"\x00") > len(head) // 4:
-        for enc in ("utf-16-le", "utf-16-be"):
-            try:
-                text = data.decode(enc)
-            except UnicodeDecodeError:
-                continue
-            if _looks_like_text(text):
-                return text, enc
+        found = _first_plausible(data, ("utf-16-le", "utf-16-be"))
+        if found:
+            return found
         raise UndecodableInputError("binary data with NUL bytes")
-    for enc in ("utf-8", "gb18030"):
-        try:
-            text = data.decode(enc)
-        except UnicodeDecodeError:
-            continue
-        if _looks_like_text(text):
-            return text, enc
+    found = _first_plausible(data, ("utf-8", "gb18030"))
+    if found:
+        return found
     raise UndecodableInputError("not UTF-8, UTF-16 or GB18030 text")
 
 
@@ -102,6 +94,18 @@ _PLAUSIBLE = (
 _IMPLAUSIBLE_RE = re.compile(
     "[^\n\r\t\f" + "".join(f"\\u{lo:04x}-\\u{hi:04x}" for lo, hi in _PLAUSIBLE) + "]"
 )
+
+
+def _first_plausible(data: bytes, encodings: tuple[str, ...]) -> tuple[str, str] | None:
+    """The first encoding that decodes ``data`` strictly into plausible document text."""
+    for enc in encodings:
+        try:
+            text = data.decode(enc)
+        except UnicodeDecodeError:
+            continue
+        if _looks_like_text(text):
+            return text, enc
+    return None
 
 
 def _looks_like_text(text: str) -> bool:
