@@ -1,8 +1,10 @@
-"""The one document model every stage shares (ingest → parse → validate → report).
+"""The parsed document and the findings: the model every stage after extraction shares
+(parse → validate → report).
 
-Inspired by docling-core's DoclingDocument: each value carries its provenance (page, line) so a
-finding can always point at its source. Money is ``Decimal``; a table cell is a number, text or
-empty — never a label coerced to 0.
+Inspired by docling-core's DoclingDocument: each value carries its provenance (:class:`Prov`:
+page, box, line) so a finding can always point at its source. Money is ``Decimal``; a table cell
+is a number, text or empty — never a label coerced to 0. The extracted document (pages, lines,
+grids) is in :mod:`shared.document`; table and narrative knowledge in :mod:`shared.knowledge`.
 """
 
 from __future__ import annotations
@@ -13,64 +15,27 @@ from typing import Literal
 
 from pydantic import BaseModel, Field
 
-# --------------------------------------------------------------------------- ingest
+from shared.document import BBox, DocumentKind, ExtractedDocument, Line, Page, Prov
+from shared.knowledge.tables import TABLE_TITLES, TableKind
 
-
-class WordBox(BaseModel):
-    """A word with its bounding box (PDF ingest fills these; text ingest leaves them empty)."""
-
-    text: str
-    x0: float
-    y0: float
-    x1: float
-    y1: float
-
-
-class Line(BaseModel):
-    """One line of the source. ``text`` is the original (used for quotes), ``norm`` is the
-    matching form (Kangxi radicals folded, artefacts removed); both have the same length."""
-
-    page: int
-    line: int  # 1-based line number in the decoded source
-    text: str
-    norm: str
-    boxes: list[WordBox] | None = None
-
-
-class Page(BaseModel):
-    number: int  # 1-based physical page index
-    label: str | None = None  # printed page number ("— 16 —" → "16") when the source has it
-    lines: list[Line] = Field(default_factory=list)
-
-
-class DocumentKind(StrEnum):
-    TEXT = "text"  # plain text of unknown origin
-    OCR_TEXT = "ocr-text"  # OCR of a scan: decimal points lost, letters for digits
-    WORD_TEXT = "word-text"  # Word export: bookmarks, tab-separated tables
-    PDF_TEXT = "pdf-text"  # PDF text extraction: Kangxi radicals, thousands separators
-
-
-class ExtractedDocument(BaseModel):
-    source_name: str
-    sha256: str
-    kind: DocumentKind
-    encoding: str
-    pages: list[Page]
-    warnings: list[str] = Field(default_factory=list)
-
-    def lines(self) -> list[Line]:
-        return [ln for p in self.pages for ln in p.lines]
-
+__all__ = ["BBox", "DocumentKind", "ExtractedDocument", "Line", "Page", "Prov", "TABLE_TITLES", "TableKind"]
 
 # --------------------------------------------------------------------------- parse
 
 
 class SourceRef(BaseModel):
-    """Where a value was read: page, line and the original text quoted."""
+    """A quoted passage of the original text and where it is."""
 
-    page: int | None = None
-    line: int | None = None
     quote: str = ""
+    prov: Prov = Field(default_factory=Prov)
+
+    @property
+    def page(self) -> int | None:
+        return self.prov.page
+
+    @property
+    def line(self) -> int | None:
+        return self.prov.line
 
 
 class Cell(BaseModel):
@@ -81,8 +46,8 @@ class Cell(BaseModel):
     value: Decimal | None = None
     text: str | None = None
     raw: str = ""
-    page: int | None = None
-    line: int | None = None
+    places: int | None = None  # decimals as displayed (in 万元: a 元 table's 0.01 is 6 places)
+    prov: Prov = Field(default_factory=Prov)
     confidence: float = 1.0
     note: str | None = None
     alternatives: list[Decimal] = Field(default_factory=list)  # other readings of an OCR value
@@ -90,33 +55,6 @@ class Cell(BaseModel):
     @property
     def number(self) -> Decimal | None:
         return self.value if self.state == "number" else None
-
-
-class TableKind(StrEnum):
-    INCOME_EXPENDITURE_SUMMARY = "income_expenditure_summary"  # 收入支出决算总表
-    INCOME = "income"  # 收入决算表
-    EXPENDITURE = "expenditure"  # 支出决算表
-    FISCAL_SUMMARY = "fiscal_summary"  # 财政拨款收入支出决算总表
-    GENERAL_BUDGET_EXPENDITURE = "general_budget_expenditure"  # 一般公共预算财政拨款支出决算表
-    GENERAL_BUDGET_BASIC = "general_budget_basic"  # 一般公共预算财政拨款基本支出决算表
-    THREE_PUBLIC = "three_public"  # 财政拨款“三公”经费支出决算表
-    GOV_FUND = "gov_fund"  # 政府性基金预算财政拨款收入支出决算表
-    STATE_CAPITAL = "state_capital"  # 国有资本经营预算财政拨款支出决算表
-    STATE_ASSETS = "state_assets"  # 国有资产占用情况表
-
-
-TABLE_TITLES: dict[TableKind, str] = {
-    TableKind.INCOME_EXPENDITURE_SUMMARY: "收入支出决算总表",
-    TableKind.INCOME: "收入决算表",
-    TableKind.EXPENDITURE: "支出决算表",
-    TableKind.FISCAL_SUMMARY: "财政拨款收入支出决算总表",
-    TableKind.GENERAL_BUDGET_EXPENDITURE: "一般公共预算财政拨款支出决算表",
-    TableKind.GENERAL_BUDGET_BASIC: "一般公共预算财政拨款基本支出决算表",
-    TableKind.THREE_PUBLIC: "财政拨款“三公”经费支出决算表",
-    TableKind.GOV_FUND: "政府性基金预算财政拨款收入支出决算表",
-    TableKind.STATE_CAPITAL: "国有资本经营预算财政拨款支出决算表",
-    TableKind.STATE_ASSETS: "国有资产占用情况表",
-}
 
 
 class Row(BaseModel):
@@ -131,8 +69,15 @@ class Row(BaseModel):
     group: str | None = None  # e.g. 人员经费 / 公用经费 in the basic-expenditure table
     row_no: int | None = None
     cells: dict[str, Cell] = Field(default_factory=dict)
-    page: int | None = None
-    line: int | None = None
+    prov: Prov = Field(default_factory=Prov)
+
+    @property
+    def page(self) -> int | None:
+        return self.prov.page
+
+    @property
+    def line(self) -> int | None:
+        return self.prov.line
 
     def num(self, column: str) -> Decimal | None:
         cell = self.cells.get(column)
@@ -143,15 +88,24 @@ class Table(BaseModel):
     kind: TableKind
     title: str
     number_label: str | None = None  # 公开03表 as printed (numbering varies: match on titles)
-    page: int | None = None
-    line: int | None = None
+    prov: Prov = Field(default_factory=Prov)  # the title
+    pages: list[int] = Field(default_factory=list)  # every page the table is printed on
     columns: list[str] = Field(default_factory=list)
     income_columns: list[str] = Field(default_factory=list)  # two-sided tables only
     rows: list[Row] = Field(default_factory=list)
     is_empty: bool = False  # no data rows with values
     has_empty_note: bool = False  # carries “当此表数据为零/为空时…” or similar
-    unit: str | None = None
+    unit: str | None = None  # 万元 or 元 as the table states it (values are always in 万元)
+    from_grid: bool = False  # read from the cells of a grid (PDF, Word, Excel), not from lines of text
     parse_notes: list[str] = Field(default_factory=list)  # ambiguities the parser resolved
+
+    @property
+    def page(self) -> int | None:
+        return self.prov.page
+
+    @property
+    def line(self) -> int | None:
+        return self.prov.line
 
     def rows_by_code(self) -> dict[str, Row]:
         return {r.code: r for r in self.rows if r.code}
@@ -227,8 +181,7 @@ class ScoreTable(BaseModel):
 class Section(BaseModel):
     title: str
     level: int  # 1 = 第X部分, 2 = 一、…
-    page: int | None = None
-    line: int | None = None
+    prov: Prov = Field(default_factory=Prov)
 
 
 class ParsedDocument(BaseModel):
@@ -243,6 +196,8 @@ class ParsedDocument(BaseModel):
     claims: list[Claim] = Field(default_factory=list)
     score_tables: list[ScoreTable] = Field(default_factory=list)
     years_mentioned: list[tuple[int, SourceRef]] = Field(default_factory=list)
+    page_labels: dict[int, str] = Field(default_factory=dict)  # printed page numbers that differ
+    page_count: int = 0
     parse_notes: list[str] = Field(default_factory=list)
 
     def table(self, kind: TableKind) -> Table | None:
@@ -284,11 +239,18 @@ CATEGORY_ZH = {
 
 class Evidence(BaseModel):
     quote: str
-    page: int | None = None
-    line: int | None = None
+    prov: Prov = Field(default_factory=Prov)
     table: str | None = None  # table title
     row: str | None = None  # row label (code + name)
     column: str | None = None
+
+    @property
+    def page(self) -> int | None:
+        return self.prov.page
+
+    @property
+    def line(self) -> int | None:
+        return self.prov.line
 
 
 class Finding(BaseModel):
@@ -328,6 +290,8 @@ class DocumentMeta(BaseModel):
     unit: str | None = None
     tables_found: list[str] = Field(default_factory=list)
     claims_found: int = 0
+    page_count: int = 0
+    page_labels: dict[int, str] = Field(default_factory=dict)  # physical page → printed number, where they differ
 
 
 class DocumentReport(BaseModel):
@@ -336,6 +300,7 @@ class DocumentReport(BaseModel):
     coverage: list[RuleCoverage] = Field(default_factory=list)
     parse_notes: list[str] = Field(default_factory=list)
     error: str | None = None  # a clear, actionable Chinese message when the input is unusable
+    notice: str | None = None  # not checked, on purpose (a blank template, a budget, not final accounts)
 
     def counts(self) -> dict[str, int]:
         out = {s.value: 0 for s in Severity}

@@ -14,48 +14,15 @@ from __future__ import annotations
 
 import hashlib
 import re
-import unicodedata
 
 from shared.errors import BadInputError, EmptyInputError, UndecodableInputError
-from shared.models import DocumentKind, ExtractedDocument, Line, Page
+from shared.document import DocumentKind, ExtractedDocument, Line, Page
+from shared.normalize import FOLD_TABLE, normalize_for_matching
 
 BOOKMARK_RE = re.compile(r"\[bookmark:[^\]]*\]")
 PAGE_NUMBER_RE = re.compile(r"^\s*[—\-–]+\s*(\d{1,4})\s*[—\-–]+\s*$")
 MAX_TEXT_BYTES = 20 * 1024 * 1024
 KANGXI_RE = re.compile("[\u2f00-\u2fdf]")
-
-_FOLD_RANGES = ((0x2E80, 0x2EFF), (0x2F00, 0x2FDF), (0xF900, 0xFAFF))
-_ASCII_FOLD = {ord("％"): "%", ord("．"): ".", ord("\u00a0"): " ", ord("\u3000"): " ", ord("\t"): " "}
-_ASCII_FOLD.update({0xFF10 + i: str(i) for i in range(10)})
-# CJK Radicals Supplement forms that have no NFKC decomposition but stand for common characters
-# in PDF text extractions (seen in real documents: 部⻔, 公务⽤⻋, ⼈⺠, 意⻅ …).
-_RADICAL_SUPPLEMENT = {
-    "⻔": "门", "⻋": "车", "⺠": "民", "⻓": "长", "⻅": "见", "⻝": "食", "⻛": "风", "⻘": "青",
-    "⻬": "齐", "⻚": "页", "⻄": "西", "⻢": "马", "⻥": "鱼", "⻦": "鸟", "⻩": "黄", "⻰": "龙",
-    "⻜": "飞", "⻆": "角", "⻉": "贝", "⻙": "韦", "⻠": "饣", "⻤": "鬼", "⺟": "母",
-    "⻮": "齿", "⻳": "龟", "⻭": "齐", "⻧": "卤", "⻨": "麦", "⻈": "讠", "⻊": "足", "⻣": "骨",
-    "⻍": "辶", "⻏": "阝", "⻑": "長", "⻒": "镸", "⻖": "阝", "⻗": "雨", "⻟": "食",
-}
-_ASCII_FOLD.update({ord(k): v for k, v in _RADICAL_SUPPLEMENT.items()})
-
-
-def _build_fold_table() -> dict[int, str]:
-    table: dict[int, str] = dict(_ASCII_FOLD)
-    for lo, hi in _FOLD_RANGES:
-        for cp in range(lo, hi + 1):
-            folded = unicodedata.normalize("NFKC", chr(cp))
-            if len(folded) == 1 and folded != chr(cp):
-                table[cp] = folded
-    return table
-
-
-FOLD_TABLE = _build_fold_table()
-
-
-def normalize_for_matching(text: str) -> str:
-    """Length-preserving normalisation (see module doc)."""
-    return text.translate(FOLD_TABLE)
-
 
 def decode_bytes(data: bytes) -> tuple[str, str]:
     """Return (text, encoding name). Raises a BadInputError subclass for unusable input."""
@@ -132,7 +99,7 @@ def detect_kind(text: str) -> DocumentKind:
     return DocumentKind.TEXT
 
 
-def split_pages(text: str) -> list[Page]:
+def split_pages(text: str, ocr: bool = False) -> list[Page]:
     pages: list[Page] = [Page(number=1)]
     lines = pages[0].lines
     raw_lines = text.replace("\r\n", "\n").replace("\r", "\n").split("\n")
@@ -148,7 +115,8 @@ def split_pages(text: str) -> list[Page]:
                 m = PAGE_NUMBER_RE.match(clean)
                 if m:
                     pages[-1].label = m.group(1)
-            lines.append(Line(page=pages[-1].number, line=idx, text=clean, norm=clean.translate(FOLD_TABLE)))
+            norm = clean.translate(FOLD_TABLE)
+            lines.append(Line(page=pages[-1].number, line=idx, text=clean, norm=norm, ocr=ocr))
     return pages
 
 
@@ -165,5 +133,5 @@ def extract_text_document(name: str, data: bytes) -> ExtractedDocument:
         sha256=hashlib.sha256(data).hexdigest(),
         kind=kind,
         encoding=encoding,
-        pages=split_pages(text),
+        pages=split_pages(text, ocr=kind == DocumentKind.OCR_TEXT),
     )

@@ -6,25 +6,20 @@ import re
 from collections import Counter
 from decimal import Decimal
 
+from shared.document import ExtractedDocument, Line
 from shared.errors import NotFinalAccountsError
-from shared.models import (
-    DocumentKind,
-    ExtractedDocument,
-    Line,
-    ParsedDocument,
-    Section,
-    SourceRef,
-    Table,
-    TableKind,
-)
+from shared.knowledge.tables import INCOME_SOURCES, TableKind
+from shared.models import ParsedDocument, Section, SourceRef, Table
 
-from .locate import Region, locate_tables
+from .lines.coded import parse_coded_table
+from .lines.economic import parse_economic_table
+from .lines.labelled import parse_state_assets, parse_three_public
+from .lines.locate import Region, locate_tables
+from .lines.summary import parse_summary_table
+from .grid.regions import locate_regions
+from .grid.tables import grid_lines, read_region
 from .narrative import ClaimExtractor, extract_section_scores
 from .scores import parse_score_tables
-from .tables_coded import parse_coded_table
-from .tables_economic import parse_economic_table
-from .tables_simple import parse_state_assets, parse_three_public
-from .tables_summary import parse_summary_table
 
 PART_RE = re.compile(r"^\s*第([一二三四五六七八九十])部分\s*(.*)$")
 YEAR_RE = re.compile(r"(20\d{2})\s*年\s*度")
@@ -35,18 +30,13 @@ MARKERS = ("决算", "收入支出", "财政拨款", "三公", "部门概况", "
 
 def parse_document(doc: ExtractedDocument) -> ParsedDocument:
     lines = doc.lines()
-    flat = "".join(ln.norm for ln in lines)
+    flat = "".join(ln.norm for ln in lines) + "".join(c.text for g in doc.grids() for c in g.cells)
     if sum(1 for m in MARKERS if m in flat) < 2:
         raise NotFinalAccountsError()
-    ocr = doc.kind == DocumentKind.OCR_TEXT
-    regions = locate_tables(lines, ocr)
-    tables = [_parse_region(r, ocr) for r in regions if r.kind != TableKind.INCOME]
-    income = next((r for r in regions if r.kind == TableKind.INCOME), None)
-    if income is not None:
-        # 收入决算表's 合计 row has the sources stated by 收入支出决算总表: parse it with that hint
-        tables.insert(regions.index(income), parse_coded_table(income, ocr, root_hint=_income_hint(tables)))
-    in_tables = {ln.line for r in regions for ln in r.lines + [r.title_line] + r.notes}
-    narrative_lines = [ln for ln in lines if ln.line not in in_tables]
+    if doc.kind.has_layout:
+        tables, narrative_lines, table_years = _layout_tables(doc)
+    else:
+        tables, narrative_lines, table_years = _text_tables(lines)
     extractor = ClaimExtractor()
     claims = extractor.run(narrative_lines) + extract_section_scores(narrative_lines)
     score_tables = parse_score_tables(narrative_lines)
@@ -68,33 +58,52 @@ def parse_document(doc: ExtractedDocument) -> ParsedDocument:
         tables=tables,
         claims=claims,
         score_tables=score_tables,
-        years_mentioned=years + _table_years(regions),
-        parse_notes=notes,
+        years_mentioned=years + table_years,
+        page_labels=doc.page_labels(),
+        page_count=len(doc.pages),
+        parse_notes=doc.warnings + notes,
     )
 
 
-def _parse_region(region: Region, ocr: bool) -> Table:
+def _text_tables(lines: list[Line]) -> tuple[list[Table], list[Line], list[tuple[int, SourceRef]]]:
+    """Tables of a text source, read line by line; the lines outside them."""
+    regions = locate_tables(lines)
+    tables = [_parse_region(r) for r in regions if r.kind != TableKind.INCOME]
+    income = next((r for r in regions if r.kind == TableKind.INCOME), None)
+    if income is not None:
+        # 收入决算表's 合计 row has the sources stated by 收入支出决算总表: parse it with that hint
+        tables.insert(regions.index(income), parse_coded_table(income, root_hint=_income_hint(tables)))
+    in_tables = {id(ln) for r in regions for ln in r.lines + [r.title_line] + r.notes}
+    narrative = [ln for ln in lines if id(ln) not in in_tables]
+    return tables, narrative, _table_years([[r.title_line, *r.lines[:8]] for r in regions])
+
+
+def _layout_tables(doc: ExtractedDocument) -> tuple[list[Table], list[Line], list[tuple[int, SourceRef]]]:
+    """Tables of a laid-out source (PDF, Word, Excel), read cell by cell from their grids; the
+    lines outside them, with the rows of other grids (score tables) as lines."""
+    regions, outside = locate_regions(list(doc.blocks()))
+    tables = [read_region(r) for r in regions]
+    narrative: list[Line] = []
+    for b in outside:
+        if isinstance(b, Line):
+            narrative.append(b)
+        else:
+            narrative.extend(grid_lines(b))
+    heads = [[x for x in [r.title_line, *r.meta] if x is not None] for r in regions]
+    return tables, narrative, _table_years(heads)
+
+
+def _parse_region(region: Region) -> Table:
     kind = region.kind
     if kind in (TableKind.INCOME_EXPENDITURE_SUMMARY, TableKind.FISCAL_SUMMARY):
-        return parse_summary_table(region, ocr)
+        return parse_summary_table(region)
     if kind == TableKind.GENERAL_BUDGET_BASIC:
-        return parse_economic_table(region, ocr)
+        return parse_economic_table(region)
     if kind == TableKind.THREE_PUBLIC:
-        return parse_three_public(region, ocr)
+        return parse_three_public(region)
     if kind == TableKind.STATE_ASSETS:
-        return parse_state_assets(region, ocr)
-    return parse_coded_table(region, ocr)
-
-
-INCOME_SOURCES = [
-    ("本年收入合计", ("本年收入合计",)),
-    ("财政拨款收入", ("一般公共预算财政拨款", "政府性基金预算财政拨款", "国有资本经营预算财政拨款")),
-    ("上级补助收入", ("上级补助收入",)),
-    ("事业收入", ("事业收入",)),
-    ("经营收入", ("经营收入",)),
-    ("附属单位上缴收入", ("附属单位上缴收入",)),
-    ("其他收入", ("其他收入",)),
-]
+        return parse_state_assets(region)
+    return parse_coded_table(region)
 
 
 def _income_hint(tables: list[Table]) -> list[Decimal | None] | None:
@@ -140,12 +149,13 @@ def _year(lines: list[Line]) -> int | None:
     return counts.most_common(1)[0][0] if counts else None
 
 
-def _table_years(regions: list[Region]) -> list[tuple[int, SourceRef]]:
+def _table_years(heads: list[list[Line]]) -> list[tuple[int, SourceRef]]:
+    """The year printed in each table's heading lines (编制单位：… 2023年度)."""
     out = []
-    for r in regions:
-        for ln in r.lines[:8] + [r.title_line]:
+    for head in heads:
+        for ln in head:
             if ("部门" in ln.norm or "编制单位" in ln.norm) and (m := YEAR_RE.search(ln.norm)):
-                out.append((int(m.group(1)), SourceRef(page=ln.page, line=ln.line, quote=ln.text.strip())))
+                out.append((int(m.group(1)), SourceRef(prov=ln.prov, quote=ln.text.strip())))
                 break
     return out
 
@@ -160,9 +170,9 @@ def _sections(lines: list[Line]) -> list[Section]:
     for ln in lines:
         m = PART_RE.match(ln.norm)
         if m:
-            out.append(Section(title=ln.norm.strip(), level=1, page=ln.page, line=ln.line))
+            out.append(Section(title=ln.norm.strip(), level=1, prov=ln.prov))
         elif HEADING2_RE.match(ln.norm) and len(ln.norm.strip()) < 30:
-            out.append(Section(title=ln.norm.strip(), level=2, page=ln.page, line=ln.line))
+            out.append(Section(title=ln.norm.strip(), level=2, prov=ln.prov))
     return out
 
 

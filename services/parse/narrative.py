@@ -10,10 +10,11 @@ import bisect
 import re
 from decimal import Decimal
 
-from shared.models import Claim, Line, Quantity, SourceRef
+from shared.document import BBox, Line, Prov
+from shared.knowledge.classification import category_code
+from shared.models import Claim, Quantity, SourceRef
 
-from .classification import category_code
-from .locate import PAGE_NO_RE
+from .lines.locate import PAGE_NO_RE
 from .narrative_subjects import find_subject, topic_of
 from .numbers import places_of, to_decimal
 
@@ -65,11 +66,14 @@ class Stream:
         self._text: list[str] = []
         self._len = 0
         self.starts: list[int] = []
+        self.offsets: list[int] = []  # leading blanks stripped from each line (to map back to its spans)
         self.lines: list[Line] = []
         self._joined: tuple[str, str] | None = None
 
     def add(self, line: Line) -> None:
+        lead = len(line.norm) - len(line.norm.lstrip())
         norm, text = line.norm.strip(), line.text.strip()
+        self.offsets.append(lead)
         self.starts.append(self._len)
         self.lines.append(line)
         self._norm.append(norm)
@@ -91,10 +95,26 @@ class Stream:
         return self._join()[1]
 
     def ref(self, start: int, end: int) -> SourceRef:
-        i = max(0, bisect.bisect_right(self.starts, start) - 1)
-        ln = self.lines[i] if self.lines else None
+        """The quote of stream[start:end] with the page, line and box where it is printed (a
+        quote wrapped over lines gets the box around its parts on the first line's page)."""
         quote = self.text[start:end].strip()
-        return SourceRef(page=ln.page if ln else None, line=ln.line if ln else None, quote=quote)
+        if not self.lines:
+            return SourceRef(quote=quote)
+        i = max(0, bisect.bisect_right(self.starts, start) - 1)
+        j = max(i, bisect.bisect_right(self.starts, max(start, end - 1)) - 1)
+        first = self.lines[i]
+        boxes: list[BBox | None] = []
+        for k in range(i, j + 1):
+            ln = self.lines[k]
+            if ln.page != first.page:
+                break
+            a = max(start - self.starts[k], 0) + self.offsets[k]
+            b = min(end - self.starts[k], len(self._norm[k])) + self.offsets[k]
+            boxes.append(ln.span_bbox(a, b))
+        span_start = max(start - self.starts[i], 0) + self.offsets[i]
+        span = (span_start, span_start + len(quote)) if i == j else None
+        prov = Prov(page=first.page, line=first.line, bbox=BBox.enclosing(boxes), span=span)
+        return SourceRef(quote=quote, prov=prov)
 
 
 def qty(raw: str, unit: str = "") -> Quantity:

@@ -1,9 +1,13 @@
-"""The vocabulary of the narrative: which phrase names which quantity (canonical subject keys),
-and which heading opens which topic."""
+"""The vocabulary of the narrative: which phrase names which quantity (a subject key of
+:mod:`shared.knowledge.subjects`), and which heading opens which topic."""
 
 from __future__ import annotations
 
 import re
+
+from shared.knowledge.subjects import SUBJECT_ZH, subject_zh
+
+__all__ = ["SUBJECT_ZH", "find_subject", "subject_zh", "topic_of"]
 
 # (pattern, key), most specific first. Matched against the clause text before a number.
 SUBJECTS: list[tuple[str, str]] = [
@@ -59,65 +63,6 @@ TOPICS: list[tuple[str, str]] = [
     (r"国有资产", "assets"),
     (r"绩效", "performance"),
 ]
-
-SUBJECT_ZH: dict[str, str] = {
-    "income_total": "收入总计",
-    "expenditure_total": "支出总计",
-    "nonfiscal_balance_used": "使用非财政拨款结余",
-    "carryover_begin": "年初结转和结余",
-    "carryover_end": "年末结转和结余",
-    "balance_distribution": "结余分配",
-    "income_current": "本年收入合计",
-    "expenditure_current": "本年支出合计",
-    "income_fiscal": "财政拨款收入",
-    "income_superior": "上级补助收入",
-    "income_business": "事业收入",
-    "income_operating": "经营收入",
-    "income_affiliated": "附属单位上缴收入",
-    "income_other": "其他收入",
-    "econ:301": "工资福利支出",
-    "econ:302": "商品和服务支出",
-    "econ:303": "对个人和家庭的补助",
-    "econ:310": "资本性支出",
-    "basic": "基本支出",
-    "project": "项目支出",
-    "operating_expenditure": "经营支出",
-    "remit_superior": "上缴上级支出",
-    "subsidy_affiliated": "对附属单位补助支出",
-    "tp:total": "“三公”经费",
-    "tp:abroad": "因公出国（境）费",
-    "tp:vehicle": "公务用车购置及运行维护费",
-    "tp:vehicle_operation": "公务用车运行维护费",
-    "tp:vehicle_purchase": "公务用车购置费",
-    "tp:reception": "公务接待费",
-    "operating_funds": "机关运行经费",
-    "proc:total": "政府采购支出总额",
-    "proc:goods": "政府采购货物支出",
-    "proc:works": "政府采购工程支出",
-    "proc:services": "政府采购服务支出",
-    "proc:sme": "授予中小企业合同金额",
-    "proc:micro": "授予小微企业合同金额",
-    "fiscal_total": "财政拨款本年支出",
-    "perf:funds": "绩效评价涉及资金",
-    "reception_batches": "国内公务接待批次",
-    "reception_persons": "国内公务接待人次",
-    "fa_batches": "外事接待批次",
-    "fa_persons": "外事接待人次",
-    "abroad_groups": "因公出国（境）团组数",
-    "abroad_persons": "因公出国（境）人次",
-    "vehicles_held": "公务用车保有量",
-    "vehicles_purchased": "公务用车购置数",
-    "vehicles_total": "车辆数合计",
-}
-
-
-def subject_zh(key: str) -> str:
-    if key.startswith("category:"):
-        from .classification import category_name
-
-        return category_name(key.split(":", 1)[1])
-    return SUBJECT_ZH.get(key, key)
-
 
 def find_subject(text: str) -> tuple[str, str] | None:
     """The subject named last in ``text`` (closest to the number that follows it)."""

@@ -10,7 +10,8 @@ from __future__ import annotations
 import re
 from decimal import Decimal
 
-from shared.models import Line, Quantity, ScoreItem, ScoreTable, SourceRef
+from shared.document import Line
+from shared.models import Quantity, ScoreItem, ScoreTable, SourceRef
 
 from .numbers import places_of, to_decimal
 
@@ -35,7 +36,7 @@ def _fund_row(table: ScoreTable, nums: list[str], ln: Line) -> None:
     """年初预算数, 全年预算数, 全年执行数, 分值, 执行率, 得分 (the 资金执行情况 row)."""
     table.budget, table.executed = _q(nums[1], "万元"), _q(nums[2], "万元")
     table.execution_rate = _q(nums[4], "%")
-    table.execution_source = SourceRef(page=ln.page, line=ln.line, quote=ln.text.strip())
+    table.execution_source = SourceRef(prov=ln.prov, quote=ln.text.strip())
     table.items.append(
         ScoreItem(name="资金执行率", weight=to_decimal(nums[3]), score=to_decimal(nums[5]), source=table.execution_source)
     )
@@ -83,7 +84,7 @@ def parse_score_tables(lines: list[Line]) -> list[ScoreTable]:
                     name=name,
                     weight=to_decimal(nums[-2]),
                     score=to_decimal(nums[-1]),
-                    source=SourceRef(page=last.page, line=last.line, quote=" ".join(ln.text.strip() for ln in record)[:160]),
+                    source=SourceRef(prov=last.prov, quote=" ".join(ln.text.strip() for ln in record)[:160]),
                 )
             )
         record.clear()
@@ -95,7 +96,7 @@ def parse_score_tables(lines: list[Line]) -> list[ScoreTable]:
         start = TABLE_START_RE.match(norm)
         if start:
             close_record()
-            current = ScoreTable(title=start.group(1).strip() or "项目支出绩效自评表", source=SourceRef(page=ln.page, line=ln.line, quote=ln.text.strip()))
+            current = ScoreTable(title=start.group(1).strip() or "项目支出绩效自评表", source=SourceRef(prov=ln.prov, quote=ln.text.strip()))
             tables.append(current)
             continue
         if current is None:
@@ -105,7 +106,7 @@ def parse_score_tables(lines: list[Line]) -> list[ScoreTable]:
             close_record()
             current.total_weight = to_decimal(total.group(2))
             current.total_score = to_decimal(total.group(3))
-            current.total_source = SourceRef(page=ln.page, line=ln.line, quote=ln.text.strip())
+            current.total_source = SourceRef(prov=ln.prov, quote=ln.text.strip())
             current = None
             continue
         if FUND_RE.search(norm) and current.budget is None:

@@ -7,14 +7,12 @@ import re
 from dataclasses import dataclass
 from decimal import Decimal
 
-from shared.models import Cell, ParsedDocument, Row, Table, TableKind
+from shared.knowledge.tables import THREE_PUBLIC_COUNTS, TableKind
+from shared.models import Cell, ParsedDocument, Row, Table
 
 from .findings import cell_evidence
 
-COUNT_GROUPS = {
-    "abroad_groups", "abroad_persons", "vehicles_purchased", "vehicles_held", "fa_batches", "fa_persons",
-    "abroad_reception_batches", "abroad_reception_persons", "reception_batches", "reception_persons",
-}
+COUNT_GROUPS = {k.value for k in THREE_PUBLIC_COUNTS}
 
 
 @dataclass
@@ -33,6 +31,8 @@ class Fact:
         """Displayed decimals; an empty cell is an exact zero, and a count is exact too."""
         if self.cell.state != "number" or self.table.kind in (TableKind.STATE_ASSETS,) or self.row.group in COUNT_GROUPS:
             return 12
+        if self.cell.places is not None:
+            return self.cell.places
         raw = re.sub(r"\.?\s+", ".", (self.cell.raw or "").strip()).replace(",", "")
         return len(raw.split(".", 1)[1]) if "." in raw else 0
 

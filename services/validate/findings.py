@@ -21,8 +21,7 @@ def cell_evidence(table: Table, row: Row, column: str) -> Evidence:
     raw = cell.raw if cell and cell.raw else ("（空）" if not cell or cell.state == "empty" else cell.text or "")
     return Evidence(
         quote=f"{label}：{raw}",
-        page=cell.page if cell and cell.page else row.page,
-        line=cell.line if cell and cell.line else row.line,
+        prov=cell.prov if cell and cell.prov.page else row.prov,
         table=table.number_label + " " + _short_title(table) if table.number_label else _short_title(table),
         row=label,
         column=column,
@@ -36,7 +35,7 @@ def _short_title(table: Table) -> str:
 
 
 def claim_evidence(claim: Claim) -> Evidence:
-    return Evidence(quote=claim.source.quote, page=claim.source.page, line=claim.source.line)
+    return Evidence(quote=claim.source.quote, prov=claim.source.prov)
 
 
 def confidence_of(*items: Cell | Claim | None) -> float:

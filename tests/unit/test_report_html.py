@@ -12,6 +12,7 @@ from services.report.html import (
     render_index_html,
     report_json,
 )
+from shared.document import Prov
 from shared.models import (
     Category,
     DocumentMeta,
@@ -46,8 +47,7 @@ def make_report() -> DocumentReport:
                 evidence=[
                     Evidence(
                         quote='收入合计 <script>alert("x")</script> & 1,234.56',
-                        page=3,
-                        line=42,
+                        prov=Prov(page=3, line=42),
                         table="收入决算表",
                         row="合计",
                         column="本年收入",
@@ -63,7 +63,7 @@ def make_report() -> DocumentReport:
                 severity=Severity.WARNING,
                 title="说明金额与报表不一致",
                 message="说明称基本支出 500 万元，报表为 50.0 万元。",
-                evidence=[Evidence(quote="基本支出500万元", page=1, line=5)],
+                evidence=[Evidence(quote="基本支出500万元", prov=Prov(page=1, line=5))],
                 confidence=0.6,
                 downgraded=True,
                 note="OCR 识别的数值可能丢失小数点",
@@ -186,8 +186,8 @@ def test_document_html_no_findings_is_not_called_pass_without_caveat() -> None:
 
 def test_evidence_location_parts() -> None:
     assert evidence_location(Evidence(quote="q")) == ""
-    assert evidence_location(Evidence(quote="q", page=2)) == "第2页"
-    assert evidence_location(Evidence(quote="q", line=9, column="决算数")) == "第9行 · 列：决算数"
+    assert evidence_location(Evidence(quote="q", prov=Prov(page=2))) == "第2页"
+    assert evidence_location(Evidence(quote="q", prov=Prov(line=9), column="决算数")) == "第9行 · 列：决算数"
 
 
 def test_index_lists_all_entries_with_totals() -> None:

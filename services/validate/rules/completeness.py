@@ -82,7 +82,7 @@ def empty_table_without_note(rule: Rule, doc: ParsedDocument, ctx: CheckContext)
         if t.is_empty and not t.has_empty_note:
             f = make_finding(
                 rule, ctx, f"“{TABLE_TITLES[t.kind]}”没有数据，也没有“本部门无此项收支”之类的说明。",
-                [Evidence(quote=t.title, page=t.page, line=t.line, table=TABLE_TITLES[t.kind])], [], "空表应附说明",
+                [Evidence(quote=t.title, prov=t.prov, table=TABLE_TITLES[t.kind])], [], "空表应附说明",
                 "表中无任何非零数字且未见空表说明",
             )
             if f:
@@ -140,7 +140,7 @@ def part_numbering(rule: Rule, doc: ParsedDocument, ctx: CheckContext) -> Iterab
     for n, s in numbers:
         if n in seen:
             problems.append(f"“第{_NUMERALS[n - 1]}部分”出现两次")
-            evidence.append(Evidence(quote=s.title, page=s.page, line=s.line))
+            evidence.append(Evidence(quote=s.title, prov=s.prov))
         seen[n] = s
     top = max(seen)
     # 第二部分 holds the tables: when none could be read (images, or absent from the text we were
@@ -154,7 +154,7 @@ def part_numbering(rule: Rule, doc: ParsedDocument, ctx: CheckContext) -> Iterab
 
     ocr = doc.kind == DocumentKind.OCR_TEXT
     f = make_finding(
-        rule, ctx, "；".join(problems) + "。", evidence or [Evidence(quote=parts[0].title, page=parts[0].page, line=parts[0].line)],
+        rule, ctx, "；".join(problems) + "。", evidence or [Evidence(quote=parts[0].title, prov=parts[0].prov)],
         [s.title for _, s in numbers], f"第一部分至第{_NUMERALS[top - 1]}部分各一次", "按“第X部分”标题的序号检查",
         0.8 if ocr else 1.0, note="扫描件的序号可能被 OCR 误识（如“二”识成“一”）。" if ocr else None,
     )

@@ -7,7 +7,8 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from shared.models import Category, Finding, ParsedDocument, Severity, TableKind
+from shared.knowledge.tables import THREE_PUBLIC_ECONOMIC, TableKind
+from shared.models import Category, Finding, ParsedDocument, Severity
 
 from ..catalogue import CheckContext, NotApplicable, Rule, rule
 from ..checks import check_equal, check_sum
@@ -155,7 +156,7 @@ def _at_most(rule: Rule, ctx: CheckContext, part: Fact | None, whole: Fact | Non
 def three_public_vs_basic(rule: Rule, doc: ParsedDocument, ctx: CheckContext) -> Iterable[Finding]:
     _need(doc, TableKind.THREE_PUBLIC, TableKind.GENERAL_BUDGET_BASIC)
     col = three_public_actual_column(doc)
-    for code, key in (("30212", "abroad"), ("30217", "reception"), ("30231", "vehicle_operation"), ("31013", "vehicle_purchase")):
+    for code, key in THREE_PUBLIC_ECONOMIC:
         f = _at_most(
             rule, ctx, economic_fact(doc, code), group_fact(doc, TableKind.THREE_PUBLIC, key, col),
             "基本支出中的“三公”开支超过“三公”经费决算数", "“三公”经费决算数应包含基本支出中的相应开支。",

@@ -8,7 +8,7 @@ from decimal import Decimal
 
 from shared.models import Category, Claim, Finding, ParsedDocument, Quantity, Severity
 
-from ...parse.narrative_subjects import subject_zh
+from shared.knowledge.subjects import MAIN_TOPICS, subject_zh
 from ..catalogue import CheckContext, NotApplicable, Rule, rule
 from ..findings import claim_evidence, make_finding
 from ..tolerance import (
@@ -23,7 +23,6 @@ from ..tolerance import (
 
 UP = ("增加", "增长", "上升", "增")
 DOWN = ("减少", "下降", "降低", "减少了")
-MAIN_TOPICS = ("income", "expenditure", "fiscal", "basic", "three_public", "operating_funds", "procurement", "assets")
 
 
 def _claims(doc: ParsedDocument, kind: str) -> list[Claim]:

@@ -16,7 +16,7 @@ GRADE_BANDS = [(Decimal(90), "优"), (Decimal(80), "良"), (Decimal(60), "中"),
 
 
 def _ev(src) -> Evidence:
-    return Evidence(quote=src.quote, page=src.page, line=src.line)
+    return Evidence(quote=src.quote, prov=src.prov)
 
 
 @rule(

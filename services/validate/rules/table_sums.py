@@ -7,20 +7,13 @@ from collections.abc import Iterable
 
 from shared.models import Category, Finding, ParsedDocument, Row, Severity, Table, TableKind
 
-from ...parse.classification import PERSONNEL_CLASSES, PUBLIC_CLASSES
-from ...parse.tables_coded import ROW_IDENTITIES
-from ...parse.tables_simple import VEHICLE_PARTS
+from shared.knowledge.classification import PERSONNEL_CLASSES, PUBLIC_CLASSES
+from shared.knowledge.tables import CODED_TABLES, ROW_IDENTITIES, THREE_PUBLIC_IDENTITIES, VEHICLE_PARTS
 from ..catalogue import CheckContext, NotApplicable, Rule, rule
 from ..checks import check_sum
 from ..facts import Fact, fact, group_fact, summary_fact, total_row
 
-CODED = (
-    TableKind.INCOME,
-    TableKind.EXPENDITURE,
-    TableKind.GENERAL_BUDGET_EXPENDITURE,
-    TableKind.GOV_FUND,
-    TableKind.STATE_CAPITAL,
-)
+CODED = CODED_TABLES
 
 
 def _children(table: Table) -> dict[int, list[Row]]:
@@ -76,21 +69,17 @@ def hierarchy_sum(rule: Rule, doc: ParsedDocument, ctx: CheckContext) -> Iterabl
     "2010301 行政运行 本年支出合计 1,954.56，基本支出 1,924.56 + 项目支出 20.00 = 1,944.56。",
 )
 def row_total(rule: Rule, doc: ParsedDocument, ctx: CheckContext) -> Iterable[Finding]:
-    tables = [t for t in doc.tables if (t.kind in ROW_IDENTITIES or t.kind == TableKind.FISCAL_SUMMARY) and not t.is_empty]
+    tables = [t for t in doc.tables if t.kind in ROW_IDENTITIES and not t.is_empty]
     if not tables:
         raise NotApplicable("未找到有数据的收入/支出类决算表")
     for t in tables:
-        identities = ROW_IDENTITIES.get(t.kind, [(0, [1, 2, 3])])
         for r in t.rows:
             if t.kind == TableKind.FISCAL_SUMMARY and r.side != "expenditure":
                 continue
-            for total_i, comps in identities:
-                cols = t.columns
-                if total_i >= len(cols):
-                    continue
-                parts = [f for c in comps if c < len(cols) and (f := fact(t, r, cols[c]))]
+            for total_col, comps in ROW_IDENTITIES[t.kind]:
+                parts = [f for c in comps if (f := fact(t, r, c))]
                 what = f"{t.number_label or ''}{t.title}“{r.code or ''}{r.name}”行"
-                f = check_sum(rule, ctx, fact(t, r, cols[total_i]), parts, what, "各组成栏")
+                f = check_sum(rule, ctx, fact(t, r, total_col), parts, what, "各组成栏")
                 if f:
                     yield f
 
@@ -200,16 +189,11 @@ def three_public_sums(rule: Rule, doc: ParsedDocument, ctx: CheckContext) -> Ite
     t = doc.table(TableKind.THREE_PUBLIC)
     if t is None or t.is_empty:
         raise NotApplicable("未找到有数据的“三公”经费支出决算表")
-    identities = [
-        ("total", ["abroad", "vehicle", "reception"], "三项经费"),
-        ("vehicle", ["vehicle_purchase", "vehicle_operation"], "购置费与运行维护费"),
-        ("reception", ["reception_domestic", "reception_abroad"], "国内与国（境）外接待费"),
-    ]
     for col in t.columns:
-        for total_key, part_keys, label in identities:
+        for total_key, part_keys, label, optional in THREE_PUBLIC_IDENTITIES:
             total = group_fact(doc, TableKind.THREE_PUBLIC, total_key, col)
             parts = [f for k in part_keys if (f := group_fact(doc, TableKind.THREE_PUBLIC, k, col))]
-            if total is None or len(parts) < len(part_keys) - (1 if total_key == "reception" else 0):
+            if total is None or len(parts) < len(part_keys) - optional:
                 continue
             if all(p.cell.state != "number" for p in parts):
                 continue  # sub-items not broken down in this column

@@ -6,10 +6,9 @@ from collections.abc import Iterable
 
 from shared.models import Category, Evidence, Finding, ParsedDocument, Severity
 
-from ...parse.narrative_subjects import SUBJECT_ZH, subject_zh
+from shared.knowledge.subjects import MAIN_TOPICS, SUBJECT_ZH, subject_zh
 from ..catalogue import CheckContext, NotApplicable, Rule, rule
 from ..findings import claim_evidence, make_finding
-from .narrative_arith import MAIN_TOPICS
 
 
 @rule(
@@ -62,7 +61,7 @@ def year_consistency(rule: Rule, doc: ParsedDocument, ctx: CheckContext) -> Iter
         f = make_finding(
             rule, ctx,
             f"{'表头' if is_table else '比较年度'}写作 {year} 年，决算年度为 {doc.year} 年，应为 {expected} 年。",
-            [Evidence(quote=ref.quote, page=ref.page, line=ref.line)], [str(year)], str(expected),
+            [Evidence(quote=ref.quote, prov=ref.prov)], [str(year)], str(expected),
             "决算年度取全文出现最多的“XXXX年度”",
         )
         if f:

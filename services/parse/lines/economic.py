@@ -13,12 +13,13 @@ from __future__ import annotations
 import re
 from collections import deque
 
-from shared.models import Cell, Line, Row, Table
+from shared.document import Line
+from shared.knowledge.classification import ECONOMIC_NAMES, personnel_group
+from shared.models import Cell, Row, Table
 
-from .classification import ECONOMIC_NAMES, PERSONNEL_CLASSES
+from ..numbers import atomize, is_numeric_atom, read_numbers
+from .coded import build_cell
 from .locate import Region
-from .numbers import atomize, is_numeric_atom, read_numbers
-from .tables_coded import build_cell
 
 ECON_CODE_RE = re.compile(r"^3(0[1-9]|1[0-3]|99)(\d{2,3})?$")
 CLASS_CODES = {"301", "302", "303", "307", "309", "310", "312", "313", "399"}
@@ -40,12 +41,9 @@ def _is_code(atoms: list, i: int, ocr: bool) -> bool:
 TOTAL_LABEL_RE = re.compile(r"(人员经费|[公⼊入]用[经支]费|[公⼊入]用支出|[入人]员经费)合计")
 
 
-def _group_of(code: str) -> str:
-    return "人员经费" if code[:3] in PERSONNEL_CLASSES else "公用经费"
-
-
-def parse_economic_table(region: Region, ocr: bool) -> Table:
+def parse_economic_table(region: Region) -> Table:
     lines = region.lines
+    ocr = any(ln.ocr for ln in lines)
     zeros_printed = ocr or any(re.search(r"(^|\s)0\.?\s?00(\s|$)", ln.norm) for ln in lines)
     rows: dict[str, Row] = {}
     order: list[str] = []
@@ -58,7 +56,7 @@ def parse_economic_table(region: Region, ocr: bool) -> Table:
             nums = read_numbers(atomize(" ".join(rest[:2]), ocr), ocr)
             label = "人员经费合计" if "员" in m.group(0) else "公用经费合计"
             cells = {"金额": build_cell(nums[0] if nums else None, ln)}
-            totals.append(Row(name=label, cells=cells, page=ln.page, line=ln.line, group=label[:4]))
+            totals.append(Row(name=label, cells=cells, prov=ln.prov, group=label[:4]))
         if TOTAL_LABEL_RE.search(text):
             continue
         atoms = atomize(text, ocr)
@@ -78,10 +76,9 @@ def parse_economic_table(region: Region, ocr: bool) -> Table:
                 rows[code] = Row(
                     code=code,
                     name=canon or name,
-                    group=_group_of(code),
-                    cells={"金额": Cell(state="empty", page=ln.page, line=ln.line)},
-                    page=ln.page,
-                    line=ln.line,
+                    group=personnel_group(code),
+                    cells={"金额": Cell(state="empty", prov=ln.prov)},
+                    prov=ln.prov,
                 )
                 order.append(code)
                 waiting.append(code)
@@ -114,6 +111,3 @@ def parse_economic_table(region: Region, ocr: bool) -> Table:
     out = [rows[c] for c in order] + totals
     return region.to_table(["金额"], out)
 
-
-def economic_line(line: Line) -> str:
-    return line.norm

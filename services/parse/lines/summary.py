@@ -10,15 +10,16 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from shared.models import Cell, Line, Row, Table, TableKind
+from shared.document import Line
+from shared.knowledge.classification import category_code
+from shared.knowledge.tables import FISCAL_EXPENDITURE_COLUMNS, FUNDS, TableKind
+from shared.models import Cell, Row, Table
 
-from .classification import category_code
+from ..numbers import Atom, Num, atomize, is_numeric_atom, read_numbers
+from .coded import build_cell, clean_name
 from .locate import Region
-from .numbers import Atom, Num, atomize, is_numeric_atom, read_numbers
-from .tables_coded import build_cell, clean_name
 
-FUNDS = ["一般公共预算财政拨款", "政府性基金预算财政拨款", "国有资本经营预算财政拨款"]
-FISCAL_EXP_COLUMNS = ["小计", *FUNDS]
+FISCAL_EXP_COLUMNS = FISCAL_EXPENDITURE_COLUMNS
 SKIP_LABEL_PREFIXES = ("栏次", "项目", "行次", "收入", "支出", "部门", "编制单位", "单位")
 
 
@@ -45,7 +46,8 @@ class _Half:
         self.label, self.nums, self.line = label, nums, line
 
 
-def split_line(line: Line, ocr: bool, offset: int | None) -> tuple[_Half | None, _Half | None]:
+def split_line(line: Line, offset: int | None) -> tuple[_Half | None, _Half | None]:
+    ocr = line.ocr
     atoms = atomize(line.norm, ocr)
     if not any(is_numeric_atom(a) for a in atoms):
         return None, None
@@ -79,7 +81,7 @@ def _row(half: _Half, side: str, columns: list[str]) -> Row | None:
     cells: dict[str, Cell] = {}
     for j, col in enumerate(columns):
         cells[col] = build_cell(nums[j] if j < len(nums) else None, half.line)
-    row = Row(name=label, side=side, row_no=row_no, cells=cells, page=half.line.page, line=half.line.line)  # type: ignore[arg-type]
+    row = Row(name=label, side=side, row_no=row_no, cells=cells, prov=half.line.prov)  # type: ignore[arg-type]
     row.__dict__["_nums"] = nums
     if side == "expenditure" and label and "合计" not in label and "总计" not in label and "结" not in label:
         code = category_code(label)
@@ -88,22 +90,22 @@ def _row(half: _Half, side: str, columns: list[str]) -> Row | None:
     return row
 
 
-def _offset(lines: list[Line], ocr: bool) -> int | None:
+def _offset(lines: list[Line]) -> int | None:
     for ln in lines:
-        lh, rh = split_line(ln, ocr, None)
+        lh, rh = split_line(ln, None)
         if lh and rh and lh.label and rh.label and lh.nums and rh.nums and lh.nums[0].is_int and rh.nums[0].is_int:
             return int(rh.nums[0].value - lh.nums[0].value)
     return None
 
 
-def parse_summary_table(region: Region, ocr: bool) -> Table:
+def parse_summary_table(region: Region) -> Table:
     fiscal = region.kind == TableKind.FISCAL_SUMMARY
     income_cols = ["决算数"]
     exp_cols = FISCAL_EXP_COLUMNS if fiscal else ["决算数"]
-    offset = _offset(region.lines, ocr)
+    offset = _offset(region.lines)
     rows: list[Row] = []
     for ln in region.lines:
-        lh, rh = split_line(ln, ocr, offset)
+        lh, rh = split_line(ln, offset)
         if lh and (r := _row(lh, "income", income_cols)):
             rows.append(r)
         if rh and (r := _row(rh, "expenditure", exp_cols)):
@@ -136,7 +138,7 @@ def _assign_funds(rows: list[Row], notes: list[str]) -> None:
         targets = (funded + [f for f in range(3) if f not in funded])[:k]
         targets.sort()
         ambiguous = len(funded) > k
-        line = Line(page=r.page or 0, line=r.line or 0, text="", norm="")
+        line = Line(page=r.page or 0, line=r.line or 0, text="", norm="", bbox=r.prov.bbox)
         r.cells = {"小计": build_cell(nums[0], line)}
         for f, fund in enumerate(FUNDS):
             num = nums[1 + targets.index(f)] if f in targets else None

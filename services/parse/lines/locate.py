@@ -11,54 +11,17 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from shared.models import Line, Row, Table, TableKind
+from shared.document import Line
+from shared.knowledge.tables import TableKind, match_title
+from shared.models import Row, Table
 
-from .numbers import atomize, is_numeric_atom
+from ..numbers import atomize, is_numeric_atom
 
 PART_RE = re.compile(r"^\s*第[一二三四五六七八九十]部分")
 PAGE_NO_RE = re.compile(r"^\s*[—\-–]+\s*\d{1,4}\s*[—\-–]+\s*$")
 NUMBER_LABEL_RE = re.compile(r"公\s*开\s*(\d{1,2})\s*表")
 NOTE_RE = re.compile(r"^\s*(注|说明)\s*[：:·. ]")
 EMPTY_NOTE_RE = re.compile(r"数据为(零|空|0)|本(部门|单位)[^，。]{0,8}无|本表无数据|此表为空|没有数据")
-
-
-def title_key(text: str) -> str:
-    return re.sub(r"[\s“”\"'‘’「」]", "", text)
-
-
-def match_title(norm: str) -> TableKind | None:
-    """Which standard table a line is the title of, if any."""
-    if "表" not in norm or "《" in norm or "见" in norm or "，" in norm or "。" in norm:
-        return None
-    key = title_key(norm)
-    key = re.sub(r"公开\d{1,2}表?$", "", key)
-    if not key.endswith("表") and not re.search(r"表.{0,3}$", key):
-        return None
-    if len(key) > 34:
-        return None
-    if "三公" in key and "决算表" in key:
-        return TableKind.THREE_PUBLIC
-    if "国有资产占用" in key:
-        return TableKind.STATE_ASSETS
-    if "基本支出决算表" in key:
-        return TableKind.GENERAL_BUDGET_BASIC
-    if "政府性基金预算财政拨款" in key and "决算表" in key:
-        return TableKind.GOV_FUND
-    if "国有资本经营预算财政拨款" in key and "决算表" in key:
-        return TableKind.STATE_CAPITAL
-    if "一般公共预算财政拨款支出决算表" in key:
-        return TableKind.GENERAL_BUDGET_EXPENDITURE
-    if "财政拨款收入支出决算总表" in key:
-        return TableKind.FISCAL_SUMMARY
-    if "收入支出决算总表" in key:
-        return TableKind.INCOME_EXPENDITURE_SUMMARY
-    bare = re.sub(r"^[^\u4e00-\u9fff]*", "", key)
-    bare = re.sub(r"^(表[一二三四五六七八九十\d]{1,3}|附表\d{0,2}|公开\d{1,2}表)", "", bare)
-    if bare.startswith("收入决算表"):
-        return TableKind.INCOME
-    if bare.startswith("支出决算表"):
-        return TableKind.EXPENDITURE
-    return None
 
 
 @dataclass
@@ -86,8 +49,8 @@ class Region:
             kind=self.kind,
             title=self.title_line.norm.strip(),
             number_label=self.number_label,
-            page=self.title_line.page,
-            line=self.title_line.line,
+            prov=self.title_line.prov,
+            pages=sorted({ln.page for ln in [self.title_line, *self.body]}),
             columns=columns,
             income_columns=income_columns or [],
             rows=rows,
@@ -105,13 +68,13 @@ class Region:
         return None
 
 
-def _has_numbers(line: Line, ocr: bool) -> bool:
+def _has_numbers(line: Line) -> bool:
     if PAGE_NO_RE.match(line.norm):
         return False
-    return any(is_numeric_atom(a) and a.repaired == 1.0 for a in atomize(line.norm, ocr))
+    return any(is_numeric_atom(a) and a.repaired == 1.0 for a in atomize(line.norm, line.ocr))
 
 
-def locate_tables(lines: list[Line], ocr: bool) -> list[Region]:
+def locate_tables(lines: list[Line]) -> list[Region]:
     titles = [(i, k) for i, ln in enumerate(lines) if (k := match_title(ln.norm)) is not None]
     # Keep the first title of each kind that is followed by a table-like body; a later repeat
     # (a narrative heading that happens to match) is ignored.
@@ -143,13 +106,13 @@ def locate_tables(lines: list[Line], ocr: bool) -> list[Region]:
                 # A note printed before any data row (OCR reordering) does not end the body.
                 in_notes = body_has_numbers
                 region.notes.append(ln)
-            elif in_notes and _has_numbers(ln, ocr) and not re.match(r"^\s*\d\s*[.、]\s*当", ln.norm):
+            elif in_notes and _has_numbers(ln) and not re.match(r"^\s*\d\s*[.、]\s*当", ln.norm):
                 orphan = True
                 carry.append(ln)
             elif in_notes:
                 region.notes.append(ln)
             else:
                 region.body.append(ln)
-                body_has_numbers = body_has_numbers or _has_numbers(ln, ocr)
+                body_has_numbers = body_has_numbers or _has_numbers(ln)
         regions.append(region)
     return regions

@@ -14,26 +14,14 @@ import re
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from shared.models import Cell, Line, Row, Table, TableKind
+from shared.document import Line
+from shared.knowledge.classification import function_level
+from shared.knowledge.tables import COLUMNS, ROW_IDENTITIES, TableKind
+from shared.models import Cell, Row, Table
 
+from ..numbers import Num, atomize, is_numeric_atom, read_numbers
 from .locate import Region
-from .numbers import Num, atomize, is_numeric_atom, read_numbers
 
-COLUMNS: dict[TableKind, list[str]] = {
-    TableKind.INCOME: ["本年收入合计", "财政拨款收入", "上级补助收入", "事业收入", "经营收入", "附属单位上缴收入", "其他收入"],
-    TableKind.EXPENDITURE: ["本年支出合计", "基本支出", "项目支出", "上缴上级支出", "经营支出", "对附属单位补助支出"],
-    TableKind.GENERAL_BUDGET_EXPENDITURE: ["本年支出合计", "基本支出", "项目支出"],
-    TableKind.GOV_FUND: ["年初结转和结余", "本年收入", "本年支出合计", "基本支出", "项目支出", "年末结转和结余"],
-    TableKind.STATE_CAPITAL: ["本年支出合计", "基本支出", "项目支出"],
-}
-# (total column, component columns) identities that hold within one row
-ROW_IDENTITIES: dict[TableKind, list[tuple[int, list[int]]]] = {
-    TableKind.INCOME: [(0, [1, 2, 3, 4, 5, 6])],
-    TableKind.EXPENDITURE: [(0, [1, 2, 3, 4, 5])],
-    TableKind.GENERAL_BUDGET_EXPENDITURE: [(0, [1, 2])],
-    TableKind.GOV_FUND: [(2, [3, 4])],
-    TableKind.STATE_CAPITAL: [(0, [1, 2])],
-}
 CODE_RE = re.compile(r"^[1-9]\d{2}(?:\d{2}){0,2}$")
 TOTAL_RE = re.compile(r"^(合\s*计|总\s*计)")
 CJK_SPACE_RE = re.compile(r"(?<=[\u4e00-\u9fff（）])\s+(?=[\u4e00-\u9fff（）])")
@@ -54,7 +42,7 @@ class RawRow:
 
 
 def level_of(code: str) -> str | None:
-    return {3: "类", 5: "款", 7: "项"}.get(len(code))
+    return function_level(code)
 
 
 def column_count(region: Region, default: int) -> int:
@@ -67,13 +55,13 @@ def column_count(region: Region, default: int) -> int:
     return default
 
 
-def scan_rows(lines: list[Line], ocr: bool) -> list[RawRow]:
+def scan_rows(lines: list[Line]) -> list[RawRow]:
     """Rows start at a code or 合计; a row whose numbers are on a later line (the name wrapped)
     picks them up from the first numbers-only line before the next row starts."""
     rows: list[RawRow] = []
     pending: RawRow | None = None
     for ln in lines:
-        atoms = atomize(ln.norm, ocr)
+        atoms = atomize(ln.norm, ln.ocr)
         if not atoms:
             continue
         first = atoms[0]
@@ -91,13 +79,13 @@ def scan_rows(lines: list[Line], ocr: bool) -> list[RawRow]:
             name = clean_name(" ".join(a.raw for a in name_atoms))
             if starts_total:
                 name = re.sub(r"\s", "", name)
-            row = RawRow(first.raw if starts_code else None, name, read_numbers(num_atoms, ocr), ln)
+            row = RawRow(first.raw if starts_code else None, name, read_numbers(num_atoms, ln.ocr), ln)
             rows.append(row)
             pending = row if not row.nums else None
             continue
         if pending is not None:
             if all(is_numeric_atom(a) for a in atoms):
-                pending.nums = read_numbers(atoms, ocr)
+                pending.nums = read_numbers(atoms, ln.ocr)
                 pending.extra_lines.append(ln)
                 pending = None
             elif not any(is_numeric_atom(a) for a in atoms):
@@ -359,27 +347,32 @@ class ColumnSolver:
 
 def build_cell(num: Num | None, line: Line) -> Cell:
     if num is None:
-        return Cell(state="empty", page=line.page, line=line.line)
+        return Cell(state="empty", prov=line.prov)
     return Cell(
         state="number",
         value=num.value,
         raw=num.raw,
-        page=line.page,
-        line=line.line,
+        places=num.places,
+        prov=line.prov,
         confidence=num.confidence,
         note=num.note,
         alternatives=num.alternatives,
     )
 
 
-def parse_coded_table(region: Region, ocr: bool, root_hint: list[Decimal | None] | None = None) -> Table:
+def parse_coded_table(region: Region, root_hint: list[Decimal | None] | None = None) -> Table:
     kind = region.kind
     template = COLUMNS[kind]
     n = column_count(region, len(template))
     columns = template[:n] if n <= len(template) else template + [f"第{i + 1}栏" for i in range(len(template), n)]
-    raw_rows = scan_rows(region.lines, ocr)
+    raw_rows = scan_rows(region.lines)
     notes: list[str] = []
-    solver = ColumnSolver(raw_rows, n, ROW_IDENTITIES.get(kind, []), root_hint)
+    identities = [
+        (columns.index(total), [columns.index(c) for c in parts if c in columns])
+        for total, parts in ROW_IDENTITIES.get(kind, [])
+        if total in columns
+    ]
+    solver = ColumnSolver(raw_rows, n, identities, root_hint)
     ambiguous = solver.solve() if raw_rows else []
     rows: list[Row] = []
     for i, rr in enumerate(raw_rows):
@@ -402,8 +395,7 @@ def parse_coded_table(region: Region, ocr: bool, root_hint: list[Decimal | None]
                 name=rr.name,
                 level=level_of(rr.code) if rr.code else None,
                 cells=cells,
-                page=rr.line.page,
-                line=rr.line.line,
+                prov=rr.line.prov,
             )
         )
     return region.to_table(columns, rows, notes)
