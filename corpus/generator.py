@@ -1,8 +1,10 @@
 """Public API: :func:`generate_document` draws a fictional department's final-accounts disclosure,
-injects the requested defects and renders it in one of three styles.
+injects the requested defects and renders it in one of three text styles; :func:`generate_file`
+renders the same draft as a real PDF, DOCX or XLSX file.
 
 ``generate_document(seed, style, [])`` is the clean twin of ``generate_document(seed, style, D)``:
 the model, the noise and the layout come from ``seed`` alone; a defect only changes its target.
+The same holds for ``generate_file(seed, fmt, [])``.
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ from typing import Literal
 
 from corpus.build import build_accounts
 from corpus.defects import DEFECT_CODES, DefectNotApplicable, Draft, PendingDefect, inject, supported
+from corpus.files import FILE_FORMATS, FileFormat, hint_is_printed, render_file
 from corpus.model import FinalAccounts
 from corpus.narrative import build_narrative
 from corpus.render_ocr import inline as ocr_inline
@@ -111,6 +114,56 @@ def generate_document(seed: int, style: str, defects: list[str]) -> GeneratedDoc
         style=style,
         text=text,
         data=text.encode(_ENCODINGS[style]),
+        department=a.dept.name,
+        year=a.year,
+        defects=records,
+        accounts=a,
+    )
+
+
+@dataclass
+class GeneratedFile:
+    name: str  # file stem, e.g. gen_0007_docx
+    fmt: str  # pdf | docx | xlsx
+    data: bytes  # the file's bytes
+    department: str
+    year: int
+    defects: list[InjectedDefect] = field(default_factory=list)
+    accounts: FinalAccounts | None = field(default=None, repr=False)  # the clean model
+
+    @property
+    def filename(self) -> str:
+        return f"{self.name}.{self.fmt}"
+
+
+def supported_file_defects(fmt: str) -> list[str]:
+    """Defect names that can be injected in a file: those of the born-digital "pdf" text style
+    (every defect mutates the draft, which files render in full, tables included)."""
+    if fmt not in FILE_FORMATS:
+        raise ValueError(f"unknown file format {fmt!r}; expected one of {FILE_FORMATS}")
+    return supported("pdf")
+
+
+def generate_file(seed: int, fmt: FileFormat | str, defects: list[str]) -> GeneratedFile:
+    """One synthetic document as a real file. The draft (and so every injected defect) is the
+    one ``generate_document(seed, "pdf", defects)`` renders as text; hints are plain text as
+    printed in the file (a code hint names the row whose 类|款|项 cells join to it)."""
+    supported_file_defects(fmt)  # validates fmt
+    unknown = [d for d in defects if d not in DEFECT_CODES]
+    if unknown:
+        raise ValueError(f"unknown defects: {unknown}")
+    draft, injected = defective_draft(seed, "pdf", defects)
+    data = render_file(draft, fmt, seed)
+    records = []
+    for p in injected:
+        if not hint_is_printed(draft, p.hint):
+            raise RuntimeError(f"hint {p.hint!r} of {p.kind} is not printed in the file")
+        records.append(InjectedDefect(p.code, p.kind, p.description, p.hint))
+    a = draft.accounts
+    return GeneratedFile(
+        name=f"gen_{seed:04d}_{fmt}",
+        fmt=fmt,
+        data=data,
         department=a.dept.name,
         year=a.year,
         defects=records,

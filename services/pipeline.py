@@ -6,14 +6,23 @@ from __future__ import annotations
 import hashlib
 from pathlib import Path
 
+from services.ingest.core import IngestLimits
+from shared.document import ExtractedDocument
 from shared.errors import JuesuanError
-from shared.models import DocumentMeta, DocumentReport, ExtractedDocument, ParsedDocument
+from shared.models import DocumentMeta, DocumentReport, ParsedDocument
+from shared.settings import get_settings
+
+
+def ingest_limits() -> IngestLimits:
+    """The bounds on one document, from the settings (JUESUAN_MAX_FILE_BYTES, JUESUAN_MAX_PDF_PAGES)."""
+    s = get_settings()
+    return IngestLimits(max_file_bytes=s.max_file_bytes, max_pdf_pages=s.max_pdf_pages)
 
 
 def ingest(name: str, data: bytes) -> ExtractedDocument:
-    from services.ingest.text import extract_text_document
+    from services.ingest.core import ingest_bytes
 
-    return extract_text_document(name, data)
+    return ingest_bytes(name, data, ingest_limits())
 
 
 def parse(doc: ExtractedDocument) -> ParsedDocument:

@@ -34,3 +34,22 @@ class NotFinalAccountsError(BadInputError):
             "not a final-accounts document",
             "不是部门决算文件：未找到部门决算的表格或情况说明（如“收入支出决算总表”“决算情况说明”）。",
         )
+
+
+class BlankTemplateError(NotFinalAccountsError):
+    def __init__(self) -> None:
+        BadInputError.__init__(
+            self,
+            "blank template",
+            "这是部门决算公开的空白模板：表格没有填写数据，说明中是“XXX万元”之类的占位符，未作检查。"
+            "请上传填写完成的部门决算文件。",
+        )
+
+
+class BudgetDocumentError(NotFinalAccountsError):
+    def __init__(self) -> None:
+        BadInputError.__init__(
+            self,
+            "budget, not final accounts",
+            "这是部门预算文件（预算表、预算情况说明），不是部门决算，未作决算检查：请上传部门决算公开文件。",
+        )

@@ -99,69 +99,57 @@ def _sniff_text(data: bytes) -> str:
     return "text" if text.replace("\ufeff", "").strip() else "empty"  # BOM + blanks only: empty
 
 
-# --- PDF ------------------------------------------------------------------------------------------
-
-def pdf_problem(data: bytes) -> str | None:
-    """For a PDF: "truncated" (no %%EOF in the last 2048 bytes), "encrypted", or None."""
-    if b"%%EOF" not in data[-2048:]:
-        return "truncated"
-    if b"/Encrypt" in data:
-        return "encrypted"
-    return None
-
-
 # --- reasons ------------------------------------------------------------------------------------
 
-_TO_TEXT = "请在 Word 或 WPS 中“另存为”纯文本（.txt）后上传。"
-_UNPACK = "请解压后上传其中的文本文件，或重新压缩为 ZIP 格式后上传。"
+ACCEPTED = "请上传 PDF、Word（.docx/.doc）、Excel（.xlsx/.xls）或文本（.txt）格式的部门决算文件。"
+_UNPACK = "请解压后上传其中的文件，或重新压缩为 ZIP 格式后上传。"
 _FIXED_REASONS: dict[str, str] = {
     "empty": "空文件：文件没有内容。",
-    "docx": "文件是 Word 文档（.docx），不是文本：" + _TO_TEXT,
-    "xlsx": "文件是 Excel 表格（.xlsx），不是决算文本：请上传完整的部门决算公开文件，并导出为纯文本（.txt）后上传。",
-    "pptx": "文件是 PowerPoint 演示文稿（.pptx），不是决算文本：请上传部门决算公开文件的纯文本（.txt）。",
-    "odf": "文件是 OpenDocument 文档（.odt/.ods），不是文本：请另存为纯文本（.txt）后上传。",
+    "pptx": "文件是 PowerPoint 演示文稿（.pptx），不是部门决算文件：" + ACCEPTED,
+    "odf": "文件是 OpenDocument 文档（.odt/.ods）：请在 WPS 或 Office 中另存为 .docx 或 .xlsx 后上传。",
     "rar": "文件是 RAR 压缩包，暂不支持：" + _UNPACK,
     "7z": "文件是 7z 压缩包，暂不支持：" + _UNPACK,
     "gzip": "文件是 GZIP 压缩文件（.gz），暂不支持：" + _UNPACK,
-    "binary": "无法识别的文件格式（不是文本）。",
+    "binary": "无法识别的文件格式：" + ACCEPTED,
 }
-_PDF_REASONS: dict[str | None, str] = {
-    "truncated": "PDF 文件不完整或已损坏（缺少文件结尾），请重新导出后上传。",
-    "encrypted": "文件已加密：请上传未加密的 PDF 或文本。",
-    None: "暂不支持 PDF：请将决算文件导出为文本（.txt）后上传。",
-}
+# The formats the document layer reads (a legacy .doc/.xls is converted first).
+READABLE = frozenset({"text", "pdf", "docx", "xlsx"})
 
 
 def _utf16(name: str) -> bytes:
     return name.encode("utf-16-le")
 
 
-def _ole_reason(data: bytes) -> str:
-    """Old Office / WPS files share one container; its directory names the content."""
+def ole_content(data: bytes) -> str | None:
+    """What an old Office / WPS container holds: "doc", "xls", "encrypted" or None (unknown)."""
     if _utf16("EncryptedPackage") in data:
-        return "文件是已加密的 Office 文档：请取消密码保护，并另存为纯文本（.txt）后上传。"
+        return "encrypted"
     if _utf16("WordDocument") in data:
-        return "文件是 Word 97-2003 文档（.doc），不是文本：" + _TO_TEXT
+        return "doc"
     if _utf16("Workbook") in data or _utf16("Book") in data:
-        return ("文件是 Excel 97-2003 表格（.xls），不是决算文本："
-                "请上传完整的部门决算公开文件，并导出为纯文本（.txt）后上传。")
-    return "文件是 Office 97-2003 或 WPS 格式的文档，不是文本：" + _TO_TEXT
+        return "xls"
+    return None
 
 
 def reject_reason(kind: str, data: bytes) -> str | None:
     """Why this upload cannot be a 决算 document the engine reads (Chinese), or None.
 
-    "text" and "zip" give None (a zip is unpacked by the caller and its members judged one by one).
-    Unknown kinds are treated like "binary".
+    Readable formats and zips give None (a zip is unpacked by the caller and its members judged one
+    by one); problems found while reading one (a damaged PDF, a password) are the extractor's to
+    report. Unknown kinds are treated like "binary".
     """
-    if kind in ("text", "zip"):
+    if kind in READABLE or kind == "zip":
         return None
     if kind in IMAGE_KINDS:
-        return f"文件是图片（{IMAGE_KINDS[kind]}），不是文本或 PDF：请上传决算文本文件。"
-    if kind == "pdf":
-        return _PDF_REASONS[pdf_problem(data)]
+        return (f"文件是图片（{IMAGE_KINDS[kind]}），可能是扫描件：需要文字识别（OCR），当前版本暂不支持，"
+                "请上传由 Word/WPS 导出的 PDF 或原始 Word/Excel 文件。")
     if kind == "doc_ole":
-        return _ole_reason(data)
+        content = ole_content(data)
+        if content == "encrypted":
+            return "文件是已加密的 Office 文档：请取消密码保护后重新保存，再上传。"
+        if content is None:
+            return "文件是 Office 97-2003 或 WPS 格式的未知文档：请另存为 .docx 或 .xlsx 后上传。"
+        return None
     return _FIXED_REASONS.get(kind, _FIXED_REASONS["binary"])
 
 

@@ -130,7 +130,7 @@ class Quantity(BaseModel):
     places: int = 0  # decimal places as displayed (drives rounding tolerance)
 
 
-ClaimKind = Literal["amount", "change", "share", "completion", "count", "score", "grade", "sum"]
+ClaimKind = Literal["amount", "change", "share", "completion", "count", "score", "grade", "sum", "list", "usage"]
 
 
 class Claim(BaseModel):
@@ -152,6 +152,8 @@ class Claim(BaseModel):
     rate_word: str | None = None  # 增长/下降/上升… word for the percentage
     base: str | None = None  # what a share is "占" of
     grade: str | None = None
+    items: list[str] = Field(default_factory=list)  # a ``list`` claim's names (“主要包括：A、B、C”)
+    detail: str | None = None  # a ``usage`` claim's text (“主要用于：…”); a completion's other budget
     source: SourceRef = Field(default_factory=SourceRef)
 
 
@@ -180,7 +182,7 @@ class ScoreTable(BaseModel):
 
 class Section(BaseModel):
     title: str
-    level: int  # 1 = 第X部分, 2 = 一、…
+    level: int  # 1 = 第X部分, 2 = 一、…, 3 = （一）…
     prov: Prov = Field(default_factory=Prov)
 
 
@@ -193,6 +195,7 @@ class ParsedDocument(BaseModel):
     unit: str = "万元"
     sections: list[Section] = Field(default_factory=list)
     tables: list[Table] = Field(default_factory=list)
+    tables_listed: list[TableKind] = Field(default_factory=list)  # the tables the 目录 lists
     claims: list[Claim] = Field(default_factory=list)
     score_tables: list[ScoreTable] = Field(default_factory=list)
     years_mentioned: list[tuple[int, SourceRef]] = Field(default_factory=list)
@@ -300,7 +303,6 @@ class DocumentReport(BaseModel):
     coverage: list[RuleCoverage] = Field(default_factory=list)
     parse_notes: list[str] = Field(default_factory=list)
     error: str | None = None  # a clear, actionable Chinese message when the input is unusable
-    notice: str | None = None  # not checked, on purpose (a blank template, a budget, not final accounts)
 
     def counts(self) -> dict[str, int]:
         out = {s.value: 0 for s in Severity}

@@ -22,6 +22,7 @@ class Settings(BaseSettings):
 
     api_token: str | None = None  # when set, every endpoint requires "Authorization: Bearer <token>"
     max_file_bytes: int = 20 * 1024 * 1024
+    max_pdf_pages: int = 300  # a disclosure has 15–60 pages
     max_files_per_request: int = 500
     max_zip_entries: int = 2000
     max_zip_total_bytes: int = 500 * 1024 * 1024

@@ -8,13 +8,23 @@ import hashlib
 from pydantic import BaseModel
 
 from shared.errors import BadInputError
-from shared.filetypes import extract_zip, reject_reason, sniff
+from services.ingest.core import refusal
+from services.pipeline import ingest_limits
+from shared.filetypes import extract_zip, sniff
 from shared.keys import doc_id_for_content, new_doc_id, raw_key, safe_name
 from shared.messages import DocOutcome, DocState
 from shared.settings import get_settings
 
 from .deps import get_status, get_storage
 from .dispatch import register
+
+
+CONTENT_TYPES = {
+    "text": "text/plain",
+    "pdf": "application/pdf",
+    "docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+    "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+}
 
 
 class UploadResult(BaseModel):
@@ -39,9 +49,10 @@ def too_large(batch_id: str, filename: str) -> UploadResult:
 
 
 def accept_bytes(batch_id: str, filename: str, data: bytes) -> list[UploadResult]:
-    """One uploaded file (possibly a zip) → one result per document it holds."""
+    """One uploaded file (possibly a zip) → one result per document it holds. The checks are the
+    ingest's own (``refusal``), so the api and the CLI answer the same bytes the same way."""
     s = get_settings()
-    kind = sniff(data)
+    kind, reason = refusal(data, ingest_limits())
     if kind == "zip":
         try:
             files, rejected = extract_zip(
@@ -58,7 +69,6 @@ def accept_bytes(batch_id: str, filename: str, data: bytes) -> list[UploadResult
                 out.extend(accept_bytes(batch_id, name, member))
         return out
     sha = hashlib.sha256(data).hexdigest()
-    reason = reject_reason(kind, data)
     if reason:
         return [_failed(batch_id, filename, reason, sha)]
     doc_id = doc_id_for_content(batch_id, sha)
@@ -66,7 +76,7 @@ def accept_bytes(batch_id: str, filename: str, data: bytes) -> list[UploadResult
     if owner != doc_id:
         return [UploadResult(filename=filename, doc_id=owner, state="duplicate", duplicate_of=owner)]
     key = raw_key(batch_id, doc_id, filename)
-    get_storage().put_bytes(key, data, "text/plain" if kind == "text" else "application/octet-stream")
+    get_storage().put_bytes(key, data, CONTENT_TYPES.get(kind, "application/octet-stream"))
     outcome = DocOutcome(batch_id=batch_id, doc_id=doc_id, filename=safe_name(filename), raw_key=key, sha256=sha)
     if not register(outcome):
         return [UploadResult(filename=filename, doc_id=doc_id, state="duplicate", duplicate_of=doc_id)]

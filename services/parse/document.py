@@ -6,9 +6,9 @@ import re
 from collections import Counter
 from decimal import Decimal
 
-from shared.document import ExtractedDocument, Line
+from shared.document import ExtractedDocument, Grid, Line
 from shared.errors import NotFinalAccountsError
-from shared.knowledge.tables import INCOME_SOURCES, TableKind
+from shared.knowledge.tables import INCOME_SOURCES, TableKind, match_title
 from shared.models import ParsedDocument, Section, SourceRef, Table
 
 from .lines.coded import parse_coded_table
@@ -18,6 +18,8 @@ from .lines.locate import Region, locate_tables
 from .lines.summary import parse_summary_table
 from .grid.regions import locate_regions
 from .grid.tables import grid_lines, read_region
+from .contents import table_of_contents
+from .doctype import check_not_final_accounts
 from .narrative import ClaimExtractor, extract_section_scores
 from .scores import parse_score_tables
 
@@ -25,6 +27,7 @@ PART_RE = re.compile(r"^\s*第([一二三四五六七八九十])部分\s*(.*)$")
 YEAR_RE = re.compile(r"(20\d{2})\s*年\s*度")
 DEPT_RE = re.compile(r"(?:部\s*门|编制单位)\s*[：:．.·]\s*(\S+?(?:\s\S+?)?)\s+20\d{2}")
 HEADING2_RE = re.compile(r"^\s*[一二三四五六七八九十]{1,2}、")
+HEADING3_RE = re.compile(r"^\s*[（(][一二三四五六七八九十]{1,2}[）)]")
 MARKERS = ("决算", "收入支出", "财政拨款", "三公", "部门概况", "基本支出")
 
 
@@ -33,10 +36,15 @@ def parse_document(doc: ExtractedDocument) -> ParsedDocument:
     flat = "".join(ln.norm for ln in lines) + "".join(c.text for g in doc.grids() for c in g.cells)
     if sum(1 for m in MARKERS if m in flat) < 2:
         raise NotFinalAccountsError()
+    toc_lines = table_of_contents(lines)
+    toc = {id(ln) for ln in toc_lines}
+    body_lines = [ln for ln in lines if id(ln) not in toc]
     if doc.kind.has_layout:
-        tables, narrative_lines, table_years = _layout_tables(doc)
+        blocks = [b for b in doc.blocks() if id(b) not in toc]
+        tables, narrative_lines, table_years = _layout_tables(blocks)
     else:
-        tables, narrative_lines, table_years = _text_tables(lines)
+        tables, narrative_lines, table_years = _text_tables(body_lines)
+    check_not_final_accounts(body_lines, tables)
     extractor = ClaimExtractor()
     claims = extractor.run(narrative_lines) + extract_section_scores(narrative_lines)
     score_tables = parse_score_tables(narrative_lines)
@@ -54,8 +62,9 @@ def parse_document(doc: ExtractedDocument) -> ParsedDocument:
         department=_department(lines),
         year=year,
         unit=_unit(lines),
-        sections=_sections(lines),
+        sections=_sections(body_lines),
         tables=tables,
+        tables_listed=list(dict.fromkeys(k for ln in toc_lines if (k := match_title(ln.norm.strip())))),
         claims=claims,
         score_tables=score_tables,
         years_mentioned=years + table_years,
@@ -78,10 +87,10 @@ def _text_tables(lines: list[Line]) -> tuple[list[Table], list[Line], list[tuple
     return tables, narrative, _table_years([[r.title_line, *r.lines[:8]] for r in regions])
 
 
-def _layout_tables(doc: ExtractedDocument) -> tuple[list[Table], list[Line], list[tuple[int, SourceRef]]]:
+def _layout_tables(blocks: list[Line | Grid]) -> tuple[list[Table], list[Line], list[tuple[int, SourceRef]]]:
     """Tables of a laid-out source (PDF, Word, Excel), read cell by cell from their grids; the
     lines outside them, with the rows of other grids (score tables) as lines."""
-    regions, outside = locate_regions(list(doc.blocks()))
+    regions, outside = locate_regions(blocks)
     tables = [read_region(r) for r in regions]
     narrative: list[Line] = []
     for b in outside:
@@ -173,6 +182,8 @@ def _sections(lines: list[Line]) -> list[Section]:
             out.append(Section(title=ln.norm.strip(), level=1, prov=ln.prov))
         elif HEADING2_RE.match(ln.norm) and len(ln.norm.strip()) < 30:
             out.append(Section(title=ln.norm.strip(), level=2, prov=ln.prov))
+        elif HEADING3_RE.match(ln.norm) and len(ln.norm.strip()) < 30:
+            out.append(Section(title=ln.norm.strip(), level=3, prov=ln.prov))
     return out
 
 

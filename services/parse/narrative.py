@@ -1,120 +1,55 @@
 """Narrative claims: what the 决算情况说明 and the 绩效 annexes state, each with its source span.
 
-Lines outside the tables are stitched into one stream (sentences wrap across lines) with a map
-back to their lines, so every claim quotes the original text and points at its line.
+Lines outside the tables are stitched into one stream per section (:mod:`.stream`), cut into
+sentences, and each sentence's numbers are read with the phrase that names them: an amount and its
+subject, a change against last year (“较上年增加…”, “与2023年度相比，…减少…”, “…持平”), a share
+(“占…%”), a completion rate, counts, scores; the item-by-item part of 五(三) (an item's 用途 and
+its budget and actual) and the composition lists of 六 (“人员经费…主要包括：…”).
 """
 
 from __future__ import annotations
 
-import bisect
 import re
 from decimal import Decimal
 
-from shared.document import BBox, Line, Prov
+from shared.document import Line
 from shared.knowledge.classification import category_code
+from shared.knowledge.subjects import Subject, Topic, category_subject
 from shared.models import Claim, Quantity, SourceRef
 
 from .lines.locate import PAGE_NO_RE
+from .narrative_patterns import (
+    AFTER_ACTUAL_RE,
+    AFTER_BUDGET_RE,
+    AMOUNT_RE,
+    CATEGORY_BEFORE_RE,
+    CHANGE_WORD_BEFORE_RE,
+    CHANGE_NAMED_RE,
+    CHANGE_RE,
+    COMPLETION_RE,
+    COUNT_RES,
+    FLAT_RE,
+    GRADE_RE,
+    HEADING2_RE,
+    HEADING3_RE,
+    ITEM_HEAD_RE,
+    ITEM_SCORE_RE,
+    LIST_RE,
+    NUM,
+    PART_RE,
+    SCORE_SUM_RE,
+    SECTION_SCORE_RE,
+    SHARE_RE,
+    SME_SHARE_RE,
+    USAGE_RE,
+)
 from .narrative_subjects import find_subject, topic_of
 from .numbers import places_of, to_decimal
+from .stream import Stream
 
-NUM = r"\d+(?:,\d{3})*(?:\.\d+)?"
-HEADING2_RE = re.compile(r"^\s*[一二三四五六七八九十]{1,3}\s*、")
-HEADING3_RE = re.compile(r"^\s*[（(][一二三四五六七八九十]{1,3}[）)]")
-PART_RE = re.compile(r"^\s*第([一二三四五六七八九十])部分")
-
-COMPLETION_RE = re.compile(
-    rf"(?P<bw>年初预算数?|全年预算数?)\s*为?\s*(?P<b>{NUM})\s*万元\s*[，,]\s*决算数?\s*为?\s*(?P<a>{NUM})\s*万元"
-    rf"\s*[，,]\s*完成(?P<scope>年初|全年)?预算的?\s*(?P<r>{NUM})\s*(?P<pct>[%％])"
-)
-CHANGE_RE = re.compile(
-    rf"(较|比)\s*(?P<when>年初预算数?[（(]或者?上年决算数?[）)]|上年决算数?|上年|上一年度?|(?P<year>20\d{{2}})\s*年)(度)?(决算数?)?\s*"
-    rf"(?P<dir>增加|减少|增长|下降|上升)(?:（减少）|\(减少\))?\s*(?P<c>{NUM})\s*万元\s*[，,]?\s*"
-    rf"(?P<rw>增下降|减少了|增长|下降|上升|减少|降低|增加|增)?(?:（下降）|\(下降\))?\s*(?P<p>{NUM})?\s*(?P<pct>[%％])?"
-)
-SHARE_RE = re.compile(rf"占(?P<base>[^，。；,\d%％]{{0,24}}?)的?\s*(?P<p>{NUM})?\s*(?P<pct>[%％])")
-AMOUNT_RE = re.compile(rf"(?<![\d.])(?P<n>{NUM})\s*(?P<u>万元|元)(?![/／])")
-GRADE_RE = re.compile(
-    rf"(得分|评分|总分)\s*为?\s*[“\"]?\s*(?P<s>{NUM})\s*[”\"]?\s*分?\s*[，,、。]?\s*"
-    r"(?:评价结果为|评价为|评定级别为|绩效等级为|评价等级为|等级为|评级为)\s*[“\"]?\s*(?P<g>优秀|优|良好|良|中等|中|合格|差)"
-)
-SCORE_SUM_RE = re.compile(rf"(?P<t>{NUM})\s*分\s*[（(]其中(?P<inner>[^）)]*)[）)]")
-SECTION_SCORE_RE = re.compile(rf"方面共设置\s*(?P<w>{NUM})\s*分\s*[，,]\s*得\s*(?P<s>{NUM})\s*分")
-ITEM_SCORE_RE = re.compile(rf"满分\s*(?P<w>{NUM})\s*分\s*[，,]\s*得\s*(?P<s>{NUM})\s*分")
-COUNT_PATTERNS: list[tuple[str, str]] = [
-    (r"外事接待\s*共?\s*(?P<n>\d+)\s*批", "fa_batches"),
-    (r"外事接待\s*共?\s*\d+\s*批次?\s*[，,、]?\s*累计接待\s*(?P<n>\d+)\s*人次", "fa_persons"),
-    (r"国内公务接待\s*共?\s*(?P<n>\d+)\s*批", "reception_batches"),
-    (r"国内公务接待\s*共?\s*\d+\s*批次?\s*[，,、]?\s*累计接待\s*(?P<n>\d+)\s*人次", "reception_persons"),
-    (r"团组\s*(?P<n>\d+)\s*个", "abroad_groups"),
-    (r"团组\s*\d+\s*个\s*[，,]\s*累计\s*(?P<n>\d+)\s*人次", "abroad_persons"),
-    (r"保有量?\s*为?\s*(?P<n>\d+)\s*辆", "vehicles_held"),
-    (r"共有(一般)?公务用车\s*(?P<n>\d+)\s*辆", "vehicles_held"),
-    (r"购置公务用车\s*(?P<n>\d+)\s*辆", "vehicles_purchased"),
-    (r"共有车辆\s*(?P<n>\d+)\s*辆", "vehicles_total"),
-]
-COUNT_RES = [(re.compile(p), k) for p, k in COUNT_PATTERNS]
-# “货物采购授予中小企业合同金额占货物支出金额的 100%”: the SME share of each procurement type
-SME_SHARE_RE = re.compile(rf"(?P<t>货物|工程|服务)采购授予中小企业合同金额占(?P=t)支出金额的\s*(?P<p>{NUM})\s*[%％]")
-
-
-class Stream:
-    """Lines stitched into one string (sentences wrap across lines), with a map back to lines."""
-
-    def __init__(self) -> None:
-        self._norm: list[str] = []
-        self._text: list[str] = []
-        self._len = 0
-        self.starts: list[int] = []
-        self.offsets: list[int] = []  # leading blanks stripped from each line (to map back to its spans)
-        self.lines: list[Line] = []
-        self._joined: tuple[str, str] | None = None
-
-    def add(self, line: Line) -> None:
-        lead = len(line.norm) - len(line.norm.lstrip())
-        norm, text = line.norm.strip(), line.text.strip()
-        self.offsets.append(lead)
-        self.starts.append(self._len)
-        self.lines.append(line)
-        self._norm.append(norm)
-        self._text.append(text)
-        self._len += len(norm)
-        self._joined = None
-
-    def _join(self) -> tuple[str, str]:
-        if self._joined is None:
-            self._joined = ("".join(self._norm), "".join(self._text))
-        return self._joined
-
-    @property
-    def norm(self) -> str:
-        return self._join()[0]
-
-    @property
-    def text(self) -> str:
-        return self._join()[1]
-
-    def ref(self, start: int, end: int) -> SourceRef:
-        """The quote of stream[start:end] with the page, line and box where it is printed (a
-        quote wrapped over lines gets the box around its parts on the first line's page)."""
-        quote = self.text[start:end].strip()
-        if not self.lines:
-            return SourceRef(quote=quote)
-        i = max(0, bisect.bisect_right(self.starts, start) - 1)
-        j = max(i, bisect.bisect_right(self.starts, max(start, end - 1)) - 1)
-        first = self.lines[i]
-        boxes: list[BBox | None] = []
-        for k in range(i, j + 1):
-            ln = self.lines[k]
-            if ln.page != first.page:
-                break
-            a = max(start - self.starts[k], 0) + self.offsets[k]
-            b = min(end - self.starts[k], len(self._norm[k])) + self.offsets[k]
-            boxes.append(ln.span_bbox(a, b))
-        span_start = max(start - self.starts[i], 0) + self.offsets[i]
-        span = (span_start, span_start + len(quote)) if i == j else None
-        prov = Prov(page=first.page, line=first.line, bbox=BBox.enclosing(boxes), span=span)
-        return SourceRef(quote=quote, prov=prov)
+# sub-sections (（一）…) that open a topic of their own (十一、其他重要事项 holds three of them)
+SUBSECTION_TOPICS = (Topic.OPERATING_FUNDS, Topic.PROCUREMENT, Topic.ASSETS, Topic.PERFORMANCE)
+ITEM_PREFIX = "item:"
 
 
 def qty(raw: str, unit: str = "") -> Quantity:
@@ -123,8 +58,6 @@ def qty(raw: str, unit: str = "") -> Quantity:
 
 _ASIDE_RE = re.compile(r"（[^（）]*）|\([^()]*\)")
 _FILLER_RE = re.compile(r"[\s，,、：:（）()\d.]")
-_AFTER_BUDGET_RE = re.compile(r"预算数?\s*为?\s*$")
-_AFTER_ACTUAL_RE = re.compile(r"决算数?\s*为?\s*$")
 
 
 def _short(prefix: str, limit: int) -> bool:
@@ -137,11 +70,20 @@ def _sentences(s: str) -> list[tuple[int, int]]:
     return [(m.start(), m.end()) for m in re.finditer(r"[^。；;]+[。；;]?", s)]
 
 
+def item_subject(lei: str, kuan: str, xiang: str) -> str:
+    """The subject key of a 项 named by its 类, 款 and 项 names (resolved to a code against the
+    tables by the rules)."""
+    return f"{ITEM_PREFIX}{lei}|{kuan}|{xiang}"
+
+
 class ClaimExtractor:
     def __init__(self) -> None:
         self.claims: list[Claim] = []
         self.years: list[tuple[int, SourceRef]] = []
         self._last_start: int | None = None
+        self._latest: dict[str, Quantity] = {}  # the amount last stated for each subject
+        self._item: tuple[str, str] | None = None  # (subject, name) of the 项 being described
+        self._item_budget: Quantity | None = None
 
     # ------------------------------------------------------------------ streams by heading
     def run(self, lines: list[Line]) -> list[Claim]:
@@ -157,7 +99,7 @@ class ClaimExtractor:
                 self._flush(stream, topic, subtopic)
                 stream = Stream()
                 in_glossary = "名词解释" in norm
-                topic, subtopic = ("performance" if "附件" in norm else ""), ""
+                topic, subtopic = (Topic.PERFORMANCE if "附件" in norm else ""), ""
                 continue
             if in_glossary:
                 continue
@@ -173,6 +115,9 @@ class ClaimExtractor:
                 self._flush(stream, topic, subtopic)
                 stream = Stream()
                 subtopic = HEADING3_RE.sub("", norm)[:30]
+                sub = topic_of(subtopic)
+                if sub in SUBSECTION_TOPICS and len(norm) < 40:
+                    topic = sub
             stream.add(ln)
         self._flush(stream, topic, subtopic)
         return self.claims
@@ -181,6 +126,7 @@ class ClaimExtractor:
         if not stream.norm:
             return
         last: tuple[str, Quantity] | None = None
+        self._item = None
         for start, end in _sentences(stream.norm):
             last = self._sentence(stream, start, end, topic, subtopic, last)
         self._grades(stream, topic)
@@ -190,9 +136,17 @@ class ClaimExtractor:
         self, st: Stream, s0: int, s1: int, topic: str, subtopic: str, last: tuple[str, Quantity] | None
     ) -> tuple[str, Quantity] | None:
         sent = st.norm[s0:s1]
+        if topic == Topic.FISCAL:
+            self._item_context(st, s0, sent, topic)
         used: list[tuple[int, int]] = []
         events: list[tuple[int, str, re.Match[str]]] = []
-        for rx, kind in ((COMPLETION_RE, "completion"), (CHANGE_RE, "change"), (SHARE_RE, "share")):
+        for rx, kind in (
+            (COMPLETION_RE, "completion"),
+            (CHANGE_RE, "change"),
+            (CHANGE_NAMED_RE, "change_named"),
+            (FLAT_RE, "flat"),
+            (SHARE_RE, "share"),
+        ):
             for m in rx.finditer(sent):
                 if not any(a < m.end() and m.start() < b for a, b in used):
                     used.append((m.start(), m.end()))
@@ -207,10 +161,16 @@ class ClaimExtractor:
             ref = st.ref(s0 + m.start(), s0 + m.end())
             prefix = sent[prev_end:pos]
             if kind == "amount":
+                if CHANGE_WORD_BEFORE_RE.search(prefix):
+                    prev_end = m.end()  # “…支出决算减少 0.15 万元”: a change, not the quantity itself
+                    continue
+                if self._item is not None and self._item_amount(m, prefix, topic, ref):
+                    prev_end = m.end()
+                    continue
                 subj = self._subject(prefix, topic, subtopic)
-                if subj is None and budget_subject and _AFTER_ACTUAL_RE.search(prefix):
+                if subj is None and budget_subject and AFTER_ACTUAL_RE.search(prefix):
                     subj, budget_subject = budget_subject, None
-                elif subj and _AFTER_BUDGET_RE.search(prefix):
+                elif subj and AFTER_BUDGET_RE.search(prefix):
                     budget_subject = subj  # “全年预算数 B 万元，决算数 A 万元”: A is the amount
                     prev_end = m.end()
                     continue
@@ -218,26 +178,25 @@ class ClaimExtractor:
                     q = qty(m.group("n"), m.group("u"))
                     self._add("amount", subj, topic, {"amount": q}, ref)
                     last = (subj[0], q)
+                    self._latest[subj[0]] = q
                     self._last_start = s0 + max(0, pos - len(subj[1]) - 2)
             elif kind == "completion":
-                subj = self._completion_subject(sent[:pos], topic, subtopic)
-                values = {
-                    "budget": qty(m.group("b"), "万元"),
-                    "actual": qty(m.group("a"), "万元"),
-                    "rate": qty(m.group("r"), "%"),
-                }
-                self._add("completion", subj, topic, values, ref, base=m.group("bw"))
-                self._add("amount", subj, topic, {"amount": values["actual"]}, ref)
-                last = (subj[0], values["actual"])
+                last = self._completion(m, sent[:pos], topic, subtopic, ref) or last
                 self._last_start = s0 + m.start()
             elif kind == "change" and last is not None and _short(prefix, 8):
                 start = self._last_start if self._last_start is not None and self._last_start < s0 + m.start() else s0 + m.start()
                 self._change(m, last, topic, st.ref(max(start, s0 + m.start() - 80), s0 + m.end()))
+            elif kind == "change_named":
+                named = self._named(m.group("subj"), last)
+                if named is not None:
+                    self._change(m, named, topic, ref)
+            elif kind == "flat":
+                self._flat(m, prefix, last, topic, ref)
             elif kind == "share" and last is not None and _short(prefix, 2):
                 base = m.group("base") or ""
                 base_key = find_subject(base)[0] if find_subject(base) else None
                 if base_key is None and "项目支出" in base:
-                    base_key = "project"
+                    base_key = Subject.PROJECT
                 values = {"part": last[1]}
                 if m.group("p"):
                     values["percent"] = qty(m.group("p"), "%")
@@ -245,8 +204,10 @@ class ClaimExtractor:
             prev_end = m.end()
         self._counts(st, s0, sent, topic)
         self._scores(st, s0, sent, topic)
-        if topic == "procurement":
+        if topic == Topic.PROCUREMENT:
             self._sme_shares(st, s0, sent, topic)
+        if topic == Topic.BASIC:
+            self._lists(st, s0, sent, topic)
         return last
 
     def _add(
@@ -273,30 +234,62 @@ class ClaimExtractor:
         return claim
 
     def _subject(self, prefix: str, topic: str, subtopic: str) -> tuple[str, str] | None:
+        if topic == Topic.FISCAL and (m := CATEGORY_BEFORE_RE.search(prefix)) and (code := category_code(m.group(1))):
+            return (category_subject(code), m.group(1))  # “一般公共服务支出（类）2106.66万元”
         found = find_subject(prefix)
         if found:
             return found
-        if topic == "fiscal" and "决算数" in prefix and subtopic:
+        if topic == Topic.FISCAL and "决算数" in prefix and subtopic:
             m = re.match(r"^([\u4e00-\u9fff]+?支出)", subtopic)
             code = category_code(m.group(1)) if m else None
-            if code:
-                return (f"category:{code}", m.group(1))
+            if code and m:
+                return (category_subject(code), m.group(1))
         return None
+
+    def _named(self, text: str, last: tuple[str, Quantity] | None) -> tuple[str, Quantity] | None:
+        """The subject named in “与上年相比，<subject>增加…” and its current amount (the one the
+        text stated last for it)."""
+        found = find_subject(text)
+        if found is None:
+            return None
+        current = self._latest.get(found[0])
+        if current is None and last is not None and last[0] == found[0]:
+            current = last[1]
+        return (found[0], current) if current is not None else None
+
+    def _completion(
+        self, m: re.Match[str], before: str, topic: str, subtopic: str, ref: SourceRef
+    ) -> tuple[str, Quantity] | None:
+        subj = self._item or self._completion_subject(before, topic, subtopic)
+        first, second = (m.group("bw"), m.group("b")), (m.group("bw2"), m.group("b2"))
+        scope = m.group("scope") or ""
+        budget, other = (second, first) if second[0] and scope and second[0].startswith(scope) else (first, second)
+        values = {
+            "budget": qty(budget[1], "万元"),
+            "actual": qty(m.group("a"), "万元"),
+            "rate": qty(m.group("r"), "%"),
+        }
+        if other[1]:
+            values["budget_other"] = qty(other[1], "万元")
+        self._add("completion", subj, topic, values, ref, base=budget[0], detail=other[0] or None)
+        self._add("amount", subj, topic, {"amount": values["actual"]}, ref)
+        self._latest[subj[0]] = values["actual"]
+        return (subj[0], values["actual"])
 
     def _completion_subject(self, before: str, topic: str, subtopic: str) -> tuple[str, str]:
         clause = re.split(r"[。；]", before)[-1]
-        if topic == "fiscal":
+        if topic == Topic.FISCAL:
             m = re.search(r"([\u4e00-\u9fff]+支出)\s*[（(]类[）)]", clause) or (
                 re.search(r"[（(][一二三四五六七八九十]+[）)]\s*([\u4e00-\u9fff]+支出)", clause)
             )
             if m and (code := category_code(m.group(1))):
-                return (f"category:{code}", m.group(1))
+                return (category_subject(code), m.group(1))
             if "财政拨款" in clause:
-                return ("fiscal_total", "财政拨款本年支出")
+                return (Subject.FISCAL_TOTAL, "财政拨款本年支出")
         found = find_subject(clause)
         if found:
             return found
-        return ("fiscal_total" if topic == "fiscal" else f"unknown:{topic}", clause[-20:])
+        return (Subject.FISCAL_TOTAL if topic == Topic.FISCAL else f"unknown:{topic}", clause[-20:])
 
     def _change(self, m: re.Match[str], last: tuple[str, Quantity], topic: str, ref: SourceRef) -> None:
         values = {"current": last[1], "change": qty(m.group("c"), "万元")}
@@ -306,12 +299,68 @@ class ClaimExtractor:
             self.years.append((int(m.group("year")), ref))
         self._add("change", (last[0], ""), topic, values, ref, direction=m.group("dir"), rate_word=m.group("rw"))
 
+    def _flat(self, m: re.Match[str], prefix: str, last: tuple[str, Quantity] | None, topic: str, ref: SourceRef) -> None:
+        """“与上年相比，<subject>持平” or “<amount>，与上年持平”: a change of zero."""
+        subj = find_subject(m.group("subj") or "")
+        if subj is None and last is not None and _short(prefix, 10):
+            subj = (last[0], "")
+        if subj is None:
+            subj = find_subject(prefix)
+        if subj is None:
+            return
+        values = {"change": qty("0", "万元")}
+        if subj[0] in self._latest:
+            values["current"] = self._latest[subj[0]]
+        if m.group("year"):
+            self.years.append((int(m.group("year")), ref))
+        basic = m.group("basic") or m.group("basic2")  # “基本持平”: roughly unchanged
+        self._add("change", subj, topic, values, ref, direction="基本持平" if basic else "持平")
+
+    # ------------------------------------------------------------------ 五(三) items, 六 lists
+    def _item_context(self, st: Stream, s0: int, sent: str, topic: str) -> None:
+        """An item heading (类/款/项 names) opens the item its next sentences describe."""
+        head = ITEM_HEAD_RE.search(sent)
+        if head:
+            names = [re.sub(r"\s+", "", head.group(g)) for g in ("lei", "kuan", "xiang")]
+            names[0] = re.sub(r"^[\d、.．]+", "", names[0])
+            self._item = (item_subject(*names), names[2])
+        if self._item is None:
+            return
+        usage = USAGE_RE.search(sent)
+        if usage:
+            ref = st.ref(s0 + usage.start(), s0 + usage.end())
+            self._add("usage", self._item, topic, {}, ref, detail=usage.group("what").strip())
+
+    def _item_amount(self, m: re.Match[str], prefix: str, topic: str, ref: SourceRef) -> bool:
+        """“年初预算为 B 万元，支出决算为 A 万元” inside an item: its budget, then its amount."""
+        assert self._item is not None
+        if AFTER_BUDGET_RE.search(prefix):
+            self._item_budget = qty(m.group("n"), m.group("u"))
+            return True
+        if AFTER_ACTUAL_RE.search(prefix):
+            values = {"amount": qty(m.group("n"), m.group("u"))}
+            if self._item_budget is not None:
+                values["budget"] = self._item_budget
+                self._item_budget = None
+            self._add("amount", self._item, topic, values, ref)
+            return True
+        return False
+
+    def _lists(self, st: Stream, s0: int, sent: str, topic: str) -> None:
+        for m in LIST_RE.finditer(sent):
+            items = [re.sub(r"\s+", "", x) for x in re.split(r"[、，,]", m.group("items")) if x.strip()]
+            items = [re.sub(r"(等|等等)$", "", x) for x in items if x]
+            subject = Subject.PERSONNEL if m.group("subj") == "人员经费" else Subject.PUBLIC_FUNDS
+            ref = st.ref(s0 + m.start("items"), s0 + m.end("items"))
+            self._add("list", (subject, m.group("subj")), topic, {"amount": qty(m.group("n"), "万元")}, ref, items=items)
+
+    # ------------------------------------------------------------------ counts, shares, scores
     def _sme_shares(self, st: Stream, s0: int, sent: str, topic: str) -> None:
-        keys = {"货物": "proc:goods", "工程": "proc:works", "服务": "proc:services"}
+        keys = {"货物": Subject.PROC_GOODS, "工程": Subject.PROC_WORKS, "服务": Subject.PROC_SERVICES}
         for m in SME_SHARE_RE.finditer(sent):
             ref = st.ref(s0 + m.start(), s0 + m.end())
-            self._add("share", ("proc:sme_of:" + keys[m.group("t")], m.group(0)), topic,
-                      {"percent": qty(m.group("p"), "%")}, ref, base=keys[m.group("t")])
+            key = keys[m.group("t")]
+            self._add("share", ("proc:sme_of:" + key, m.group(0)), topic, {"percent": qty(m.group("p"), "%")}, ref, base=key)
 
     def _counts(self, st: Stream, s0: int, sent: str, topic: str) -> None:
         for rx, key in COUNT_RES:
@@ -323,14 +372,14 @@ class ClaimExtractor:
         """Scanned over the whole stream: the grade is often in the sentence after the score."""
         for m in GRADE_RE.finditer(st.norm):
             ref = st.ref(m.start(), m.end())
-            self._add("grade", ("grade", ""), topic, {"score": qty(m.group("s"), "分")}, ref, grade=m.group("g"))
+            self._add("grade", (Subject.GRADE, ""), topic, {"score": qty(m.group("s"), "分")}, ref, grade=m.group("g"))
 
     def _scores(self, st: Stream, s0: int, sent: str, topic: str) -> None:
         for m in SCORE_SUM_RE.finditer(sent):
             parts = [("", qty(p, "分")) for p in re.findall(rf"({NUM})\s*分", m.group("inner"))]
             if len(parts) >= 2:
                 ref = st.ref(s0 + m.start(), s0 + m.end())
-                c = self._add("sum", ("score_total", ""), topic, {"total": qty(m.group("t"), "分")}, ref)
+                c = self._add("sum", (Subject.SCORE_TOTAL, ""), topic, {"total": qty(m.group("t"), "分")}, ref)
                 c.parts = parts
 
 
@@ -351,9 +400,9 @@ def extract_section_scores(lines: list[Line]) -> list[Claim]:
         name = re.findall(r"项目(\S{2,4}?)方面", st.norm[max(0, h.start() - 12) : h.end()])
         claim = Claim(
             kind="sum",
-            subject="score_section",
+            subject=Subject.SCORE_SECTION,
             subject_text=name[0] if name else "",
-            topic="performance",
+            topic=Topic.PERFORMANCE,
             values={"weight": qty(h.group("w"), "分"), "score": qty(h.group("s"), "分")},
             source=st.ref(h.start(), h.end()),
         )

@@ -11,6 +11,8 @@ __all__ = ["SUBJECT_ZH", "find_subject", "subject_zh", "topic_of"]
 
 # (pattern, key), most specific first. Matched against the clause text before a number.
 SUBJECTS: list[tuple[str, str]] = [
+    (r"财政拨款收入支出总计", "fiscal_grand_total"),
+    (r"收入支出总计", "income_expenditure_total"),
     (r"收入总计", "income_total"),
     (r"支出总计", "expenditure_total"),
     (r"使用非财政拨款结余", "nonfiscal_balance_used"),
@@ -30,6 +32,9 @@ SUBJECTS: list[tuple[str, str]] = [
     (r"对个人和家庭(的)?补助(支出)?", "econ:303"),
     (r"资本性支出", "econ:310"),
     (r"基本支出", "basic"),
+    (r"人员经费", "personnel"),
+    (r"公用经费", "public_funds"),
+    (r"(?<!经费)(一般公共预算)?财政拨款支出", "fiscal_total"),
     (r"项目支出", "project"),
     (r"经营支出", "operating_expenditure"),
     (r"上缴上级支出", "remit_superior"),
@@ -41,10 +46,15 @@ SUBJECTS: list[tuple[str, str]] = [
     (r"公务用车购置(费)?", "tp:vehicle_purchase"),
     (r"公务接待费", "tp:reception"),
     (r"机关运行经费", "operating_funds"),
-    (r"政府采购支出总额", "proc:total"),
-    (r"政府采购货物支出", "proc:goods"),
-    (r"政府采购工程支出", "proc:works"),
-    (r"政府采购服务支出", "proc:services"),
+    (r"政府采购(支出总额|金额)", "proc:total"),
+    (r"政府采购货物支出|货物采购金额", "proc:goods"),
+    (r"政府采购工程支出|工程采购金额", "proc:works"),
+    (r"政府采购服务支出|服务采购金额", "proc:services"),
+    (r"面向中小企业预留的?政府采购项目(预算)?金额", "proc:sme_reserved"),
+    (r"面向小微企业预留的?政府采购项目(预算)?金额", "proc:micro_reserved"),
+    (r"面向中小企业预留的?政府采购项目中.{0,20}由中小企业供应商中标或成交的.{0,6}金额", "proc:sme_reserved_awarded"),
+    (r"面向小微企业预留的?政府采购项目中.{0,20}由小微企业供应商中标或成交的.{0,6}金额", "proc:micro_reserved_awarded"),
+    (r"其他政府采购项目中.{0,20}由中小企业供应商中标或成交的.{0,6}金额", "proc:sme_other_awarded"),
     (r"授予小微企业合同金额", "proc:micro"),
     (r"授[予权]中小企业合同金额", "proc:sme"),
     (r"涉及(一般公共预算)?资金", "perf:funds"),
@@ -53,6 +63,8 @@ SUBJECT_RES = [(re.compile(p), k) for p, k in SUBJECTS]
 
 # Level-2 headings of 第三部分 → topic
 TOPICS: list[tuple[str, str]] = [
+    (r"财政拨款收入支出决算总体情况", "fiscal_overview"),
+    (r"收入支出决算总体情况", "overview"),
     (r"收入决算情况", "income"),
     (r"三公.?经费", "three_public"),
     (r"基本支出决算情况", "basic"),

@@ -64,7 +64,7 @@ def check_equal(
     if a.cell.state == "empty" and b.cell.state == "empty":
         return None
     ctx.tick()
-    if same_value(a.value, a.places, b.value, b.places):
+    if same_value(a.value, a.places, b.value, b.places, slack_units=int(a.is_aggregate or b.is_aggregate)):
         return None
     conf = min(a.cell.confidence, b.cell.confidence)
     return make_finding(

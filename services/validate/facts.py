@@ -7,7 +7,7 @@ import re
 from dataclasses import dataclass
 from decimal import Decimal
 
-from shared.knowledge.tables import THREE_PUBLIC_COUNTS, TableKind
+from shared.knowledge.tables import TABLE_TITLES, THREE_PUBLIC_COUNTS, TableKind
 from shared.models import Cell, ParsedDocument, Row, Table
 
 from .findings import cell_evidence
@@ -37,9 +37,21 @@ class Fact:
         return len(raw.split(".", 1)[1]) if "." in raw else 0
 
     @property
+    def is_aggregate(self) -> bool:
+        """A figure that adds up other rounded figures (a 类 or 款 row, a total row, a summary
+        table's line): another table may round the same quantity one unit differently."""
+        if self.table.kind in (TableKind.INCOME_EXPENDITURE_SUMMARY, TableKind.FISCAL_SUMMARY):
+            return True
+        return self.row.code is None or self.row.level in ("类", "款") or len(self.row.code or "") == 3
+
+    @property
     def label(self) -> str:
-        num = self.table.number_label or ""
-        return f"{num}{self.row.name}（{self.column}）"
+        """“一般公共预算财政拨款支出决算表 2010601 行政运行（本年支出合计）” (the printed number,
+        公开05表, where the table has one)."""
+        table = self.table.number_label or TABLE_TITLES[self.table.kind]
+        summary = self.table.kind in (TableKind.INCOME_EXPENDITURE_SUMMARY, TableKind.FISCAL_SUMMARY)
+        row = self.row.name if summary or not self.row.code else f"{self.row.code} {self.row.name}"
+        return f"{table} {row}（{self.column}）"
 
     def evidence(self):
         return cell_evidence(self.table, self.row, self.column)

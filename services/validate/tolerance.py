@@ -28,11 +28,15 @@ def sum_consistent(total: Decimal, total_places: int, parts: list[tuple[Decimal,
     return abs(total - sum((v for v, _ in parts), Decimal(0))) <= slack
 
 
-def same_value(a: Decimal, a_places: int, b: Decimal, b_places: int) -> bool:
-    """Two displays of one quantity: the finer one, rounded to the coarser precision, must equal it."""
-    coarse = min(a_places, b_places)
-    q = Decimal(1).scaleb(-coarse)
-    return a.quantize(q, ROUND_HALF_UP) == b.quantize(q, ROUND_HALF_UP) if a_places != b_places else a == b
+def same_value(a: Decimal, a_places: int, b: Decimal, b_places: int, slack_units: int = 0) -> bool:
+    """Two displays of one quantity agree when their intervals overlap (573.9 and 573.95 can both
+    show 573.949). ``slack_units`` widens them by units of the coarser last place: an aggregate
+    (a 类 total, a table total) is a sum of rounded parts, and another table's rounding of the same
+    quantity may differ from it by one unit (326.71 vs 326.72)."""
+    extra = Decimal(slack_units).scaleb(-min(a_places, b_places))
+    a_lo, a_hi = interval(a, a_places)
+    b_lo, b_hi = interval(b, b_places)
+    return a_lo - extra < b_hi and b_lo < a_hi + extra
 
 
 def ratio_interval(num: tuple[Decimal, Decimal], den: tuple[Decimal, Decimal]) -> tuple[Decimal, Decimal] | None:

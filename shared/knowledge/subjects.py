@@ -72,6 +72,11 @@ class Subject(StrEnum):
     PROC_SERVICES = "proc:services"
     PROC_MICRO = "proc:micro"
     PROC_SME = "proc:sme"
+    PROC_SME_RESERVED = "proc:sme_reserved"  # 面向中小企业预留的项目预算金额
+    PROC_MICRO_RESERVED = "proc:micro_reserved"
+    PROC_SME_RESERVED_AWARDED = "proc:sme_reserved_awarded"  # 预留项目中由中小企业中标的金额
+    PROC_MICRO_RESERVED_AWARDED = "proc:micro_reserved_awarded"
+    PROC_SME_OTHER_AWARDED = "proc:sme_other_awarded"  # 其他项目中由中小企业中标的金额
     PERF_FUNDS = "perf:funds"
     FISCAL_TOTAL = "fiscal_total"
     RECEPTION_BATCHES = "reception_batches"
@@ -130,6 +135,11 @@ SUBJECT_ZH: dict[str, str] = {
     S.PROC_SERVICES: "政府采购服务支出",
     S.PROC_SME: "授予中小企业合同金额",
     S.PROC_MICRO: "授予小微企业合同金额",
+    S.PROC_SME_RESERVED: "面向中小企业预留项目预算金额",
+    S.PROC_MICRO_RESERVED: "面向小微企业预留项目预算金额",
+    S.PROC_SME_RESERVED_AWARDED: "预留项目中由中小企业中标或成交的金额",
+    S.PROC_MICRO_RESERVED_AWARDED: "预留项目中由小微企业中标或成交的金额",
+    S.PROC_SME_OTHER_AWARDED: "其他项目中由中小企业中标或成交的金额",
     S.FISCAL_TOTAL: "财政拨款本年支出",
     S.PERF_FUNDS: "绩效评价涉及资金",
     S.RECEPTION_BATCHES: "国内公务接待批次",

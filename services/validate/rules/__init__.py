@@ -4,10 +4,15 @@ from . import (
     completeness,
     cross_table,
     narrative_arith,
+    narrative_items,
+    narrative_logic,
     narrative_table,
     performance,
     table_sums,
     units_years,
 )
 
-__all__ = ["completeness", "cross_table", "narrative_arith", "narrative_table", "performance", "table_sums", "units_years"]
+__all__ = [
+    "completeness", "cross_table", "narrative_arith", "narrative_items", "narrative_logic", "narrative_table",
+    "performance", "table_sums", "units_years",
+]

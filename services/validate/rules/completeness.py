@@ -10,6 +10,8 @@ from shared.models import TABLE_TITLES, Category, Evidence, Finding, ParsedDocum
 from ..catalogue import CheckContext, NotApplicable, Rule, rule
 from ..findings import make_finding
 
+# The nine tables of the national template (财政部 部门决算公开 template); some regions add more
+# (国有资产占用情况表): those are required when the document's own 目录 lists them.
 REQUIRED_TABLES = [
     TableKind.INCOME_EXPENDITURE_SUMMARY,
     TableKind.INCOME,
@@ -20,7 +22,6 @@ REQUIRED_TABLES = [
     TableKind.THREE_PUBLIC,
     TableKind.GOV_FUND,
     TableKind.STATE_CAPITAL,
-    TableKind.STATE_ASSETS,
 ]
 REQUIRED_TOPICS = {
     "income": "收入决算情况说明",
@@ -42,7 +43,8 @@ REQUIRED_TOPICS = {
     Severity.WARNING,
     "缺少标准公开表",
     "部门决算应公开收入支出决算总表、收入决算表、支出决算表、财政拨款收入支出决算总表、一般公共预算财政拨款支出决算表、"
-    "基本支出决算表、“三公”经费支出决算表、政府性基金、国有资本经营预算财政拨款表和国有资产占用情况表（按标题识别，不按编号）。"
+    "基本支出决算表、“三公”经费支出决算表、政府性基金和国有资本经营预算财政拨款表（按标题识别，不按编号）；"
+    "目录中列出的其他表（如国有资产占用情况表）也应公开。"
     "文本中一张表都没有时视为表格未能提取（可能为图片），不报缺失。",
     "缺表使读者无法核对说明中的数字。",
     "公开了 03–10 表，未见收入支出决算总表（01）和收入决算表（02）。",
@@ -51,7 +53,8 @@ def missing_standard_table(rule: Rule, doc: ParsedDocument, ctx: CheckContext) -
     if len(doc.tables) < 3:
         raise NotApplicable("文本中几乎没有可识别的决算表（可能为图片或未随文本提供），不判断缺表")
     present = {t.kind for t in doc.tables}
-    for kind in REQUIRED_TABLES:
+    required = REQUIRED_TABLES + [k for k in doc.tables_listed if k not in REQUIRED_TABLES]
+    for kind in required:
         ctx.tick()
         if kind in present:
             continue
@@ -143,9 +146,9 @@ def part_numbering(rule: Rule, doc: ParsedDocument, ctx: CheckContext) -> Iterab
             evidence.append(Evidence(quote=s.title, prov=s.prov))
         seen[n] = s
     top = max(seen)
-    # 第二部分 holds the tables: when none could be read (images, or absent from the text we were
-    # given) its heading is not judged either (as C001).
-    missing = [f"第{_NUMERALS[n - 1]}部分" for n in range(1, top + 1) if n not in seen and not (n == 2 and not doc.tables)]
+    # 第二部分 holds the tables: whether they are there is C001's to say (a layout may print them
+    # under the document's title without the words “第二部分”, or they may be images).
+    missing = [f"第{_NUMERALS[n - 1]}部分" for n in range(1, top + 1) if n not in seen and n != 2]
     if missing:
         problems.append("缺少" + "、".join(missing))
     if not problems:

@@ -117,7 +117,7 @@ def direction_words(rule: Rule, doc: ParsedDocument, ctx: CheckContext) -> Itera
 
 
 def _base_value(doc: ParsedDocument, share: Claim) -> Quantity | None:
-    key = share.base or {"income": "income_current", "expenditure": "expenditure_current"}.get(share.topic)
+    key = share.base or {"income": "income_current", "expenditure": "expenditure_current", "fiscal": "fiscal_total"}.get(share.topic)
     if not key:
         return None
     part = share.values["part"]
@@ -197,7 +197,8 @@ def completion_rate(rule: Rule, doc: ParsedDocument, ctx: CheckContext) -> Itera
                     yield f
             continue
         allowed = ratio_interval(interval(a.value, a.places), interval(b.value, b.places))
-        if allowed is None or percent_consistent(r, allowed):
+        # one unit of the last place: a rate cut off instead of rounded (95.457% written 95.45%)
+        if allowed is None or percent_consistent(r, allowed, slack_units=1):
             continue
         expected = a.value / b.value * 100
         f = make_finding(

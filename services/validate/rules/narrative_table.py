@@ -33,6 +33,12 @@ SCOPE_04 = "收入支出决算总表（01表）未找到，改与财政拨款收
 
 # (topic, subject) → lookup of the table fact that states the same quantity
 AMOUNT_SOURCES: dict[tuple[str, str], Lookup] = {
+    ("overview", "income_expenditure_total"): lambda d: _first(lambda: summary_fact(d, S01, "income", "总计")),
+    ("fiscal_overview", "fiscal_grand_total"): lambda d: _first(lambda: summary_fact(d, S04, "income", "总计")),
+    ("fiscal_overview", "income_current"): lambda d: _first(lambda: summary_fact(d, S04, "income", "本年收入合计")),
+    ("fiscal_overview", "expenditure_current"): lambda d: _first(lambda: summary_fact(d, S04, "expenditure", "本年支出合计")),
+    ("basic", "personnel"): lambda d: _first(lambda: economic_fact(d, "人员经费合计")),
+    ("basic", "public_funds"): lambda d: _first(lambda: economic_fact(d, "公用经费合计")),
     ("income", "income_total"): lambda d: _first(
         lambda: summary_fact(d, S01, "income", "总计"), lambda: summary_fact(d, S04, "income", "总计"), note_if_later=SCOPE_04
     ),
@@ -71,8 +77,12 @@ THREE_PUBLIC_SUBJECTS = {
 }
 
 
+# Subjects that name one quantity whatever section states them
+ANY_TOPIC = {"income_expenditure_total": "overview", "fiscal_grand_total": "fiscal_overview"}
+
+
 def _lookup(doc: ParsedDocument, c: Claim) -> tuple[Fact | None, str | None]:
-    fn = AMOUNT_SOURCES.get((c.topic, c.subject))
+    fn = AMOUNT_SOURCES.get((c.topic, c.subject)) or AMOUNT_SOURCES.get((ANY_TOPIC.get(c.subject, ""), c.subject))
     if fn:
         return fn(doc)
     if c.subject in THREE_PUBLIC_SUBJECTS and c.topic in ("three_public", "expenditure"):
@@ -119,7 +129,7 @@ def narrative_amount_matches_table(rule: Rule, doc: ParsedDocument, ctx: CheckCo
             continue
         seen.add(key)
         ctx.tick()
-        if q.unit == "元" or same_value(q.value, q.places, table_value, fact.places):
+        if q.unit == "元" or same_value(q.value, q.places, table_value, fact.places, slack_units=int(fact.is_aggregate)):
             continue  # a 元 slip is reported by U501
         if note and _explained_by_other_income(doc, q.value - table_value):
             note += f"差额 {fmt(q.value - table_value)} 万元恰等于说明所列非财政拨款收入。"

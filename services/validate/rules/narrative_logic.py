@@ -1,0 +1,196 @@
+"""Statements the narrative cannot make, whatever the tables say: growth on a base of zero, “持平”
+while the document's own figures changed, 中小企业 contract amounts larger than all procurement."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from decimal import Decimal
+
+from shared.knowledge.subjects import Subject, Topic, subject_zh
+from shared.knowledge.tables import FUNDS, TableKind
+from shared.models import Category, Claim, Finding, ParsedDocument, Quantity, Severity
+
+from ..catalogue import CheckContext, NotApplicable, Rule, rule
+from ..facts import Fact, summary_fact
+from ..findings import claim_evidence, make_finding
+from ..tolerance import fmt, half_unit, sum_consistent
+
+UP = ("增加", "增长", "上升", "增")
+
+
+def _prev(cur: Quantity, chg: Quantity, up: bool) -> tuple[Decimal, Decimal]:
+    """The interval of last year's value implied by this year's and the stated change."""
+    hc, hd = half_unit(cur.places), half_unit(chg.places)
+    if up:
+        return cur.value - hc - (chg.value + hd), cur.value + hc - (chg.value - hd)
+    return cur.value - hc + chg.value - hd, cur.value + hc + chg.value + hd
+
+
+@rule(
+    "A409",
+    "growth_on_zero_base",
+    Category.NARRATIVE_ARITHMETIC,
+    Severity.WARNING,
+    "上年基数为零仍写增长率",
+    "“增加 X 万元，增长 Y%”中，若本年数减去增加额为 0（上年没有这项收支，如新成立单位），增长率无法计算，不应写出百分比（如 100%），"
+    "应说明上年无可比数。",
+    "以零为基数的增长率没有意义，写成 100% 会被误读为翻了一番。",
+    "收入支出总计 307.82 万元，较上年增加 307.82 万元，增长 100.00%。",
+)
+def growth_on_zero_base(rule: Rule, doc: ParsedDocument, ctx: CheckContext) -> Iterable[Finding]:
+    claims = [c for c in doc.claims if c.kind == "change" and "percent" in c.values and "current" in c.values]
+    if not claims:
+        raise NotApplicable("说明中没有“较上年增加…增长…%”的表述")
+    for c in claims:
+        cur, chg, pct = c.values["current"], c.values["change"], c.values["percent"]
+        if (c.direction or "") not in UP or chg.value <= 0:
+            continue
+        ctx.tick()
+        lo, hi = _prev(cur, chg, up=True)
+        if not (lo <= 0 <= hi) or pct.value == 0:
+            continue
+        f = make_finding(
+            rule, ctx,
+            f"{subject_zh(c.subject)}本年 {cur.raw} 万元，较上年增加 {chg.raw} 万元，上年数为 {fmt(cur.value - chg.value)}，"
+            f"以零为基数的增长率无法计算，说明却写作增长 {pct.raw}%。",
+            [claim_evidence(c)], [f"{pct.raw}%"], "不适用（上年无可比数）",
+            f"上年数 = {cur.raw} − {chg.raw} = {fmt(cur.value - chg.value)}；增长率 = 增加额 ÷ 上年数，上年数为 0 时无意义",
+        )
+        if f:
+            yield f
+
+
+def _stated_previous(doc: ParsedDocument, subject: str) -> tuple[Decimal, Claim] | None:
+    """Last year's value of ``subject`` implied by a non-flat change statement about it."""
+    for c in doc.claims:
+        if c.kind == "change" and c.subject == subject and c.direction not in ("持平", "基本持平") and "current" in c.values:
+            cur, chg = c.values["current"], c.values["change"]
+            up = (c.direction or "") in UP
+            return (cur.value - chg.value if up else cur.value + chg.value), c
+    return None
+
+
+def _only_general_budget(doc: ParsedDocument) -> bool:
+    """财政拨款 = 一般公共预算 alone: no 政府性基金 or 国有资本经营 money in 财政拨款总表."""
+    t = doc.table(TableKind.FISCAL_SUMMARY)
+    if t is None:
+        return False
+    for r in t.rows:
+        for fund in FUNDS[1:]:
+            cell = r.cells.get(fund)
+            if cell is not None and cell.state == "number" and cell.value:
+                return False
+        if r.side == "income" and any(f[:6] in r.name for f in FUNDS[1:]) and r.num("决算数"):
+            return False
+    return True
+
+
+def _fiscal_total_previous(doc: ParsedDocument) -> tuple[Decimal, Fact, Fact, str, list[Claim]] | None:
+    """Last year's 财政拨款收入支出总计 = last year's 财政拨款支出 + last year's 年末结转和结余
+    (= this year's 年初结转和结余), when the narrative states how 财政拨款支出 changed."""
+    if not _only_general_budget(doc):
+        return None
+    stated = _stated_previous(doc, Subject.FISCAL_TOTAL)
+    total = summary_fact(doc, TableKind.FISCAL_SUMMARY, "income", "总计")
+    begin = summary_fact(doc, TableKind.FISCAL_SUMMARY, "income", "年初财政拨款结转和结余", "年初结转和结余")
+    if stated is None or total is None or begin is None:
+        return None
+    prev_spend, claim = stated
+    prev_total = prev_spend + begin.value
+    how = (
+        f"上年财政拨款支出 {fmt(prev_spend)}（本年 {claim.values['current'].raw} 与“{claim.direction}{claim.values['change'].raw}万元”推得）"
+        f" + 上年年末结转和结余 {fmt(begin.value)}（即本年年初结转和结余）= {fmt(prev_total)}"
+    )
+    return prev_total, total, begin, how, [claim]
+
+
+@rule(
+    "A410",
+    "flat_while_changed",
+    Category.NARRATIVE_ARITHMETIC,
+    Severity.ERROR,
+    "称“持平”而数据已变化",
+    "说明称某项与上年“持平”，但同一文件中的数据表明它发生了变化：同一数据另有增减表述，或可由说明中其他数据推算出上年数"
+    "（如财政拨款收入支出总计 = 财政拨款支出 + 年末结转和结余，上年年末结转和结余即本年年初结转和结余）。",
+    "把变化说成持平，会掩盖需要解释的增减。",
+    "“财政拨款收入支出总计持平”，而一般公共预算财政拨款支出减少 63.14 万元、年初年末结转均为 21.63 万元，总计实际减少 63.14 万元。",
+)
+def flat_while_changed(rule: Rule, doc: ParsedDocument, ctx: CheckContext) -> Iterable[Finding]:
+    # “基本持平” (roughly unchanged) is a judgement, not a figure: only an exact “持平” is checked
+    flats = [c for c in doc.claims if c.kind == "change" and c.direction == "持平" and c.topic != Topic.PERFORMANCE]
+    if not flats:
+        raise NotApplicable("说明中没有“与上年持平”的表述")
+    for c in flats:
+        if c.subject == Subject.FISCAL_GRAND_TOTAL and (derived := _fiscal_total_previous(doc)):
+            prev, total, _begin, how, sources = derived
+            ctx.tick()
+            diff = total.value - prev
+            if abs(diff) <= Decimal("0.02"):
+                continue
+            f = make_finding(
+                rule, ctx,
+                f"说明称财政拨款收入支出总计与上年持平，但本年总计 {fmt(total.value)} 万元（{total.label}），"
+                f"按说明推算上年为 {fmt(prev)} 万元，{'增加' if diff > 0 else '减少'} {fmt(abs(diff))} 万元"
+                f"（{'增长' if diff > 0 else '下降'} {fmt(abs(diff) / prev * 100)}%）。",
+                [claim_evidence(c), total.evidence(), *[claim_evidence(s) for s in sources]],
+                ["持平"], f"{'增加' if diff > 0 else '减少'}{fmt(abs(diff))}万元", how,
+                total.cell.confidence,
+            )
+            if f:
+                yield f
+            continue
+        other = next(
+            (o for o in doc.claims if o.kind == "change" and o.subject == c.subject and o.direction not in (None, "持平", "基本持平")
+             and o.topic == c.topic and o.values["change"].value != 0),
+            None,
+        )
+        if other is None:
+            continue
+        ctx.tick()
+        f = make_finding(
+            rule, ctx,
+            f"说明称{subject_zh(c.subject)}与上年持平，同一部分又称其{other.direction} {other.values['change'].raw} 万元。",
+            [claim_evidence(c), claim_evidence(other)], ["持平"], f"{other.direction}{other.values['change'].raw}万元",
+            "同一数据的增减表述应一致",
+        )
+        if f:
+            yield f
+
+
+@rule(
+    "A411",
+    "sme_awards_exceed_procurement",
+    Category.NARRATIVE_ARITHMETIC,
+    Severity.ERROR,
+    "中小企业中标金额超过政府采购总额",
+    "面向中小企业预留项目中由中小企业中标（成交）的金额，加上其他采购项目中由中小企业中标（成交）的金额，"
+    "不能超过政府采购金额总额（两部分互不重叠）；面向中小企业预留项目的金额也不能超过总额。",
+    "中小企业金额超出采购总额，说明至少有一个金额重复填报或填错。",
+    "政府采购金额 21.07 万元；预留项目中中小企业中标 21.07 万元，其他项目中中小企业中标 21.07 万元，合计 42.14 万元。",
+)
+def sme_awards_exceed_procurement(rule: Rule, doc: ParsedDocument, ctx: CheckContext) -> Iterable[Finding]:
+    def first(subject: str) -> Claim | None:
+        return next((c for c in doc.claims if c.kind == "amount" and c.subject == subject), None)
+
+    total = first(Subject.PROC_TOTAL)
+    reserved = first(Subject.PROC_SME_RESERVED_AWARDED)
+    other = first(Subject.PROC_SME_OTHER_AWARDED)
+    if total is None or (reserved is None and other is None):
+        raise NotApplicable("说明中没有政府采购总额及中小企业中标（成交）金额")
+    parts = [p for p in (reserved, other) if p is not None]
+    t = total.values["amount"]
+    qs = [p.values["amount"] for p in parts]
+    s = sum((q.value for q in qs), Decimal(0))
+    ctx.tick()
+    if s <= t.value or sum_consistent(t.value, t.places, [(q.value, q.places) for q in qs]):
+        return
+    labels = " + ".join(f"{subject_zh(p.subject)} {q.raw}" for p, q in zip(parts, qs))
+    f = make_finding(
+        rule, ctx,
+        f"政府采购金额共 {t.raw} 万元，而{labels} = {fmt(s)} 万元，超过采购总额 {fmt(s - t.value)} 万元；"
+        f"两部分互不重叠，{subject_zh(parts[-1].subject)}最多为 {fmt(max(t.value - (s - qs[-1].value), Decimal(0)))} 万元。",
+        [claim_evidence(total), *[claim_evidence(p) for p in parts]], [f"{q.raw}万元" for q in qs], f"≤ {t.raw}万元",
+        f"{labels} = {fmt(s)} > {t.raw}",
+    )
+    if f:
+        yield f
