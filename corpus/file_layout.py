@@ -215,7 +215,7 @@ def _basic(t: TableData) -> Grid:
             for i in range(max(len(left), len(right)))]  # fmt: skip
     totals = t.rows[-1].parts
     body.append([c for p in totals for c in (C(p.label, colspan=3, align="center"), *_values(p, 1))])
-    widths = [10.0, 7.0, 40.0, 19.0] * 2
+    widths = [11.0, 9.0, 37.0, 19.0] * 2
     return Grid(t.kind, t.title, widths, place(8, header + body), 2)
 
 
@@ -335,7 +335,7 @@ def score_grid(a: FinalAccounts, pf: Performance) -> Grid:
         rows.append([*lead, C(f"指标{counter[ln.level2]}：{ln.name}"), C(ln.target), C(ln.actual),
                      C(Score(ln.weight)), C(Score(ln.score))])  # fmt: skip
     rows.append([C("总分", colspan=5, align="center"), C(Score(pf.total_weight)), C(Score(pf.stated_total))])
-    widths = [19.0, 21.0, 37.0, 22.0, 22.0, 12.0, 12.0]
+    widths = [18.0, 20.0, 36.0, 21.0, 21.0, 14.0, 12.0]
     return Grid("score", "项目支出绩效自评表", widths, place(7, rows), 0, unit=None,
                 subtitle=f"（{a.year}年度）", sheet="项目支出绩效自评表")  # fmt: skip
 

@@ -23,7 +23,7 @@ from docx.enum.table import WD_CELL_VERTICAL_ALIGNMENT
 from docx.enum.text import WD_ALIGN_PARAGRAPH
 from docx.oxml.ns import qn
 from docx.section import Section
-from docx.shared import Mm, Pt
+from docx.shared import Length, Mm, Pt
 from docx.table import Table, _Cell
 
 from corpus.defects import Draft
@@ -35,7 +35,6 @@ _ALIGN = {"left": WD_ALIGN_PARAGRAPH.LEFT, "center": WD_ALIGN_PARAGRAPH.CENTER, 
 def _setup(doc: DocxDocument, title: str, year: int) -> None:
     normal = doc.styles["Normal"]
     normal.font.name = "Times New Roman"
-    normal.font.size = Pt(12)
     rpr = normal.element.get_or_add_rPr()
     rpr.get_or_add_rFonts().set(qn("w:eastAsia"), "宋体")
     doc.styles["Table Grid"].font.size = Pt(9)
@@ -70,12 +69,16 @@ def _para(doc: DocxDocument, text: str, *, size: float = 12, bold: bool = False,
         p.paragraph_format.page_break_before = True
 
 
-def _fill(table: Table, g: Grid) -> None:
-    """Write every cell's text (origins only), then merge the spans. Cells are addressed through
-    the grid's <w:tc> elements taken before any merge (``Table.cell`` is quadratic)."""
+def _fill(table: Table, g: Grid, widths: list[Length]) -> None:
+    """Write every cell's width and text (origins only), then merge the spans (merging sums the
+    widths). Cells are addressed through the grid's <w:tc> elements taken before any merge
+    (``Table.cell`` is quadratic)."""
     tcs = [list(tr.tc_lst) for tr in table._tbl.tr_lst]
+    for col, width in zip(table.columns, widths, strict=True):
+        col.width = width
     for r, row in enumerate(g.rows):
         for c, cell in enumerate(row):
+            tcs[r][c].width = widths[c]
             if cell is None:
                 continue
             dc = _Cell(tcs[r][c], table)
@@ -109,9 +112,7 @@ def _grid(doc: DocxDocument, g: Grid, text_width: float) -> None:
     table = doc.add_table(rows=len(g.rows), cols=g.ncols)
     table.style = doc.styles["Table Grid"]
     scale = text_width / sum(g.widths) if not g.attached else 2.0
-    for col, w in zip(table.columns, g.widths, strict=True):
-        col.width = Mm(w * scale)
-    _fill(table, g)
+    _fill(table, g, [Mm(w * scale) for w in g.widths])
     for note in g.notes:
         _para(doc, note, size=10.5)
 

@@ -97,6 +97,10 @@ def write_grid(ws: Worksheet, g: Grid, top: int) -> int:
     for note in g.notes:
         ws.cell(row=row, column=1, value=note)
         row += 1
+    ws.page_setup.orientation = "landscape" if g.landscape else "portrait"
+    ws.page_setup.paperSize = ws.PAPERSIZE_A4
+    ws.sheet_properties.pageSetUpPr.fitToPage = True
+    ws.page_setup.fitToWidth, ws.page_setup.fitToHeight = 1, 0
     for c, w in enumerate(g.widths, start=1):
         dim = ws.column_dimensions[get_column_letter(c)]
         dim.width = max(dim.width or 0, round(w * _WIDTH, 1))

@@ -203,17 +203,6 @@ class DocumentKind(StrEnum):
         return self in (DocumentKind.PDF, DocumentKind.DOCX, DocumentKind.XLSX)
 
 
-KIND_ZH: dict[DocumentKind, str] = {
-    DocumentKind.TEXT: "文本",
-    DocumentKind.OCR_TEXT: "文本（扫描件识别）",
-    DocumentKind.WORD_TEXT: "文本（Word 导出）",
-    DocumentKind.PDF_TEXT: "文本（PDF 导出）",
-    DocumentKind.PDF: "PDF",
-    DocumentKind.DOCX: "Word 文档",
-    DocumentKind.XLSX: "Excel 表格",
-}
-
-
 class ExtractedDocument(BaseModel):
     source_name: str
     sha256: str

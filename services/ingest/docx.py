@@ -1,7 +1,7 @@
 """Word (.docx) → ExtractedDocument.
 
 python-docx opens the package (it follows the relationships to the main document part, wherever
-it is stored); the body is then walked directly on its XML, because python-docx's own objects
+it is stored; .docm and .dotx read too); the body is then walked directly on its XML, because python-docx's own objects
 lose things the readers need: text inside hyperlinks, content controls (a table of contents is
 one) and fields, and the real table grid.
 
@@ -36,8 +36,9 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
-import docx
+from docx.oxml import parse_xml
 from docx.oxml.ns import qn
+from docx.package import Package
 
 from shared.document import DocumentKind, ExtractedDocument, Grid, GridCell, Line, Page
 from shared.normalize import normalize_for_matching
@@ -82,13 +83,7 @@ def extract_docx(name: str, data: bytes, limits: OfficeLimits | None = None) -> 
     """Read a .docx file. Raises BadInputError (Chinese message) for a damaged or oversized file."""
     limits = limits or OfficeLimits()
     check_office_zip(data, limits, "Word")
-    try:
-        document = docx.Document(io.BytesIO(data))
-        body = document.element.body
-    except Exception as exc:  # a third-party parser over untrusted bytes: any failure = unreadable
-        raise damaged_error("Word", f"{type(exc).__name__}: {exc}") from exc
-    if body is None:
-        raise damaged_error("Word", "document without body")
+    body = _open_body(data)
     sections = [s for s in body.iter(qn("w:sectPr")) if s.getparent().tag in (qn("w:pPr"), body.tag)]
     walk = _Walk(limits=limits, rendered=next(body.iter(_RENDERED_BREAK), None) is not None, sections=sections)
     for block in _blocks(body):
@@ -102,9 +97,30 @@ def extract_docx(name: str, data: bytes, limits: OfficeLimits | None = None) -> 
             lines=[ln for ln in walk.lines if ln.page == number],
             grids=[g for g in walk.grids if g.page == number],
         ))
+    notes = []
+    if next(body.iter(qn("w:altChunk")), None) is not None:
+        notes.append("文档中有以嵌入方式插入的内容（如粘贴的网页或其他文档），这部分内容未能读取。")
     return ExtractedDocument(
-        source_name=name, sha256=hashlib.sha256(data).hexdigest(), kind=DocumentKind.DOCX, pages=pages
+        source_name=name, sha256=hashlib.sha256(data).hexdigest(), kind=DocumentKind.DOCX, pages=pages,
+        warnings=notes,
     )
+
+
+def _open_body(data: bytes) -> Any:
+    """The ``w:body`` of the package's main document part. Opened through the package rather than
+    ``docx.Document`` so that macro-enabled documents and templates (.docm, .dotx), whose main
+    part python-docx does not wrap, read the same."""
+    try:
+        part = Package.open(io.BytesIO(data)).main_document_part
+        element = getattr(part, "element", None)
+        if element is None:
+            element = parse_xml(part.blob)
+    except Exception as exc:  # a third-party parser over untrusted bytes: any failure = unreadable
+        raise damaged_error("Word", f"{type(exc).__name__}: {exc}") from exc
+    body = element.find(qn("w:body"))
+    if body is None:
+        raise damaged_error("Word", f"main part {element.tag} without w:body")
+    return body
 
 
 def _blocks(parent: Any) -> Iterator[Any]:

@@ -11,10 +11,11 @@ Where the tables are. A 决算 sheet holds one table or several stacked ones, wi
 
 - by cell borders when the sheet's tables are drawn with them (borders cover most rows that have
   two or more values): a row is a table row when a cell of it has a vertical border (left or
-  right), or a horizontal one and two or more values. A border between two rows may be stored as
-  the bottom of the upper row: the unit row above a table then has a bottom border, and one value,
-  and stays a line. Bordered rows with a single cell (a header merged over all columns, a section
-  row) or none stay in their table;
+  right) — or, on a sheet drawn with horizontal rules only, a horizontal border and two or more
+  values. A border between two rows may be stored as the bottom of the upper row: the unit row
+  above a table then has a bottom border only, and stays a line. Bordered rows with a single cell
+  (a header merged over all columns, a section row) or none stay in their table, and so do rows
+  with two or more values that lost their borders between bordered rows;
 - otherwise by content: a row with two or more values is a table row, a single-value row between
   table rows stays in the table, and a blank row ends it.
 
@@ -198,8 +199,9 @@ def _table_rows(r0: int, r1: int, row_vals: dict[int, list[Pos]], strong: set[in
     by_border = set(strong) if strong else weak & multi
     bordered = bool(by_border) and 2 * len(multi & by_border) >= len(multi)
     table = by_border if bordered else set(multi)
-    # rows with values between table rows stay in the table (bordered mode: bordered ones only)
-    joins = (weak & filled) if bordered else filled
+    # rows with values between table rows stay in the table; with borders, a single value needs a
+    # border (an unbordered one is the title of the next table)
+    joins = (weak & filled) | multi if bordered else filled
     r = r0
     while r <= r1:
         if r in table:

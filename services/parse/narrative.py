@@ -179,7 +179,8 @@ class ClaimExtractor:
                     self._add("amount", subj, topic, {"amount": q}, ref)
                     last = (subj[0], q)
                     self._latest[subj[0]] = q
-                    self._last_start = s0 + max(0, pos - len(subj[1]) - 2)
+                    named_at = sent.rfind(subj[1], 0, pos) if subj[1] else -1
+                    self._last_start = s0 + (named_at if named_at >= 0 else max(0, pos - len(subj[1]) - 2))
             elif kind == "completion":
                 last = self._completion(m, sent[:pos], topic, subtopic, ref) or last
                 self._last_start = s0 + m.start()
@@ -193,6 +194,8 @@ class ClaimExtractor:
             elif kind == "flat":
                 self._flat(m, prefix, last, topic, ref)
             elif kind == "share" and last is not None and _short(prefix, 2):
+                if self._last_start is not None and s0 + m.start() - 60 <= self._last_start < s0 + m.start():
+                    ref = st.ref(self._last_start, s0 + m.end())  # quote the part with its share
                 base = m.group("base") or ""
                 base_key = find_subject(base)[0] if find_subject(base) else None
                 if base_key is None and "项目支出" in base:

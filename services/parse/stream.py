@@ -64,5 +64,6 @@ class Stream:
             boxes.append(ln.span_bbox(a, b))
         span_start = max(start - self.starts[i], 0) + self.offsets[i]
         span = (span_start, span_start + len(quote)) if i == j else None
-        prov = Prov(page=first.page, line=first.line, bbox=BBox.enclosing(boxes), span=span)
+        box = BBox.enclosing(boxes)
+        prov = Prov(page=first.page, line=first.line, bbox=box.rounded() if box else None, span=span)
         return SourceRef(quote=quote, prov=prov)

@@ -36,6 +36,9 @@ KIND_ZH: dict[str, str] = {
     DocumentKind.OCR_TEXT.value: "扫描件 OCR 识别文本",
     DocumentKind.WORD_TEXT.value: "Word 导出文本",
     DocumentKind.PDF_TEXT.value: "PDF 提取文本",
+    DocumentKind.PDF.value: "PDF（按版面读取）",
+    DocumentKind.DOCX.value: "Word 文档",
+    DocumentKind.XLSX.value: "Excel 表格",
 }
 
 SHA_SHORT_LEN = 12
@@ -83,12 +86,16 @@ class IndexRow:
 # --------------------------------------------------------------------------- helpers
 
 
-def evidence_location(ev: Evidence) -> str:
-    """Chinese location of a piece of evidence: "第3页 第12行 · 表：… · 行：… · 列：…"."""
+def evidence_location(ev: Evidence, page_labels: dict[int, str] | None = None, with_line: bool = True) -> str:
+    """Chinese location of a piece of evidence: "第3页 第12行 · 表：… · 行：… · 列：…". The page is
+    the file's physical page; its printed number is added where it differs ("第21页（页码18）").
+    Line numbers are given for text files only (``with_line``): a PDF's line count means nothing
+    to a reader, its page and box do."""
     pos: list[str] = []
     if ev.page is not None:
-        pos.append(f"第{ev.page}页")
-    if ev.line is not None:
+        label = (page_labels or {}).get(ev.page)
+        pos.append(f"第{ev.page}页" + (f"（页码{label}）" if label else ""))
+    if ev.line is not None and with_line:
         pos.append(f"第{ev.line}行")
     parts: list[str] = [" ".join(pos)] if pos else []
     if ev.table:
@@ -148,7 +155,6 @@ def _env() -> Environment:
         lstrip_blocks=True,
         keep_trailing_newline=True,
     )
-    env.globals["location"] = evidence_location
     env.globals["pct"] = format_confidence
     return env
 
@@ -161,7 +167,10 @@ def render_document_html(report: DocumentReport, *, index_href: str | None = Non
     link back to the run's index page."""
     meta = report.document
     ran, not_run = split_coverage(report.coverage)
+    laid_out = meta.kind in ("pdf", "docx", "xlsx")
+    labels = {int(k): v for k, v in meta.page_labels.items()}
     return _env().get_template("document.html").render(
+        location=lambda ev: evidence_location(ev, labels, with_line=not laid_out),
         report=report,
         meta=meta,
         sha_short=(meta.sha256 or "")[:SHA_SHORT_LEN],

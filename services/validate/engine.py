@@ -43,6 +43,8 @@ def validate_document(doc: ParsedDocument) -> DocumentReport:
         unit=doc.unit,
         tables_found=[t.number_label or t.title for t in doc.tables],
         claims_found=len(doc.claims),
+        page_count=doc.page_count,
+        page_labels=doc.page_labels,
     )
     order = {"error": 0, "warning": 1, "info": 2}
     findings.sort(key=lambda f: (order[f.severity.value], f.code, f.evidence[0].line if f.evidence and f.evidence[0].line else 0))

@@ -314,3 +314,26 @@ def test_paragraph_and_cell_limits():
         extract_docx("x.docx", _income_document(), OfficeLimits(max_table_cells=20))
     assert "单元格超过 20 个" in exc.value.user_message
     assert extract_docx("x.docx", _income_document(), OfficeLimits(max_table_cells=40)).grids()
+
+
+def test_macro_enabled_documents_read_like_docx():
+    data = _income_document()
+    with zipfile.ZipFile(io.BytesIO(data)) as zf:
+        members = {n: zf.read(n) for n in zf.namelist()}
+    main = b"application/vnd.openxmlformats-officedocument.wordprocessingml.document.main+xml"
+    assert main in members["[Content_Types].xml"]
+    members["[Content_Types].xml"] = members["[Content_Types].xml"].replace(
+        main, b"application/vnd.ms-word.document.macroEnabled.main+xml")
+    doc = extract_docx("x.docm", _zip(members))
+    assert [ln.text for ln in doc.lines()][1] == "二、收入决算表"
+    assert doc.grids()[0].matrix()[0][2].text == "支出功能分类科目编码"
+
+
+def test_embedded_alt_chunks_are_reported():
+    document = docx.Document()
+    document.add_paragraph("正文")
+    document.element.body[-1].addprevious(parse_xml(f'<w:altChunk {nsdecls("w", "r")} r:id="rId77"/>'))
+    doc = extract_docx("x.docx", _save(document))
+    assert [ln.text for ln in doc.lines()] == ["正文"]
+    assert doc.warnings and "未能读取" in doc.warnings[0]
+    assert extract_docx("x.docx", _income_document()).warnings == []

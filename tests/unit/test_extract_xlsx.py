@@ -319,3 +319,17 @@ def test_sheet_and_cell_limits():
     with pytest.raises(BadInputError) as exc:
         extract_xlsx("x.xlsx", _income_workbook(), OfficeLimits(max_cells_per_sheet=20))
     assert "单元格超过 20 个" in exc.value.user_message
+
+
+def test_a_row_that_lost_its_borders_inside_a_table_stays_in_it():
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    _write_table(ws, 1, [["项目", "金额"], ["工资福利支出", 1200.0], ["商品和服务支出", 311.4], ["合计", 1511.4]])
+    for cell in ws[3]:
+        cell.border = Border()
+    ws["A5"] = "表二 其他"  # an unbordered single value right under the table is not part of it
+    _write_table(ws, 6, [["项目", "金额"], ["合计", 1.0]])
+    doc = extract_xlsx("x.xlsx", _save(wb))
+    assert [g.n_rows for g in doc.grids()] == [4, 2]
+    assert doc.grids()[0].row_text(2) == "商品和服务支出 311.40"
+    assert [ln.text for ln in doc.lines()] == ["表二 其他"]
