@@ -100,6 +100,8 @@ def extract_docx(name: str, data: bytes, limits: OfficeLimits | None = None) -> 
     notes = []
     if next(body.iter(qn("w:altChunk")), None) is not None:
         notes.append("文档中有以嵌入方式插入的内容（如粘贴的网页或其他文档），这部分内容未能读取。")
+    if next(body.iter(qn("w:object")), None) is not None:
+        notes.append("文档中有嵌入对象（如以“对象”方式粘贴的 Excel 表格），显示为图片，其中内容未能读取。")
     return ExtractedDocument(
         source_name=name, sha256=hashlib.sha256(data).hexdigest(), kind=DocumentKind.DOCX, pages=pages,
         warnings=notes,

@@ -4,7 +4,9 @@ Each visible worksheet is a page (numbered 1, 2, … over the visible sheets, in
 sheets are skipped with a warning). Values are the cached results openpyxl reads with
 ``data_only=True``: the numbers people saw when the file was last saved. The workbook is loaded in
 full (not read-only: merged ranges are needed), which is why :func:`.office.check_office_zip`
-bounds the file first.
+bounds the file first, and a pre-scan of the sheet parts refuses merged ranges and hyperlinks
+covering more cells than a sheet may hold (openpyxl makes an object for every cell they cover).
+The pre-scan also counts formulas saved without their value, for a warning.
 
 Where the tables are. A 决算 sheet holds one table or several stacked ones, with a title, a unit
 ("单位：万元") and notes ("注：…") in single cells around them. A row's kind is decided
@@ -44,11 +46,13 @@ import math
 import re
 import warnings
 import zipfile
+import zlib
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from typing import Any
 
 import openpyxl
 from lxml import etree
+from openpyxl.utils.cell import range_boundaries
 
 from shared.document import BBox, DocumentKind, ExtractedDocument, Grid, GridCell, Line, Page
 from shared.normalize import normalize_for_matching
@@ -67,6 +71,7 @@ def extract_xlsx(name: str, data: bytes, limits: OfficeLimits | None = None) -> 
     n_sheets = sum(1 for m in members if m.startswith("xl/worksheets/") and m.endswith(".xml"))
     if n_sheets > limits.max_sheets:
         raise too_large_error("Excel", f"{n_sheets} sheets", f"工作表 {n_sheets} 个，上限 {limits.max_sheets} 个")
+    uncached = _prescan(data, limits)
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")  # openpyxl warns about extensions it drops
@@ -95,7 +100,7 @@ def extract_xlsx(name: str, data: bytes, limits: OfficeLimits | None = None) -> 
     finally:
         wb.close()
     titles = {ws.title for ws in visible}
-    for title, count in _uncached_formulas(data).items():
+    for title, count in uncached.items():
         if title in titles:
             notes.append(f"工作表“{title}”中有 {count} 个公式单元格没有保存计算结果，读作空白："
                          "请在 Excel 中打开文件、重新计算并保存后上传。")
@@ -328,30 +333,63 @@ def general_number(value: float) -> str:
     return text
 
 
-# --- formulas without cached values -----------------------------------------------------------------
+# --- before openpyxl: ranges that would create cells, formulas without values ------------------------
 
-def _uncached_formulas(data: bytes) -> dict[str, int]:
-    """Sheet title → number of formula cells that were saved without their value (a file written
-    by a program that does not calculate: openpyxl reads those cells as empty)."""
+_RANGE_REF = re.compile(rb'<(?:\w+:)?(?:mergeCell|hyperlink)\b[^>]*?\sref="([^"]*)"')
+_MAX_ROW, _MAX_COL = 1_048_576, 16_384
+
+
+def _prescan(data: bytes, limits: OfficeLimits) -> dict[str, int]:
+    """Read the sheet parts once before openpyxl does.
+
+    Refuses a sheet whose merged ranges or hyperlinks cover more positions than a sheet may hold:
+    openpyxl creates a cell object for every position they cover, so a few bytes
+    (``<mergeCell ref="A1:XFD1048576"/>``) would ask for billions. Returns sheet title → number of
+    formula cells saved without their value (written by a program that does not calculate:
+    openpyxl reads them as empty).
+    """
     out: dict[str, int] = {}
-    try:
-        with zipfile.ZipFile(io.BytesIO(data)) as zf:
-            titles = _sheet_titles(zf)
-            for name in zf.namelist():
-                if not (name.startswith("xl/worksheets/") and name.endswith(".xml")):
-                    continue
+    with zipfile.ZipFile(io.BytesIO(data)) as zf:
+        titles = _sheet_titles(zf)
+        for name in zf.namelist():
+            if not (name.startswith("xl/worksheets/") and name.endswith(".xml")):
+                continue
+            try:
                 raw = zf.read(name)
-                if b"<f" not in raw and b":f" not in raw:
-                    continue
-                count = 0
-                for _, el in etree.iterparse(io.BytesIO(raw), tag=f"{{{_MAIN_NS}}}c", resolve_entities=False):
-                    count += _uncached(el)
-                    el.clear()
-                if count:
-                    out[titles.get(name, name)] = count
-    except (zipfile.BadZipFile, KeyError, OSError, ValueError, etree.LxmlError):
-        return out  # the workbook itself was readable: this is only a warning
+            except (zipfile.BadZipFile, zlib.error, OSError, EOFError, ValueError, NotImplementedError) as exc:
+                raise damaged_error("Excel", f"{name}: {exc}") from exc
+            title = titles.get(name, name)
+            area = sum(_area(ref.decode("ascii", "replace")) for m in _RANGE_REF.finditer(raw)
+                       for ref in m.group(1).split())
+            if area > limits.max_cells_per_sheet:
+                raise too_large_error("Excel", f"sheet {title!r}: merged ranges / hyperlinks cover {area} cells",
+                                      f"工作表“{title}”的合并单元格或超链接覆盖超过 {limits.max_cells_per_sheet} 个单元格")
+            count = _count_uncached(raw) if b"<f" in raw or b":f" in raw else 0
+            if count:
+                out[title] = count
     return out
+
+
+def _area(ref: str) -> int:
+    """How many positions a range reference ("B2:D5", "A:A", "3:3") covers."""
+    try:
+        min_col, min_row, max_col, max_row = range_boundaries(ref)
+    except (ValueError, TypeError):
+        return 0  # openpyxl will refuse it itself
+    rows = (max_row or _MAX_ROW) - (min_row or 1) + 1
+    cols = (max_col or _MAX_COL) - (min_col or 1) + 1
+    return max(rows, 1) * max(cols, 1)
+
+
+def _count_uncached(raw: bytes) -> int:
+    count = 0
+    try:
+        for _, el in etree.iterparse(io.BytesIO(raw), tag=f"{{{_MAIN_NS}}}c", resolve_entities=False):
+            count += _uncached(el)
+            el.clear()
+    except etree.LxmlError:
+        pass  # a malformed part: openpyxl reports it
+    return count
 
 
 def _uncached(c: Any) -> bool:
@@ -373,8 +411,8 @@ def _sheet_titles(zf: zipfile.ZipFile) -> dict[str, str]:
     try:
         book = etree.fromstring(zf.read("xl/workbook.xml"), etree.XMLParser(resolve_entities=False))
         rels = etree.fromstring(zf.read("xl/_rels/workbook.xml.rels"), etree.XMLParser(resolve_entities=False))
-    except (KeyError, etree.LxmlError):
-        return {}
+    except (KeyError, etree.LxmlError, zipfile.BadZipFile, zlib.error, OSError, EOFError, ValueError):
+        return {}  # no titles: the warnings name the part instead
     targets = {rel.get("Id"): rel.get("Target", "") for rel in rels}
     out: dict[str, str] = {}
     for sheet in book.iter(f"{{{_MAIN_NS}}}sheet"):

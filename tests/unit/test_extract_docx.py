@@ -336,4 +336,30 @@ def test_embedded_alt_chunks_are_reported():
     doc = extract_docx("x.docx", _save(document))
     assert [ln.text for ln in doc.lines()] == ["正文"]
     assert doc.warnings and "未能读取" in doc.warnings[0]
+    document.add_paragraph().add_run()._r.append(parse_xml(f'<w:object {nsdecls("w")}/>'))
+    assert "嵌入对象" in extract_docx("x.docx", _save(document)).warnings[-1]
     assert extract_docx("x.docx", _income_document()).warnings == []
+
+
+def test_missing_main_part_is_a_damaged_file():
+    with zipfile.ZipFile(io.BytesIO(_income_document())) as zf:
+        members = {n: zf.read(n) for n in zf.namelist() if n != "word/document.xml"}
+    with pytest.raises(BadInputError) as exc:
+        extract_docx("x.docx", _zip(members))
+    assert "Word 文件已损坏" in exc.value.user_message
+
+
+def test_text_box_is_read_once_after_its_paragraph():
+    mc = "http://schemas.openxmlformats.org/markup-compatibility/2006"
+    wps = "http://schemas.microsoft.com/office/word/2010/wordprocessingShape"
+    vml = "urn:schemas-microsoft-com:vml"
+    box = "<w:txbxContent><w:p><w:r><w:t>部门决算公开封面</w:t></w:r></w:p></w:txbxContent>"
+    document = docx.Document()
+    document.element.body[-1].addprevious(parse_xml(
+        f'<w:p {nsdecls("w")} xmlns:v="{vml}" xmlns:mc="{mc}" xmlns:wps="{wps}"><w:r><w:t>锚定段落</w:t></w:r><w:r>'
+        f"<mc:AlternateContent><mc:Choice Requires=\"wps\"><w:drawing><wps:txbx>{box}</wps:txbx></w:drawing>"
+        f"</mc:Choice><mc:Fallback><w:pict><v:textbox>{box}</v:textbox></w:pict></mc:Fallback>"
+        "</mc:AlternateContent></w:r></w:p>"
+    ))
+    document.add_paragraph("下一段")
+    assert [ln.text for ln in extract_docx("x.docx", _save(document)).lines()] == ["锚定段落", "部门决算公开封面", "下一段"]

@@ -317,8 +317,8 @@ def test_sheet_and_cell_limits():
         extract_xlsx("x.xlsx", _save(wb), OfficeLimits(max_sheets=3))
     assert "工作表 5 个" in exc.value.user_message
     with pytest.raises(BadInputError) as exc:
-        extract_xlsx("x.xlsx", _income_workbook(), OfficeLimits(max_cells_per_sheet=20))
-    assert "单元格超过 20 个" in exc.value.user_message
+        extract_xlsx("x.xlsx", _income_workbook(), OfficeLimits(max_cells_per_sheet=30))
+    assert "单元格超过 30 个" in exc.value.user_message
 
 
 def test_a_row_that_lost_its_borders_inside_a_table_stays_in_it():
@@ -333,3 +333,20 @@ def test_a_row_that_lost_its_borders_inside_a_table_stays_in_it():
     assert [g.n_rows for g in doc.grids()] == [4, 2]
     assert doc.grids()[0].row_text(2) == "商品和服务支出 311.40"
     assert [ln.text for ln in doc.lines()] == ["表二 其他"]
+
+
+@pytest.mark.parametrize("element", ['<mergeCells count="1"><mergeCell ref="A1:XFD1048576"/></mergeCells>',
+                                     '<hyperlinks><hyperlink ref="A1:Z100000" display="x"/></hyperlinks>'])
+def test_ranges_that_would_create_billions_of_cells_are_refused_before_loading(element):
+    with zipfile.ZipFile(io.BytesIO(_income_workbook())) as zf:
+        members = {n: zf.read(n) for n in zf.namelist()}
+    sheet = members["xl/worksheets/sheet1.xml"].decode()
+    if element.startswith("<merge"):
+        start, end = sheet.index("<mergeCells"), sheet.index("</mergeCells>") + len("</mergeCells>")
+        sheet = sheet[:start] + element + sheet[end:]
+    else:
+        sheet = sheet.replace("<pageMargins", element + "<pageMargins", 1)
+    members["xl/worksheets/sheet1.xml"] = sheet.encode()
+    with pytest.raises(BadInputError) as exc:
+        extract_xlsx("x.xlsx", _zip(members))
+    assert "收入决算表" in exc.value.user_message and "超过 300000 个单元格" in exc.value.user_message
