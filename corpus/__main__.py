@@ -135,7 +135,9 @@ def main(argv: list[str] | None = None) -> int:
         mix = f"pdf {kinds['pdf']}, ocr {kinds['ocr']}, word {kinds['word']}"
     else:
         mix = ", ".join(f"{k} {n}" for k, n in sorted(kinds.items()))
-    print(f"wrote {len(docs)} documents to {args.out_dir} ({mix}; {clean} clean, {injected} defects) in {elapsed:.2f}s")
+    print(
+        f"wrote {len(docs)} documents to {args.out_dir} ({mix}; {clean} clean, {injected} defects) in {elapsed:.2f}s"
+    )
     return 0
 
 

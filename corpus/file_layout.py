@@ -232,7 +232,12 @@ def _three_public(t: TableData, a: FinalAccounts) -> list[Grid]:
     k = len(subs)
     header = [
         [C("财政拨款“三公”经费", colspan=6 * k)],
-        [C("合计", k, 2), C("因公出国（境）费", k, 2), C("公务用车购置及运行维护费", 3 * k), C("公务接待费", k, 2)],
+        [
+            C("合计", k, 2),
+            C("因公出国（境）费", k, 2),
+            C("公务用车购置及运行维护费", 3 * k),
+            C("公务接待费", k, 2),
+        ],
         [C("小计", k), C("公务用车购置费", k), C("公务用车运行维护费", k)],
         [C(s) for _ in range(6) for s in subs],
     ]
@@ -262,8 +267,23 @@ def _assets(t: TableData) -> Grid:
     return Grid(t.kind, t.title, [70.0, 12.0, 22.0], rows, 1, unit="单位：台、辆、套")
 
 
-INCOME_LABELS = ["本年收入合计", "财政拨款收入", "上级补助收入", "事业收入", "经营收入", "附属单位上缴收入", "其他收入"]
-EXPENDITURE_LABELS = ["本年支出合计", "基本支出", "项目支出", "上缴上级支出", "经营支出", "对附属单位补助支出"]
+INCOME_LABELS = [
+    "本年收入合计",
+    "财政拨款收入",
+    "上级补助收入",
+    "事业收入",
+    "经营收入",
+    "附属单位上缴收入",
+    "其他收入",
+]
+EXPENDITURE_LABELS = [
+    "本年支出合计",
+    "基本支出",
+    "项目支出",
+    "上缴上级支出",
+    "经营支出",
+    "对附属单位补助支出",
+]
 FISCAL_RIGHT = ["合计", "一般公共预算财政拨款", "政府性基金预算财政拨款", "国有资本经营预算财政拨款"]
 
 
@@ -384,7 +404,9 @@ def stable_zip(data: bytes, stamp: str | None = None) -> bytes:
             blob = src.read(info.filename)
             if stamp and info.filename == "docProps/core.xml":
                 text = blob.decode("utf-8")
-                text = re.sub(r"(<dcterms:(created|modified)[^>]*>)[^<]*(</dcterms:)", rf"\g<1>{stamp}\g<3>", text)
+                text = re.sub(
+                    r"(<dcterms:(created|modified)[^>]*>)[^<]*(</dcterms:)", rf"\g<1>{stamp}\g<3>", text
+                )
                 blob = text.encode("utf-8")
             member = zipfile.ZipInfo(info.filename, date_time=(2000, 1, 1, 0, 0, 0))
             member.compress_type = zipfile.ZIP_DEFLATED

@@ -29,7 +29,11 @@ from docx.table import Table, _Cell
 from corpus.defects import Draft
 from corpus.file_layout import Grid, alignment, cell_text, score_grid, stable_zip, table_grids
 
-_ALIGN = {"left": WD_ALIGN_PARAGRAPH.LEFT, "center": WD_ALIGN_PARAGRAPH.CENTER, "right": WD_ALIGN_PARAGRAPH.RIGHT}
+_ALIGN = {
+    "left": WD_ALIGN_PARAGRAPH.LEFT,
+    "center": WD_ALIGN_PARAGRAPH.CENTER,
+    "right": WD_ALIGN_PARAGRAPH.RIGHT,
+}
 
 
 def _setup(doc: DocxDocument, title: str, year: int) -> None:

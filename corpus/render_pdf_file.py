@@ -140,7 +140,9 @@ class _PdfWriter:
             self.c.setFont(FONT, size)
             self.c.drawString(x, y, s)
 
-    def heading(self, text: str, size: float, align: str, before: float, after: float, indent: float = 0) -> None:
+    def heading(
+        self, text: str, size: float, align: str, before: float, after: float, indent: float = 0
+    ) -> None:
         width = self.w - 2 * SIDE - indent
         lines = wrap(text, width, size)
         leading = size * 1.6
@@ -152,7 +154,9 @@ class _PdfWriter:
             self._text(x, self.y + (leading - size) / 2, line, size, bold=True)
         self.y -= after
 
-    def paragraph(self, text: str, size: float = BODY, leading: float = BODY_LEADING, indent: int = 2) -> None:
+    def paragraph(
+        self, text: str, size: float = BODY, leading: float = BODY_LEADING, indent: int = 2
+    ) -> None:
         width = self.w - 2 * SIDE
         first = width - indent * size
         for i, line in enumerate(wrap(text, width, size, first)):
@@ -170,7 +174,9 @@ class _PdfWriter:
     # ---------------------------------------------------------------- grids
     def grid(self, g: Grid) -> None:
         full = self.w - 2 * SIDE
-        width = min(full, full * sum(g.widths) / (150.0 if not self.landscape else 230.0)) if g.attached else full
+        width = (
+            min(full, full * sum(g.widths) / (150.0 if not self.landscape else 230.0)) if g.attached else full
+        )
         left = (self.w - width) / 2
         scale = width / sum(g.widths)
         xs = [left]

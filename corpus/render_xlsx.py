@@ -27,7 +27,7 @@ from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
 
 from corpus.defects import Draft
-from corpus.file_layout import Grid, GCell, Score, alignment, score_grid, stable_zip, table_grids
+from corpus.file_layout import GCell, Grid, Score, alignment, score_grid, stable_zip, table_grids
 from corpus.tables import Blank, Count, Dash, Money
 
 _THIN = Side(style="thin")

@@ -165,15 +165,18 @@ class Grid(BaseModel):
                     out[r][k] = c
         return out
 
-    def row_text(self, r: int) -> str:
-        """A row's distinct cell texts joined by spaces (how the row reads as a line of text)."""
-        seen: list[int] = []
-        parts: list[str] = []
-        for c in self.matrix()[r]:
-            if c is not None and id(c) not in seen and c.text:
-                seen.append(id(c))
-                parts.append(c.text)
-        return " ".join(parts)
+    def row_texts(self) -> list[str]:
+        """Each row's distinct cell texts joined by spaces (how a row reads as a line of text)."""
+        out = []
+        for row in self.matrix():
+            parts: list[str] = []
+            seen: list[GridCell] = []
+            for c in row:
+                if c is not None and all(c is not o for o in seen) and c.text:
+                    seen.append(c)
+                    parts.append(c.text)
+            out.append(" ".join(parts))
+        return out
 
 
 class Page(BaseModel):

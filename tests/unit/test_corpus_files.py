@@ -190,7 +190,10 @@ def test_xlsx_sheets_and_cells(seed: int) -> None:
     assert ws["A3"].value == "收入" and ws["A3"].border.left.style == "thin"
     total = next(row for row in ws.iter_rows(min_row=3) if row[0].value == "本年收入合计")
     assert round(total[1].value * 100) == a.income and total[1].number_format == "#,##0.00"
-    assert next(row for row in ws.iter_rows() if row[0].value == "二、政府性基金预算财政拨款收入")[1].value is None
+    assert (
+        next(row for row in ws.iter_rows() if row[0].value == "二、政府性基金预算财政拨款收入")[1].value
+        is None
+    )
     t10 = wb[sheets[-2]]
     vehicles = next(row for row in t10.iter_rows() if str(row[0].value).startswith("一、车辆数合计"))
     assert vehicles[2].value == a.assets.vehicle_total and vehicles[2].number_format == "0"
@@ -228,7 +231,9 @@ def test_table_defect_changes_the_rendered_cell() -> None:
     """T101 raises the main 款 row's 合计 of 支出决算表: the row printed in the workbook changes."""
     wb_clean = openpyxl.load_workbook(io.BytesIO(_file(DEFECT_SEED, "xlsx").data))
     wb_bad = openpyxl.load_workbook(io.BytesIO(_file(DEFECT_SEED, "xlsx", tuple(DEFECT_GROUPS[0])).data))
-    code = next(d.hint for d in _file(DEFECT_SEED, "xlsx", tuple(DEFECT_GROUPS[0])).defects if d.code == "T101")
+    code = next(
+        d.hint for d in _file(DEFECT_SEED, "xlsx", tuple(DEFECT_GROUPS[0])).defects if d.code == "T101"
+    )
     sheet = f"{build_draft(DEFECT_SEED).table('t03').number:02d}支出决算表"
 
     def row(wb: openpyxl.Workbook) -> list[object]:

@@ -118,6 +118,21 @@ def test_yoy_previous_value_convention() -> None:
     assert checked >= 3
 
 
+def test_catalog_uses_the_shared_classification() -> None:
+    """Function and economic names are the parser's (shared/knowledge/classification.py)."""
+    from corpus import catalog
+    from shared.knowledge import classification as shared
+
+    assert catalog.FUNCTION_NAMES is shared.FUNCTION_NAMES
+    lines = catalog.PERSONNEL_LINES + catalog.GOODS_SERVICES_LINES + catalog.OTHER_PUBLIC_LINES
+    assert all(shared.ECONOMIC_NAMES[code] == name for code, name in lines)
+    assert dict(lines)["30305"] == "生活补助" and dict(lines)["30399"] == "其他对个人和家庭的补助"
+    assert set(catalog.summary_categories(2024)) <= set(shared.categories_for(2024))
+    for seed in range(10):
+        a = build_draft(seed).accounts
+        assert all(shared.FUNCTION_NAMES[code] == name for code, name in a.names.items())
+
+
 # --------------------------------------------------------------------------- defects
 
 

@@ -96,7 +96,7 @@ def test_merged_cells_appear_once_with_their_spans():
     matrix = grid.matrix()
     assert matrix[1][3] is name and matrix[0][2] is code
     assert all(cell is not None for row in matrix for cell in row)
-    assert grid.row_text(2) == "201 06 01 行政运行 1,511.90 1,511.89 0.01"
+    assert grid.row_texts()[2] == "201 06 01 行政运行 1,511.90 1,511.89 0.01"
 
 
 def test_empty_cells_are_present_and_header_rows_marked():

@@ -84,11 +84,13 @@ def grid_lines(grid: Grid) -> list[Line]:
     from shared.normalize import normalize_for_matching
 
     out: list[Line] = []
-    for r in range(grid.n_rows):
-        text = grid.row_text(r)
+    by_row: dict[int, list] = {}
+    for c in grid.cells:
+        by_row.setdefault(c.row, []).append(c)
+    for r, text in enumerate(grid.row_texts()):
         if not text.strip():
             continue
-        cells = [c for c in grid.cells if c.row == r]
+        cells = by_row.get(r, [])
         box = None
         for c in cells:
             if c.bbox is not None:
