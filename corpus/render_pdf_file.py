@@ -126,6 +126,8 @@ class _PdfWriter:
     def _text(self, x: float, y: float, s: str, size: float, bold: bool = False) -> None:
         if not s:
             return
+        if len(s) == 1 and not s.isascii():
+            s += " "  # pdfium drops a lone CID-font character drawn as its own text object
         if bold:  # STSong-Light has no bold face: fill + stroke the glyphs (still real text)
             self.c.saveState()
             self.c.setLineWidth(size / 30)

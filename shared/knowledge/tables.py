@@ -139,7 +139,7 @@ HEADER_COLUMNS: list[tuple[str, str]] = [
     ("全年预算数", r"全年预算"),
     ("年初预算数", r"年初预算"),
     ("预算数", r"预算数?$"),
-    ("决算数", r"决算数|执行数|实际数"),
+    ("决算数", r"决算数|执行数|实际数|数量$|统计数$"),
     ("金额", r"金额$"),
 ]
 HEADER_COLUMN_RES = [(name, re.compile(p)) for name, p in HEADER_COLUMNS]

@@ -57,7 +57,7 @@ class Client:
 def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
     s = Stack(
         tmp_path_factory.mktemp("stack"),
-        env={"JUESUAN_API_TOKEN": TOKEN, "JUESUAN_MAX_FILE_BYTES": str(2 * 1024 * 1024)},
+        env={"JUESUAN_API_TOKEN": TOKEN, "JUESUAN_MAX_FILE_BYTES": str(6 * 1024 * 1024)},
     )
     try:
         s.start()

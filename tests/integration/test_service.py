@@ -12,11 +12,20 @@ import httpx
 
 from corpus.generator import generate_document
 from services.pipeline import check_bytes
+from reportlab.lib import pdfencrypt
+
+from shared.keys import safe_name
 from tests.integration.conftest import SEEDS, Client
+from tests.pdfs import image_only_pdf, income_table_pdf, many_pages_pdf
+
+
+SAMPLE_PDFS = SEEDS.parent / "samples" / "pdf"
 
 
 def _docs() -> list[tuple[str, bytes]]:
     files = [(p.name, p.read_bytes()) for p in sorted(SEEDS.glob("*.txt"))] if SEEDS.is_dir() else []
+    # the real PDFs go through the same chain (the blank template fails with its notice)
+    files += [(p.name, p.read_bytes()) for p in sorted(SAMPLE_PDFS.glob("*.pdf")) if "模板" not in p.name]
     for i, (style, defects) in enumerate([("pdf", ["yoy_percent_wrong"]), ("ocr", []), ("word", ["score_total_wrong"]),
                                           ("pdf", []), ("ocr", ["count_mismatch"]), ("word", [])]):
         d = generate_document(500 + i, style, defects)
@@ -37,7 +46,7 @@ def test_batch_reports_match_the_in_process_engine(client: Client):
     assert status["counts"]["done"] == len(files) and status["counts"]["failed"] == 0
     by_name = {d["filename"]: d for d in status["documents"]}
     for name, data in files:
-        doc = by_name[name]
+        doc = by_name[safe_name(name)]
         remote = client.http.get(doc["reports"]["json"]).json()
         local, _ = check_bytes(name, data)
         assert sorted(map(_key, remote["findings"])) == sorted(_key(f.model_dump(mode="json")) for f in local.findings), name
@@ -101,10 +110,14 @@ def test_bad_inputs_fail_one_document_each(client: Client):
         "random.bin": bytes(rng.randrange(256) for _ in range(5000)),
         "photo.pdf": b"\x89PNG\r\n\x1a\n" + bytes(rng.randrange(256) for _ in range(2000)),
         "truncated.pdf": pdf,
-        "huge.txt": "一".encode() * (1024 * 1024),  # 3 MB > the 2 MB limit of this stack
+        "huge.txt": "一".encode() * (2 * 1024 * 1024 + 10),  # 6 MB > the 6 MB limit of this stack
         "escape.zip": _zip({"../../etc/passwd.txt": b"x", "/abs/path.txt": b"y"}),
         "bomb.zip": _zip({"zeros.txt": b"0" * (60 * 1024 * 1024)}),
         "novel.txt": "这是一篇与决算无关的小说。他走进房间，看见窗外的雨。".encode() * 50,
+        "scan.pdf": image_only_pdf(),
+        "locked.pdf": income_table_pdf(encrypt=pdfencrypt.StandardEncryption("secret", ownerPassword="o")),
+        "long.pdf": many_pages_pdf(2000),
+        "damaged.docx": _zip({"[Content_Types].xml": b"<Types/>", "word/document.xml": b"<w:document>not xml"}),
     }
     batch = client.new_batch()
     results = client.upload(batch, [*bad.items(), ("good.txt", good.data)])
@@ -119,6 +132,10 @@ def test_bad_inputs_fail_one_document_each(client: Client):
     assert any("不安全" in e for n, e in failed.items() if n.startswith("escape.zip"))
     assert "炸弹" in failed["bomb.zip"]
     assert "不是部门决算文件" in failed["novel.txt"]
+    assert "OCR" in failed["scan.pdf"] or "扫描" in failed["scan.pdf"]
+    assert "加密" in failed["locked.pdf"]
+    assert "2000 页" in failed["long.pdf"]
+    assert "Word" in failed["damaged.docx"] and "损坏" in failed["damaged.docx"]
     assert any(n == "random.bin" for n in failed)
     assert [d["state"] for d in docs if d["filename"] == "good.txt"] == ["done"]
     for d in docs:  # every failed document has a downloadable report with its reason

@@ -148,6 +148,27 @@ def _three_public_rows(table: LogicalTable, label_col: Column) -> tuple[list[str
     return columns, rows, []
 
 
+def read_three_public_counts(table: LogicalTable, column: str, have: list[Row]) -> list[Row]:
+    """A “相关统计数” sub-table (label | number): its count rows, under the main table's actual
+    column, for the items the main table does not already have."""
+    label_col = next((c for c in table.columns if c.role in ("name", "unknown")), None)
+    if label_col is None:
+        return []
+    value_col = next((c for c in table.columns if c.index != label_col.index), None)
+    if value_col is None:
+        return []
+    seen = {r.group for r in have}
+    out: list[Row] = []
+    for br in table.body:
+        item = _item_of(br.text(label_col.index))
+        if item is None or item not in THREE_PUBLIC_COUNTS or item.value in seen:
+            continue
+        seen.add(item.value)
+        cell = _count_cell(read_cell(br.cells[value_col.index], br.page), item)
+        out.append(Row(name=clean_label(br.text(label_col.index)), group=item.value, cells={column: cell}, prov=_prov(br, [label_col.index, value_col.index])))
+    return out
+
+
 def _three_public_columns(table: LogicalTable) -> tuple[list[str], list[Row], list[str]]:
     """The Shanghai layout: one data row; each column is (item, measure) by its header path."""
     placed: dict[ThreePublicItem, dict[str, int]] = {}

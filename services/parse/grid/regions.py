@@ -30,7 +30,8 @@ class GridRegion:
     title_line: Line | None
     page: int
     meta: list[Line] = field(default_factory=list)
-    grids: list[Grid] = field(default_factory=list)
+    grids: list[Grid] = field(default_factory=list)  # the table, over as many pages as it runs
+    extra: list[Grid] = field(default_factory=list)  # a captioned sub-table under it (“三公”经费相关统计数)
     notes: list[Line] = field(default_factory=list)
     skip_rows: int = 0  # rows of the first grid holding the title and 单位 line
     grid_meta: list[str] = field(default_factory=list)  # those rows' texts
@@ -100,6 +101,8 @@ def locate_regions(blocks: list[Line | Grid]) -> tuple[list[GridRegion], list[Li
                 regions.append(current)
             if current is not None and (not current.notes or kind is not None or _continues(current, b)):
                 current.grids.append(b)
+            elif current is not None and _captioned(current, b):
+                current.extra.append(b)
             else:
                 current = None
                 outside.append(b)
@@ -133,6 +136,20 @@ def locate_regions(blocks: list[Line | Grid]) -> tuple[list[GridRegion], list[Li
         kept.append(r)
     outside.sort(key=lambda x: x.line if isinstance(x, Line) else x.seq)
     return kept, outside
+
+
+def _is_note(line: Line) -> bool:
+    text = line.norm.strip()
+    return text.startswith(("注", "说明")) or bool(EMPTY_NOTE_RE.search(text)) or bool(re.match(r"^\d\s*[.、]", text))
+
+
+def _captioned(region: GridRegion, grid: Grid) -> bool:
+    """A second grid on the table's page under a short caption (no note in between): part of it."""
+    return (
+        not region.extra
+        and grid.page == region.grids[-1].page
+        and all(not _is_note(ln) and len(ln.norm.strip()) <= 30 for ln in region.notes)
+    )
 
 
 def _continues(region: GridRegion, grid: Grid) -> bool:

@@ -12,7 +12,7 @@ from ..lines.labelled import parse_state_assets, parse_three_public
 from ..lines.locate import Region
 from ..lines.summary import parse_summary_table
 from .coded import read_coded, read_summary
-from .labelled import read_assets, read_economic, read_three_public
+from .labelled import read_assets, read_economic, read_three_public, read_three_public_counts
 from .layout import read_layout
 from .regions import GridRegion
 
@@ -32,6 +32,8 @@ def read_region(region: GridRegion) -> Table:
         columns, rows, notes = read_economic(layout, scale)
     elif kind == TableKind.THREE_PUBLIC:
         columns, rows, notes = read_three_public(layout)
+        for extra in region.extra:  # the counts (批次, 人次, 辆) in a table of their own
+            rows += read_three_public_counts(read_layout(kind, [extra]), columns[-1] if columns else "决算数", rows)
     elif kind == TableKind.STATE_ASSETS:
         columns, rows, notes = read_assets(layout)
     else:
