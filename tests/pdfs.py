@@ -24,26 +24,35 @@ INCOME_ROWS = [
 ]
 
 
-def ruled_table(c: canvas.Canvas, x: float, top: float, widths: list[float], rows: list[list[str]], h: float = 18) -> float:
-    """Draw ``rows`` as a ruled table with its top-left corner at (x, top); returns its bottom."""
+def ruled_table(
+    c: canvas.Canvas, x: float, top: float, widths: list[float], rows: list[list[str]], h: float = 18, rules: bool = True,
+    right: frozenset[int] = frozenset(),
+) -> float:
+    """Draw ``rows`` as a table with its top-left corner at (x, top), ruled unless ``rules`` is
+    False; columns in ``right`` are right-aligned. Returns its bottom."""
     xs = [x]
     for w in widths:
         xs.append(xs[-1] + w)
     bottom = top - h * len(rows)
-    for i in range(len(rows) + 1):
-        c.line(xs[0], top - i * h, xs[-1], top - i * h)
-    for xx in xs:
-        c.line(xx, top, xx, bottom)
+    if rules:
+        for i in range(len(rows) + 1):
+            c.line(xs[0], top - i * h, xs[-1], top - i * h)
+        for xx in xs:
+            c.line(xx, top, xx, bottom)
     c.setFont(FONT, 9)
     for i, row in enumerate(rows):
         for j, text in enumerate(row):
             if text:
                 # pdfium drops a one-glyph string of reportlab's CID font from the text layer: pad it
-                c.drawString(xs[j] + 3, top - (i + 1) * h + 5, text + " " if len(text) == 1 else text)
+                text = text + " " if len(text) == 1 else text
+                if j in right and i > 0:
+                    c.drawRightString(xs[j + 1] - 3, top - (i + 1) * h + 5, text)
+                else:
+                    c.drawString(xs[j] + 3, top - (i + 1) * h + 5, text)
     return bottom
 
 
-def income_table_pdf(*, page_number: str | None = "- 8 -", encrypt: object = None, rotate: int = 0) -> bytes:
+def income_table_pdf(*, page_number: str | None = "- 8 -", encrypt: object = None, rotate: int = 0, rules: bool = True) -> bytes:
     buf = io.BytesIO()
     c = canvas.Canvas(buf, pagesize=A4, encrypt=encrypt, invariant=1)
     w, h = A4
@@ -58,7 +67,9 @@ def income_table_pdf(*, page_number: str | None = "- 8 -", encrypt: object = Non
     c.drawCentredString(w / 2, h - 80, "收入决算表")
     c.setFont(FONT, 9)
     c.drawRightString(w - 40, h - 100, "单位：万元")
-    bottom = ruled_table(c, 40, h - 110, [30, 30, 30, 130, 90, 90, 90], [INCOME_HEADER, *INCOME_ROWS])
+    bottom = ruled_table(
+        c, 40, h - 110, [30, 30, 30, 130, 90, 90, 90], [INCOME_HEADER, *INCOME_ROWS], rules=rules, right=frozenset({4, 5, 6})
+    )
     c.setFont(FONT, 10)
     c.drawString(40, bottom - 20, "注：本表反映部门本年度取得的各项收入情况。")
     c.drawString(40, bottom - 60, "本年收入合计2946.25万元，其中：财政拨款收入2940.05万元，占99.79%。")

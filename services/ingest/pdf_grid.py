@@ -251,14 +251,23 @@ def is_wide(ch: str) -> bool:
     return unicodedata.east_asian_width(ch) in "WF"
 
 
-def _needs_space(prev: Char, cur: Char) -> bool:
+def _needs_space(prev: Char, cur: Char, cjk_gap: float) -> bool:
     """A visible gap between two characters on one line is a word break for Latin text and
-    numbers; CJK text is letter-spaced in headers ("因 公 出 国"), so only a wide gap breaks it."""
+    numbers. CJK text runs without gaps, or letter-spaced with even gaps ("因 公 出 国" in a
+    header): between two CJK characters only a gap clearly wider than the line's usual one
+    (``cjk_gap``, the median) breaks — the space between two columns of an unruled table."""
     gap = cur.x0 - prev.x1
     h = max(prev.h, cur.h)
     if is_wide(prev.text) and is_wide(cur.text):
-        return gap > 2.5 * h
+        return gap > max(0.9 * h, 2.5 * cjk_gap)
     return gap > 0.25 * h
+
+
+def _cjk_gap(chars: list[Char]) -> float:
+    gaps = sorted(
+        max(b.x0 - a.x1, 0.0) for a, b in zip(chars, chars[1:]) if is_wide(a.text) and is_wide(b.text)
+    )
+    return gaps[len(gaps) // 2] if gaps else 0.0
 
 
 def group_lines(chars: list[Char]) -> list[list[Char]]:
@@ -290,8 +299,9 @@ def line_text(chars: list[Char]) -> tuple[str, list[tuple[int, int, int, int]]]:
     out: list[str] = []
     tokens: list[tuple[int, int, int, int]] = []
     start_pos, start_i = 0, 0
+    cjk_gap = _cjk_gap(chars)
     for i, ch in enumerate(chars):
-        if i and _needs_space(chars[i - 1], ch):
+        if i and _needs_space(chars[i - 1], ch, cjk_gap):
             tokens.append((start_pos, len("".join(out)), start_i, i - 1))
             out.append(" ")
             start_pos, start_i = len("".join(out)), i

@@ -104,3 +104,17 @@ def test_a_2000_page_pdf_is_refused_quickly() -> None:
     with pytest.raises(BadInputError) as exc:
         ingest_bytes("long.pdf", many_pages_pdf(2000))
     assert "2000 页" in exc.value.user_message
+
+
+def test_unruled_table_columns_from_alignment() -> None:
+    # the same table printed without rules: columns from where the words sit, named by the header
+    parsed = parse_document(extract_pdf("t.pdf", income_table_pdf(rules=False)))
+    table = parsed.table(TableKind.INCOME)
+    assert table is not None and table.columns == ["本年收入合计", "财政拨款收入", "其他收入"]
+    assert any("没有表格线" in n for n in table.parse_notes)
+    row = table.rows_by_code()["2010602"]
+    assert (row.num("本年收入合计"), row.num("财政拨款收入"), row.num("其他收入")) == (
+        Decimal("601.96"), Decimal("594.77"), Decimal("6.19"),
+    )
+    total = next(r for r in table.rows if r.code is None)
+    assert total.num("其他收入") == Decimal("6.20")

@@ -34,6 +34,7 @@ class GridRegion:
     extra: list[Grid] = field(default_factory=list)  # a captioned sub-table under it (“三公”经费相关统计数)
     notes: list[Line] = field(default_factory=list)
     skip_rows: int = 0  # rows of the first grid holding the title and 单位 line
+    aligned: bool = False  # the grid was built from text alignment (no rules)
     grid_meta: list[str] = field(default_factory=list)  # those rows' texts
 
     @property

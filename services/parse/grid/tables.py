@@ -13,11 +13,19 @@ from ..lines.locate import Region
 from ..lines.summary import parse_summary_table
 from .coded import read_coded, read_summary
 from .labelled import read_assets, read_economic, read_three_public, read_three_public_counts
+from .align import grid_from_lines
 from .layout import read_layout
 from .regions import GridRegion
 
 
 def read_region(region: GridRegion) -> Table:
+    if not region.grids and region.meta:
+        # no rules: a grid from the alignment of the lines' words (PDF), else read as text
+        aligned = grid_from_lines(region.meta, region.meta[0].page, region.meta[0].line)
+        if aligned is None:
+            return _read_lines(region)
+        region.grids = [aligned]
+        region.aligned = True
     if not region.grids:
         return _read_lines(region)
     unit = region.unit
@@ -41,6 +49,8 @@ def read_region(region: GridRegion) -> Table:
         columns, rows, notes = read_coded(layout, scale)
     if scale:
         notes.append(f"{region.title}以“元”为单位，已换算为万元比较")
+    if region.aligned:
+        notes.append(f"“{region.title}”没有表格线，按文字对齐划分栏目")
     has_values = any(c.state == "number" and c.value for r in rows for c in r.cells.values())
     title_prov = region.title_line.prov if region.title_line else Prov(page=region.page, bbox=region.grids[0].bbox)
     return Table(
