@@ -188,9 +188,13 @@ def completion_rate(rule: Rule, doc: ParsedDocument, ctx: CheckContext) -> Itera
         ctx.tick()
         if b.value == 0:
             if a.value > 0 and r.value > 0:
+                msg = f"{who}{c.base or '年初预算数'}为 0，决算数 {a.raw} 万元，完成率无法计算，说明却称完成{c.base or '预算'}的 {r.raw}%。"
+                other = c.values.get("budget_other")
+                if other is not None and other.value > 0:
+                    alt = a.value / other.value * 100
+                    msg += f"{r.raw}% 是决算数 {a.raw} ÷ {c.detail or '全年预算'} {other.raw} 的比率（{_pct(alt)}），应表述为完成{c.detail or '全年预算'}的 {_pct(alt)}。"
                 f = make_finding(
-                    rule, ctx,
-                    f"{who}年初预算数为 0，决算数 {a.raw} 万元，完成率无法计算，说明却称完成预算的 {r.raw}%。",
+                    rule, ctx, msg,
                     [claim_evidence(c)], [f"{r.raw}%"], "（年初预算为0，不适用）", "完成率 = 决算数 ÷ 预算数，预算数为 0 时无意义",
                 )
                 if f:
