@@ -176,9 +176,9 @@ class _PdfWriter:
     # ---------------------------------------------------------------- grids
     def grid(self, g: Grid) -> None:
         full = self.w - 2 * SIDE
-        width = (
-            min(full, full * sum(g.widths) / (150.0 if not self.landscape else 230.0)) if g.attached else full
-        )
+        width = full  # a public table spans the text width; an attached one keeps its own size
+        if g.attached:
+            width = min(full, full * sum(g.widths) / (230.0 if self.landscape else 150.0))
         left = (self.w - width) / 2
         scale = width / sum(g.widths)
         xs = [left]
