@@ -10,7 +10,7 @@ import zipfile
 
 import httpx
 
-from corpus.generator import generate_document
+from corpus.generator import generate_document, generate_file
 from services.pipeline import check_bytes
 from reportlab.lib import pdfencrypt
 
@@ -30,6 +30,9 @@ def _docs() -> list[tuple[str, bytes]]:
                                           ("pdf", []), ("ocr", ["count_mismatch"]), ("word", [])]):
         d = generate_document(500 + i, style, defects)
         files.append((d.name + ".txt", d.data))
+    for i, fmt in enumerate(("pdf", "docx", "xlsx")):  # real files through the same chain
+        f = generate_file(550 + i, fmt, ["share_wrong"] if i == 1 else [])
+        files.append((f.filename, f.data))
     return files
 
 
@@ -118,6 +121,7 @@ def test_bad_inputs_fail_one_document_each(client: Client):
         "locked.pdf": income_table_pdf(encrypt=pdfencrypt.StandardEncryption("secret", ownerPassword="o")),
         "long.pdf": many_pages_pdf(2000),
         "damaged.docx": _zip({"[Content_Types].xml": b"<Types/>", "word/document.xml": b"<w:document>not xml"}),
+        "bom_only.txt": b"\xef\xbb\xbf\r\n",
     }
     batch = client.new_batch()
     results = client.upload(batch, [*bad.items(), ("good.txt", good.data)])
@@ -136,6 +140,9 @@ def test_bad_inputs_fail_one_document_each(client: Client):
     assert "加密" in failed["locked.pdf"]
     assert "2000 页" in failed["long.pdf"]
     assert "Word" in failed["damaged.docx"] and "损坏" in failed["damaged.docx"]
+    # one ingest for the api, the workers and the CLI: the same bytes get the same answer
+    for name in ("bom_only.txt", "damaged.docx", "scan.pdf", "random.bin"):
+        assert failed[name] == check_bytes(name, bad[name])[0].error, name
     assert any(n == "random.bin" for n in failed)
     assert [d["state"] for d in docs if d["filename"] == "good.txt"] == ["done"]
     for d in docs:  # every failed document has a downloadable report with its reason
