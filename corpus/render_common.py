@@ -35,10 +35,11 @@ _ATOMIC = re.compile(r"\d[\d.,]*(?: ?(?:%|万元|元|批次|批|人次|个|辆|�
 _NO_LINE_START = frozenset("，。；：、）”")
 
 
-def _tokens(text: str) -> list[str]:
+def tokens(text: str, atomic: re.Pattern[str] = _ATOMIC) -> list[str]:
+    """Characters, with the runs ``atomic`` matches (a number and its unit) kept whole."""
     out: list[str] = []
     pos = 0
-    for m in _ATOMIC.finditer(text):
+    for m in atomic.finditer(text):
         out.extend(text[pos : m.start()])
         out.append(m.group())
         pos = m.end()
@@ -56,7 +57,7 @@ def wrap(text: str, width: float) -> list[str]:
     """Break a paragraph into lines of at most ``width`` (a CJK character is 1, ASCII 0.5)."""
     lines: list[str] = []
     cur, w = "", 0.0
-    for tok in _tokens(text):
+    for tok in tokens(text):
         tw = _width(tok)
         if cur and w + tw > width and tok not in _NO_LINE_START:
             lines.append(cur.strip())

@@ -29,6 +29,7 @@ from reportlab.pdfgen.canvas import Canvas
 
 from corpus.defects import Draft
 from corpus.file_layout import Grid, alignment, block_starts, cell_text, score_grid, table_grids
+from corpus.render_common import tokens
 
 FONT = "STSong-Light"
 SIDE, TOP, BOTTOM = 50.0, 60.0, 58.0  # margins (pt)
@@ -48,24 +49,13 @@ def _width(text: str, size: float) -> float:
     return pdfmetrics.stringWidth(text, FONT, size)
 
 
-def _tokens(text: str) -> list[str]:
-    out: list[str] = []
-    pos = 0
-    for m in _ATOMIC.finditer(text):
-        out.extend(text[pos : m.start()])
-        out.append(m.group())
-        pos = m.end()
-    out.extend(text[pos:])
-    return out
-
-
 def wrap(text: str, width: float, size: float, first_width: float | None = None) -> list[str]:
     """Greedy line breaking by measured width; atomic tokens stay whole, no line starts with
     closing punctuation. ``first_width`` is the first line's width (an indented paragraph)."""
     lines: list[str] = []
     cur, used = "", 0.0
     limit = first_width if first_width is not None else width
-    for tok in _tokens(text):
+    for tok in tokens(text, _ATOMIC):
         tw = _width(tok, size)
         if cur and used + tw > limit and tok[0] not in _NO_LINE_START:
             lines.append(cur)

@@ -24,8 +24,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from services.ingest.pdf import extract_pdf  # noqa: E402
-from services.pipeline import check_bytes  # noqa: E402
+from services.ingest.pdf import extract_pdf
+from services.pipeline import check_bytes
 
 SAMPLES = ROOT.parent / "shared" / "samples" / "pdf"
 
@@ -68,9 +68,10 @@ def main() -> int:
     for path in paths:
         data = path.read_bytes()
         pages = len(extract_pdf(path.name, data).pages)
-        check_med, check_p95 = timed(lambda: check_bytes(path.name, data), args.repeat)
-        ext_med, _ = timed(lambda: extract_pdf(path.name, data), args.repeat)
-        plumber_med, _ = timed(lambda: pdfplumber_extract(data), args.plumber_repeat)
+        name = path.name
+        check_med, check_p95 = timed(lambda n=name, d=data: check_bytes(n, d), args.repeat)
+        ext_med, _ = timed(lambda n=name, d=data: extract_pdf(n, d), args.repeat)
+        plumber_med, _ = timed(lambda d=data: pdfplumber_extract(d), args.plumber_repeat)
         tracemalloc.start()
         check_bytes(path.name, data)
         _, peak = tracemalloc.get_traced_memory()

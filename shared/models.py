@@ -18,15 +18,14 @@ from pydantic import BaseModel, Field
 from shared.document import BBox, DocumentKind, ExtractedDocument, Line, Page, Prov
 from shared.knowledge.tables import TABLE_TITLES, TableKind
 
-__all__ = ["BBox", "DocumentKind", "ExtractedDocument", "Line", "Page", "Prov", "TABLE_TITLES", "TableKind"]
+__all__ = ["TABLE_TITLES", "BBox", "DocumentKind", "ExtractedDocument", "Line", "Page", "Prov", "TableKind"]
 
 # --------------------------------------------------------------------------- parse
 
 
-class SourceRef(BaseModel):
-    """A quoted passage of the original text and where it is."""
+class Located(BaseModel):
+    """Anything with a provenance: ``page`` and ``line`` read through it."""
 
-    quote: str = ""
     prov: Prov = Field(default_factory=Prov)
 
     @property
@@ -38,7 +37,13 @@ class SourceRef(BaseModel):
         return self.prov.line
 
 
-class Cell(BaseModel):
+class SourceRef(Located):
+    """A quoted passage of the original text and where it is."""
+
+    quote: str = ""
+
+
+class Cell(Located):
     """A table cell in one of three states. ``confidence`` is 1.0 unless the value was repaired
     (OCR) or its column assignment is ambiguous; ``note`` says why."""
 
@@ -47,7 +52,6 @@ class Cell(BaseModel):
     text: str | None = None
     raw: str = ""
     places: int | None = None  # decimals as displayed (in 万元: a 元 table's 0.01 is 6 places)
-    prov: Prov = Field(default_factory=Prov)
     confidence: float = 1.0
     note: str | None = None
     alternatives: list[Decimal] = Field(default_factory=list)  # other readings of an OCR value
@@ -57,7 +61,7 @@ class Cell(BaseModel):
         return self.value if self.state == "number" else None
 
 
-class Row(BaseModel):
+class Row(Located):
     """A table row. ``code`` is a 科目编码 (功能分类 3/5/7 digits or 经济分类 3/5 digits) when the
     row has one; ``level`` is 类/款/项 for 功能分类 codes; ``side`` separates the 收入 and 支出
     halves of the two-sided summary tables; ``row_no`` is the printed 行次."""
@@ -69,26 +73,17 @@ class Row(BaseModel):
     group: str | None = None  # e.g. 人员经费 / 公用经费 in the basic-expenditure table
     row_no: int | None = None
     cells: dict[str, Cell] = Field(default_factory=dict)
-    prov: Prov = Field(default_factory=Prov)
-
-    @property
-    def page(self) -> int | None:
-        return self.prov.page
-
-    @property
-    def line(self) -> int | None:
-        return self.prov.line
 
     def num(self, column: str) -> Decimal | None:
         cell = self.cells.get(column)
         return cell.number if cell else None
 
 
-class Table(BaseModel):
+class Table(Located):
     kind: TableKind
     title: str
     number_label: str | None = None  # 公开03表 as printed (numbering varies: match on titles)
-    prov: Prov = Field(default_factory=Prov)  # the title
+    # prov: where the title is printed
     pages: list[int] = Field(default_factory=list)  # every page the table is printed on
     columns: list[str] = Field(default_factory=list)
     income_columns: list[str] = Field(default_factory=list)  # two-sided tables only
@@ -98,14 +93,6 @@ class Table(BaseModel):
     unit: str | None = None  # 万元 or 元 as the table states it (values are always in 万元)
     from_grid: bool = False  # read from the cells of a grid (PDF, Word, Excel), not from lines of text
     parse_notes: list[str] = Field(default_factory=list)  # ambiguities the parser resolved
-
-    @property
-    def page(self) -> int | None:
-        return self.prov.page
-
-    @property
-    def line(self) -> int | None:
-        return self.prov.line
 
     def rows_by_code(self) -> dict[str, Row]:
         return {r.code: r for r in self.rows if r.code}
@@ -180,10 +167,9 @@ class ScoreTable(BaseModel):
     source: SourceRef = Field(default_factory=SourceRef)
 
 
-class Section(BaseModel):
+class Section(Located):
     title: str
     level: int  # 1 = 第X部分, 2 = 一、…, 3 = （一）…
-    prov: Prov = Field(default_factory=Prov)
 
 
 class ParsedDocument(BaseModel):
@@ -240,20 +226,11 @@ CATEGORY_ZH = {
 }
 
 
-class Evidence(BaseModel):
+class Evidence(Located):
     quote: str
-    prov: Prov = Field(default_factory=Prov)
     table: str | None = None  # table title
     row: str | None = None  # row label (code + name)
     column: str | None = None
-
-    @property
-    def page(self) -> int | None:
-        return self.prov.page
-
-    @property
-    def line(self) -> int | None:
-        return self.prov.line
 
 
 class Finding(BaseModel):

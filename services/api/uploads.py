@@ -7,9 +7,9 @@ import hashlib
 
 from pydantic import BaseModel
 
-from shared.errors import BadInputError
 from services.ingest.core import refusal
 from services.pipeline import ingest_limits
+from shared.errors import BadInputError
 from shared.filetypes import extract_zip, sniff
 from shared.keys import doc_id_for_content, new_doc_id, raw_key, safe_name
 from shared.messages import DocOutcome, DocState
@@ -17,7 +17,6 @@ from shared.settings import get_settings
 
 from .deps import get_status, get_storage
 from .dispatch import register
-
 
 CONTENT_TYPES = {
     "text": "text/plain",

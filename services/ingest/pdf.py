@@ -21,9 +21,19 @@ import pypdfium2.raw as pdfium_c
 
 from shared.document import BBox, DocumentKind, ExtractedDocument, Grid, GridCell, Line, Page, Token
 from shared.errors import BadInputError
-
-from .pdf_grid import Char, FoundGrid, HRule, VRule, assign_chars, cell_text, find_grids, group_lines, line_text
 from shared.normalize import FOLD_TABLE
+
+from .pdf_grid import (
+    Char,
+    FoundGrid,
+    HRule,
+    VRule,
+    assign_chars,
+    cell_text,
+    find_grids,
+    group_lines,
+    line_text,
+)
 
 THIN = 2.0  # a path thinner than this (points) is a rule
 FOOTER_RE = re.compile(r"^[\s\-—–－·•]*(?:第\s*)?(\d{1,4})(?:\s*页)?(?:\s*(?:/|共)\s*\d{1,4}\s*页?)?[\s\-—–－·•]*$")
@@ -189,9 +199,7 @@ def _chars(page: pdfium.PdfPage, frame: _Frame, limits: PdfLimits) -> tuple[list
 def _rules(page: pdfium.PdfPage, frame: _Frame, limits: PdfLimits) -> tuple[list[HRule], list[VRule]]:
     hs: list[HRule] = []
     vs: list[VRule] = []
-    count = 0
-    for obj in page.get_objects(filter=[pdfium_c.FPDF_PAGEOBJ_PATH], max_depth=1):
-        count += 1
+    for count, obj in enumerate(page.get_objects(filter=[pdfium_c.FPDF_PAGEOBJ_PATH], max_depth=1), start=1):
         if count > limits.max_paths_per_page:
             break
         left, bottom, right, top = obj.get_bounds()

@@ -18,6 +18,7 @@ How a grid is found (the way pdfplumber and Camelot's lattice mode do it):
 from __future__ import annotations
 
 import bisect
+import itertools
 import unicodedata
 from dataclasses import dataclass, field
 
@@ -265,7 +266,7 @@ def _needs_space(prev: Char, cur: Char, cjk_gap: float) -> bool:
 
 def _cjk_gap(chars: list[Char]) -> float:
     gaps = sorted(
-        max(b.x0 - a.x1, 0.0) for a, b in zip(chars, chars[1:]) if is_wide(a.text) and is_wide(b.text)
+        max(b.x0 - a.x1, 0.0) for a, b in itertools.pairwise(chars) if is_wide(a.text) and is_wide(b.text)
     )
     return gaps[len(gaps) // 2] if gaps else 0.0
 

@@ -15,9 +15,9 @@ from __future__ import annotations
 import hashlib
 import re
 
-from shared.errors import BadInputError, EmptyInputError, UndecodableInputError
 from shared.document import DocumentKind, ExtractedDocument, Line, Page
-from shared.normalize import FOLD_TABLE, normalize_for_matching
+from shared.errors import BadInputError, EmptyInputError, UndecodableInputError
+from shared.normalize import FOLD_TABLE
 
 BOOKMARK_RE = re.compile(r"\[bookmark:[^\]]*\]")
 PAGE_NUMBER_RE = re.compile(r"^\s*[—\-–]+\s*(\d{1,4})\s*[—\-–]+\s*$")

@@ -11,15 +11,15 @@ from shared.errors import NotFinalAccountsError
 from shared.knowledge.tables import INCOME_SOURCES, TableKind, match_title
 from shared.models import ParsedDocument, Section, SourceRef, Table
 
+from .contents import table_of_contents
+from .doctype import check_not_final_accounts
+from .grid.regions import locate_regions
+from .grid.tables import grid_lines, read_region
 from .lines.coded import parse_coded_table
 from .lines.economic import parse_economic_table
 from .lines.labelled import parse_state_assets, parse_three_public
 from .lines.locate import Region, locate_tables
 from .lines.summary import parse_summary_table
-from .grid.regions import locate_regions
-from .grid.tables import grid_lines, read_region
-from .contents import table_of_contents
-from .doctype import check_not_final_accounts
 from .narrative import ClaimExtractor, extract_section_scores
 from .scores import parse_score_tables
 

@@ -9,15 +9,13 @@ import json
 import zipfile
 
 import httpx
+from reportlab.lib import pdfencrypt
 
 from corpus.generator import generate_document, generate_file
 from services.pipeline import check_bytes
-from reportlab.lib import pdfencrypt
-
 from shared.keys import safe_name
 from tests.integration.conftest import SEEDS, Client
 from tests.pdfs import image_only_pdf, income_table_pdf, many_pages_pdf
-
 
 SAMPLE_PDFS = SEEDS.parent / "samples" / "pdf"
 

@@ -29,7 +29,7 @@ def test_same_value_is_interval_intersection():
     assert same_value(D("573.9"), 1, D("573.95"), 2)  # 573.949 shown both ways
     assert same_value(D("1.5"), 1, D("1.50"), 2)
     assert not same_value(D("326.71"), 2, D("326.72"), 2)
-    assert not same_value(D("1"), 0, D("2"), 0)  # counts are exact
+    assert not same_value(D(1), 0, D(2), 0)  # counts are exact
     # an aggregate against another table's rounding of it: one unit of the last place is rounding
     assert same_value(D("326.71"), 2, D("326.72"), 2, slack_units=1)
     assert not same_value(D("253.71"), 2, D("253.73"), 2, slack_units=1)

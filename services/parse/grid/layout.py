@@ -20,7 +20,6 @@ from decimal import Decimal, InvalidOperation
 from shared.document import Grid, GridCell, Prov
 from shared.knowledge.tables import TableKind, header_column
 from shared.models import Cell
-
 from shared.normalize import normalize_for_matching
 
 AMOUNT_RE = re.compile(r"^[-−]?(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d+)?$")

@@ -79,9 +79,7 @@ def _grid_title(grid: Grid) -> tuple[TableKind | None, str, int, list[str]]:
         found = match_title(squash(text))
         if found and kind is None:
             kind, title = found, text
-        elif not META_RE.search(text) and kind is None:
-            break
-        elif not META_RE.search(text) and not found:
+        elif not META_RE.search(text) and kind is None or not META_RE.search(text) and not found:
             break
         texts.append(squash(text))
         skip += 1

@@ -11,9 +11,9 @@ from ..lines.economic import parse_economic_table
 from ..lines.labelled import parse_state_assets, parse_three_public
 from ..lines.locate import Region
 from ..lines.summary import parse_summary_table
+from .align import grid_from_lines
 from .coded import read_coded, read_summary
 from .labelled import read_assets, read_economic, read_three_public, read_three_public_counts
-from .align import grid_from_lines
 from .layout import read_layout
 from .regions import GridRegion
 

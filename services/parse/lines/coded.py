@@ -16,7 +16,7 @@ from decimal import Decimal
 
 from shared.document import Line
 from shared.knowledge.classification import function_level
-from shared.knowledge.tables import COLUMNS, ROW_IDENTITIES, TableKind
+from shared.knowledge.tables import COLUMNS, ROW_IDENTITIES
 from shared.models import Cell, Row, Table
 
 from ..numbers import Num, atomize, is_numeric_atom, read_numbers

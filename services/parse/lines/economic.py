@@ -13,7 +13,6 @@ from __future__ import annotations
 import re
 from collections import deque
 
-from shared.document import Line
 from shared.knowledge.classification import ECONOMIC_NAMES, personnel_group
 from shared.models import Cell, Row, Table
 

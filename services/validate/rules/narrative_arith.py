@@ -6,9 +6,9 @@ from __future__ import annotations
 from collections.abc import Iterable
 from decimal import Decimal
 
+from shared.knowledge.subjects import MAIN_TOPICS, subject_zh
 from shared.models import Category, Claim, Finding, ParsedDocument, Quantity, Severity
 
-from shared.knowledge.subjects import MAIN_TOPICS, subject_zh
 from ..catalogue import CheckContext, NotApplicable, Rule, rule
 from ..findings import claim_evidence, make_finding
 from ..tolerance import (
@@ -33,7 +33,8 @@ def _pct(v: Decimal) -> str:
     return f"{v.quantize(Decimal('0.01'))}%"
 
 
-def _prev_interval(cur: Quantity, chg: Quantity, up: bool) -> tuple[Decimal, Decimal]:
+def prev_interval(cur: Quantity, chg: Quantity, up: bool) -> tuple[Decimal, Decimal]:
+    """The interval of last year's value implied by this year's and the stated change."""
     hc, hd = half_unit(cur.places), half_unit(chg.places)
     if up:
         return cur.value - hc - (chg.value + hd), cur.value + hc - (chg.value - hd)
@@ -60,7 +61,7 @@ def change_rate(rule: Rule, doc: ParsedDocument, ctx: CheckContext) -> Iterable[
         if chg.value == 0 and pct.value == 0:
             continue
         up = (c.direction or "") in UP
-        prev = _prev_interval(cur, chg, up)
+        prev = prev_interval(cur, chg, up)
         allowed = ratio_interval(interval(chg.value, chg.places), prev)
         if allowed is None:
             continue

@@ -8,22 +8,13 @@ from decimal import Decimal
 
 from shared.knowledge.subjects import Subject, Topic, subject_zh
 from shared.knowledge.tables import FUNDS, TableKind
-from shared.models import Category, Claim, Finding, ParsedDocument, Quantity, Severity
+from shared.models import Category, Claim, Finding, ParsedDocument, Severity
 
 from ..catalogue import CheckContext, NotApplicable, Rule, rule
 from ..facts import Fact, summary_fact
 from ..findings import claim_evidence, make_finding
-from ..tolerance import fmt, half_unit, sum_consistent
-
-UP = ("增加", "增长", "上升", "增")
-
-
-def _prev(cur: Quantity, chg: Quantity, up: bool) -> tuple[Decimal, Decimal]:
-    """The interval of last year's value implied by this year's and the stated change."""
-    hc, hd = half_unit(cur.places), half_unit(chg.places)
-    if up:
-        return cur.value - hc - (chg.value + hd), cur.value + hc - (chg.value - hd)
-    return cur.value - hc + chg.value - hd, cur.value + hc + chg.value + hd
+from ..tolerance import fmt, sum_consistent
+from .narrative_arith import UP, prev_interval
 
 
 @rule(
@@ -46,7 +37,7 @@ def growth_on_zero_base(rule: Rule, doc: ParsedDocument, ctx: CheckContext) -> I
         if (c.direction or "") not in UP or chg.value <= 0:
             continue
         ctx.tick()
-        lo, hi = _prev(cur, chg, up=True)
+        lo, hi = prev_interval(cur, chg, up=True)
         if not (lo <= 0 <= hi) or pct.value == 0:
             continue
         f = make_finding(

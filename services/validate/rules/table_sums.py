@@ -5,10 +5,10 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from shared.models import Category, Finding, ParsedDocument, Row, Severity, Table, TableKind
-
 from shared.knowledge.classification import PERSONNEL_CLASSES, PUBLIC_CLASSES
 from shared.knowledge.tables import CODED_TABLES, ROW_IDENTITIES, THREE_PUBLIC_IDENTITIES, VEHICLE_PARTS
+from shared.models import Category, Finding, ParsedDocument, Row, Severity, Table, TableKind
+
 from ..catalogue import CheckContext, NotApplicable, Rule, rule
 from ..checks import check_sum
 from ..facts import Fact, fact, group_fact, summary_fact, total_row

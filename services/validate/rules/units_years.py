@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
+from shared.knowledge.subjects import MAIN_TOPICS, SUBJECT_ZH, subject_zh
 from shared.models import Category, Evidence, Finding, ParsedDocument, Severity
 
-from shared.knowledge.subjects import MAIN_TOPICS, SUBJECT_ZH, subject_zh
 from ..catalogue import CheckContext, NotApplicable, Rule, rule
 from ..findings import claim_evidence, make_finding
 
