@@ -6,9 +6,9 @@ from services.parse.document import parse_document
 from services.stage import run_stage, storage
 from services.tasks_common import RETRY
 from services.worker import app
+from shared.document import ExtractedDocument
 from shared.keys import stage_key
 from shared.messages import DocRef, DocState
-from shared.models import ExtractedDocument
 
 
 def parse_core(ref: DocRef) -> str:

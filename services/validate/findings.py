@@ -29,7 +29,7 @@ def cell_evidence(table: Table, row: Row, column: str) -> Evidence:
 
 
 def _short_title(table: Table) -> str:
-    from shared.models import TABLE_TITLES
+    from shared.knowledge.tables import TABLE_TITLES
 
     return TABLE_TITLES[table.kind]
 

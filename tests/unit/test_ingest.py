@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 
 from services.ingest.text import extract_text_document
+from shared.document import DocumentKind
 from shared.errors import BadInputError, EmptyInputError, UndecodableInputError
-from shared.models import DocumentKind
 from shared.normalize import normalize_for_matching
 
 SAMPLE = "第⼀部分 部⻔概况\n⼀、收⼊⽀出决算总表 2,693.88\n[bookmark: _Toc123]（三）宣传培训：得6分。\n — 16 —\n"

@@ -7,7 +7,7 @@ from decimal import Decimal
 
 import pytest
 
-from shared.models import TableKind
+from shared.knowledge.tables import TableKind
 from tests.conftest import parsed_seed
 
 D = Decimal

@@ -5,7 +5,8 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from shared.models import TABLE_TITLES, Category, Evidence, Finding, ParsedDocument, Severity, TableKind
+from shared.knowledge.tables import TABLE_TITLES, TableKind
+from shared.models import Category, Evidence, Finding, ParsedDocument, Severity
 
 from ..catalogue import CheckContext, NotApplicable, Rule, rule
 from ..findings import make_finding
@@ -153,7 +154,7 @@ def part_numbering(rule: Rule, doc: ParsedDocument, ctx: CheckContext) -> Iterab
         problems.append("缺少" + "、".join(missing))
     if not problems:
         return
-    from shared.models import DocumentKind
+    from shared.document import DocumentKind
 
     ocr = doc.kind == DocumentKind.OCR_TEXT
     f = make_finding(

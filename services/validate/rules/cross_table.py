@@ -31,7 +31,7 @@ EXP, GB, INC = TableKind.EXPENDITURE, TableKind.GENERAL_BUDGET_EXPENDITURE, Tabl
 def _need(doc: ParsedDocument, *kinds: TableKind) -> None:
     missing = [k for k in kinds if doc.table(k) is None]
     if len(missing) == len(kinds) or (len(kinds) == 2 and missing):
-        from shared.models import TABLE_TITLES
+        from shared.knowledge.tables import TABLE_TITLES
 
         raise NotApplicable("未找到" + "、".join(TABLE_TITLES[k] for k in missing))
 

@@ -6,7 +6,8 @@ from collections.abc import Callable, Iterable
 from decimal import Decimal
 
 from shared.knowledge.subjects import subject_zh
-from shared.models import Category, Claim, Finding, ParsedDocument, Severity, TableKind
+from shared.knowledge.tables import TableKind
+from shared.models import Category, Claim, Finding, ParsedDocument, Severity
 
 from ..catalogue import CheckContext, NotApplicable, Rule, rule
 from ..facts import Fact, coded_fact, economic_fact, group_fact, summary_fact, three_public_actual_column

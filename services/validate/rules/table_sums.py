@@ -6,8 +6,14 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from shared.knowledge.classification import PERSONNEL_CLASSES, PUBLIC_CLASSES
-from shared.knowledge.tables import CODED_TABLES, ROW_IDENTITIES, THREE_PUBLIC_IDENTITIES, VEHICLE_PARTS
-from shared.models import Category, Finding, ParsedDocument, Row, Severity, Table, TableKind
+from shared.knowledge.tables import (
+    CODED_TABLES,
+    ROW_IDENTITIES,
+    THREE_PUBLIC_IDENTITIES,
+    VEHICLE_PARTS,
+    TableKind,
+)
+from shared.models import Category, Finding, ParsedDocument, Row, Severity, Table
 
 from ..catalogue import CheckContext, NotApplicable, Rule, rule
 from ..checks import check_sum
