@@ -117,7 +117,7 @@ class Quantity(BaseModel):
     places: int = 0  # decimal places as displayed (drives rounding tolerance)
 
 
-ClaimKind = Literal["amount", "change", "share", "completion", "count", "score", "grade", "sum", "list", "usage"]
+ClaimKind = Literal["amount", "change", "share", "completion", "count", "score", "grade", "sum", "list", "usage", "compare"]
 
 
 class Claim(BaseModel):
@@ -187,6 +187,7 @@ class ParsedDocument(BaseModel):
     years_mentioned: list[tuple[int, SourceRef]] = Field(default_factory=list)
     page_labels: dict[int, str] = Field(default_factory=dict)  # printed page numbers that differ
     page_count: int = 0
+    passages: list[SourceRef] = Field(default_factory=list)  # every line of text outside the table cells
     parse_notes: list[str] = Field(default_factory=list)
 
     def table(self, kind: TableKind) -> Table | None:
@@ -213,6 +214,7 @@ class Category(StrEnum):
     NARRATIVE_ARITHMETIC = "narrative_arithmetic"
     UNITS_YEARS = "units_years"
     PERFORMANCE = "performance"
+    WORDING = "wording"
 
 
 CATEGORY_ZH = {
@@ -223,6 +225,7 @@ CATEGORY_ZH = {
     Category.NARRATIVE_ARITHMETIC: "说明内部计算",
     Category.UNITS_YEARS: "单位与年度",
     Category.PERFORMANCE: "绩效评分",
+    Category.WORDING: "文字规范",
 }
 
 

@@ -69,6 +69,7 @@ def parse_document(doc: ExtractedDocument) -> ParsedDocument:
         score_tables=score_tables,
         years_mentioned=years + table_years,
         page_labels=doc.page_labels(),
+        passages=[SourceRef(quote=ln.text.strip(), prov=ln.prov) for ln in body_lines if ln.text.strip()],
         page_count=len(doc.pages),
         parse_notes=doc.warnings + notes,
     )

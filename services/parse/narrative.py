@@ -14,7 +14,7 @@ from decimal import Decimal
 
 from shared.document import Line
 from shared.knowledge.classification import category_code
-from shared.knowledge.subjects import Subject, Topic, category_subject
+from shared.knowledge.subjects import Subject, Topic, category_subject, item_subject
 from shared.models import Claim, Quantity, SourceRef
 
 from .lines.locate import PAGE_NO_RE
@@ -26,6 +26,7 @@ from .narrative_patterns import (
     CHANGE_NAMED_RE,
     CHANGE_RE,
     CHANGE_WORD_BEFORE_RE,
+    COMPARE_RE,
     COMPLETION_RE,
     COUNT_RES,
     FLAT_RE,
@@ -49,7 +50,6 @@ from .stream import Stream
 
 # sub-sections (（一）…) that open a topic of their own (十一、其他重要事项 holds three of them)
 SUBSECTION_TOPICS = (Topic.OPERATING_FUNDS, Topic.PROCUREMENT, Topic.ASSETS, Topic.PERFORMANCE)
-ITEM_PREFIX = "item:"
 
 
 def qty(raw: str, unit: str = "") -> Quantity:
@@ -70,12 +70,6 @@ def _sentences(s: str) -> list[tuple[int, int]]:
     return [(m.start(), m.end()) for m in re.finditer(r"[^。；;]+[。；;]?", s)]
 
 
-def item_subject(lei: str, kuan: str, xiang: str) -> str:
-    """The subject key of a 项 named by its 类, 款 and 项 names (resolved to a code against the
-    tables by the rules)."""
-    return f"{ITEM_PREFIX}{lei}|{kuan}|{xiang}"
-
-
 class ClaimExtractor:
     def __init__(self) -> None:
         self.claims: list[Claim] = []
@@ -84,6 +78,8 @@ class ClaimExtractor:
         self._latest: dict[str, Quantity] = {}  # the amount last stated for each subject
         self._item: tuple[str, str] | None = None  # (subject, name) of the 项 being described
         self._item_budget: Quantity | None = None
+        self._pair: tuple[tuple[str, str], Quantity, Quantity] | None = None  # last (subject, budget, actual)
+        self._pair_other: Quantity | None = None  # the other budget stated with it (全年 besides 年初)
 
     # ------------------------------------------------------------------ streams by heading
     def run(self, lines: list[Line]) -> list[Claim]:
@@ -127,6 +123,7 @@ class ClaimExtractor:
             return
         last: tuple[str, Quantity] | None = None
         self._item = None
+        self._pair = self._pair_other = None
         for start, end in _sentences(stream.norm):
             last = self._sentence(stream, start, end, topic, subtopic, last)
         self._grades(stream, topic)
@@ -211,6 +208,8 @@ class ClaimExtractor:
             self._sme_shares(st, s0, sent, topic)
         if topic == Topic.BASIC:
             self._lists(st, s0, sent, topic)
+        if self._pair is not None:
+            self._compare(st, s0, sent, topic)
         return last
 
     def _add(
@@ -275,6 +274,9 @@ class ClaimExtractor:
         if other[1]:
             values["budget_other"] = qty(other[1], "万元")
         self._add("completion", subj, topic, values, ref, base=budget[0], detail=other[0] or None)
+        self._pair = (subj, values["budget"], values["actual"])
+        if "budget_other" in values:
+            self._pair_other = values["budget_other"]
         self._add("amount", subj, topic, {"amount": values["actual"]}, ref)
         self._latest[subj[0]] = values["actual"]
         return (subj[0], values["actual"])
@@ -344,10 +346,25 @@ class ClaimExtractor:
             values = {"amount": qty(m.group("n"), m.group("u"))}
             if self._item_budget is not None:
                 values["budget"] = self._item_budget
+                self._pair = (self._item, self._item_budget, values["amount"])
                 self._item_budget = None
             self._add("amount", self._item, topic, values, ref)
             return True
         return False
+
+    def _compare(self, st: Stream, s0: int, sent: str, topic: str) -> None:
+        """“决算数小于预算数…”: how the last budget and actual stated compare, in words."""
+        assert self._pair is not None
+        for m in COMPARE_RE.finditer(sent):
+            subj, budget, actual = self._pair
+            word = m.group("w") or (("基本" if m.group("b") else "") + "持平")
+            ref = st.ref(s0 + m.start(), s0 + m.end())
+            values = {"budget": budget, "actual": actual}
+            if self._pair_other is not None:
+                values["budget_other"] = self._pair_other
+            self._add("compare", subj, topic, values, ref, direction=word)
+            self._pair = self._pair_other = None
+            return
 
     def _lists(self, st: Stream, s0: int, sent: str, topic: str) -> None:
         for m in LIST_RE.finditer(sent):

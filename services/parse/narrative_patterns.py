@@ -68,3 +68,7 @@ AFTER_BUDGET_RE = re.compile(r"预算数?\s*为?\s*$")
 AFTER_ACTUAL_RE = re.compile(r"决算数?\s*为?\s*$")
 CATEGORY_BEFORE_RE = re.compile(r"([\u4e00-\u9fff]+?支出)\s*[（(]类[）)]\s*$")
 CHANGE_WORD_BEFORE_RE = re.compile(r"(增加|减少|增长|下降|上升|降低|减支|增支)\s*了?\s*$")
+# “决算数小于（全年）预算数的主要原因”, “决算数与预算数持平”
+COMPARE_RE = re.compile(
+    r"决算数?\s*(?:(?P<w>小于|大于|低于|高于|超过|等于)|(?:与|同|和)\s*(?:全年|年初|调整)?预算数?\s*(?P<b>基本)?(?P<eq>持平|一致|相等|相同))"
+)

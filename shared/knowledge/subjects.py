@@ -160,6 +160,12 @@ COUNT_SUBJECTS = frozenset({
     S.ABROAD_PERSONS, S.VEHICLES_HELD, S.VEHICLES_PURCHASED, S.VEHICLES_TOTAL,
 })  # fmt: skip
 CATEGORY_PREFIX = "category:"
+ITEM_PREFIX = "item:"  # a 项 named by its 类, 款 and 项 names: "item:一般公共服务支出|财政事务|行政运行"
+
+
+def item_subject(lei: str, kuan: str, xiang: str) -> str:
+    """The subject key of a 项 named by its 类, 款 and 项 names (the rules resolve it to a code)."""
+    return f"{ITEM_PREFIX}{lei}|{kuan}|{xiang}"
 
 
 def category_subject(code: str) -> str:
@@ -171,4 +177,6 @@ def subject_zh(key: str) -> str:
     """The Chinese name of a subject key."""
     if key.startswith(CATEGORY_PREFIX):
         return category_name(key[len(CATEGORY_PREFIX):])
+    if key.startswith(ITEM_PREFIX):
+        return key.rsplit("|", 1)[-1] + "（项）"
     return SUBJECT_ZH.get(key, key)

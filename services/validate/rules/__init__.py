@@ -10,9 +10,10 @@ from . import (
     performance,
     table_sums,
     units_years,
+    wording,
 )
 
 __all__ = [
     "completeness", "cross_table", "narrative_arith", "narrative_items", "narrative_logic", "narrative_table",
-    "performance", "table_sums", "units_years",
+    "performance", "table_sums", "units_years", "wording",
 ]

@@ -8,6 +8,7 @@ import re
 from collections.abc import Iterable
 
 from shared.knowledge.classification import category_code
+from shared.knowledge.subjects import ITEM_PREFIX
 from shared.knowledge.tables import ECONOMIC_COLUMN, TableKind
 from shared.models import Category, Claim, Finding, ParsedDocument, Row, Severity, Table
 
@@ -15,8 +16,6 @@ from ..catalogue import CheckContext, NotApplicable, Rule, rule
 from ..facts import fact
 from ..findings import claim_evidence, make_finding
 from ..tolerance import fmt, same_value
-
-ITEM_PREFIX = "item:"
 
 
 def _squash(text: str) -> str:
@@ -200,6 +199,52 @@ def composition_list_vs_table(rule: Rule, doc: ParsedDocument, ctx: CheckContext
             rule, ctx, msg, evidence[:6], [n for n, _ in zero], "列举的科目在报表中应有金额",
             "按科目名称对应基本支出决算表的经济分类款级科目",
             min(r.cells[ECONOMIC_COLUMN].confidence for _, r in zero),
+        )
+        if f:
+            yield f
+
+
+# What a 项 pays for, by words of its name, and the words its 用途 should then use
+USAGE_DOMAINS: list[tuple[str, tuple[str, ...]]] = [
+    ("住房", ("住房", "公积金", "购房", "提租")),
+    ("医疗", ("医疗", "医保")),
+    ("养老", ("养老", "离退休", "退休", "年金")),
+]
+
+
+def _domain(text: str) -> str | None:
+    return next((d for d, words in USAGE_DOMAINS if any(w in text for w in words)), None)
+
+
+@rule(
+    "N306",
+    "item_usage_names_another_item",
+    Category.NARRATIVE_TABLE,
+    Severity.WARNING,
+    "分项用途说明与科目不符",
+    "逐项说明中某“项”的用途（“主要用于：…”）说的是另一类支出（如住房公积金（项）写成“事业单位医疗保险支出”），"
+    "通常是从相邻一项复制而未修改。",
+    "用途与科目不符，读者无法知道这笔钱实际用在哪里。",
+    "住房保障支出（类）住房改革支出（款）住房公积金（项）。主要用于：事业单位医疗保险支出。",
+)
+def item_usage_names_another_item(rule: Rule, doc: ParsedDocument, ctx: CheckContext) -> Iterable[Finding]:
+    claims = [c for c in _items(doc, "usage") if c.detail]
+    if not claims:
+        raise NotApplicable("说明中没有逐项的用途说明（“主要用于：…”）")
+    for c in claims:
+        lei, kuan, xiang = c.subject[len(ITEM_PREFIX) :].split("|")
+        own = _domain(xiang) or _domain(kuan)
+        said = _domain(c.detail or "")
+        if own is None or said is None:
+            continue
+        ctx.tick()
+        own_words = dict(USAGE_DOMAINS)[own]
+        if said == own or any(w in (c.detail or "") for w in own_words):
+            continue
+        f = make_finding(
+            rule, ctx,
+            f"“{xiang}（项）”的用途写作“{c.detail}”，说的是{said}方面的支出，与科目（{kuan}—{xiang}）不符，疑为从其他项复制。",
+            [claim_evidence(c)], [c.detail or ""], f"{xiang}的用途", f"科目名称属{own}类，用途说明属{said}类",
         )
         if f:
             yield f

@@ -8,12 +8,12 @@ from decimal import Decimal
 
 from shared.knowledge.subjects import Subject, Topic, subject_zh
 from shared.knowledge.tables import FUNDS, TableKind
-from shared.models import Category, Claim, Finding, ParsedDocument, Severity
+from shared.models import Category, Claim, Finding, ParsedDocument, Quantity, Severity
 
 from ..catalogue import CheckContext, NotApplicable, Rule, rule
 from ..facts import Fact, summary_fact
 from ..findings import claim_evidence, make_finding
-from ..tolerance import fmt, sum_consistent
+from ..tolerance import fmt, half_unit, sum_consistent
 from .narrative_arith import UP, prev_interval
 
 
@@ -185,3 +185,53 @@ def sme_awards_exceed_procurement(rule: Rule, doc: ParsedDocument, ctx: CheckCon
     )
     if f:
         yield f
+
+
+def _compares(word: str, budget: Quantity, actual: Quantity) -> bool:
+    """Does “决算数 <word> 预算数” hold for these displayed figures (up to their rounding)?"""
+    slack = half_unit(budget.places) + half_unit(actual.places)
+    diff = actual.value - budget.value
+    if word in LESS:
+        return diff < slack
+    if word in MORE:
+        return diff > -slack
+    return abs(diff) <= slack
+
+
+LESS = ("小于", "低于")
+MORE = ("大于", "高于", "超过")
+EQUAL = ("持平", "等于", "一致", "相等", "相同")
+
+
+@rule(
+    "A412",
+    "budget_comparison_word",
+    Category.NARRATIVE_ARITHMETIC,
+    Severity.ERROR,
+    "决算与预算比较用词与数字不符",
+    "说明写了预算数和决算数后，称“决算数小于（大于）预算数”或“决算数与预算数持平”，用词必须与两个数的大小一致"
+    "（“基本持平”是判断，不检查）；同时写了年初和全年预算的，与其中之一相符即可。",
+    "比较用词与数字相反，说明要么数字错、要么原因说明是套用的。",
+    "年初预算为 135.90 万元，支出决算为 136.25 万元。决算数小于预算数的主要原因：……",
+)
+def budget_comparison_word(rule: Rule, doc: ParsedDocument, ctx: CheckContext) -> Iterable[Finding]:
+    claims = [c for c in doc.claims if c.kind == "compare" and c.direction and not c.direction.startswith("基本")]
+    if not claims:
+        raise NotApplicable("说明中没有“决算数小于（大于）预算数”之类的比较表述")
+    for c in claims:
+        actual = c.values["actual"]
+        budgets = [b for k in ("budget", "budget_other") if (b := c.values.get(k)) is not None]
+        word = c.direction or ""
+        ctx.tick()
+
+        if any(_compares(word, b, actual) for b in budgets):
+            continue
+        b = budgets[0]
+        real = "小于" if actual.value < b.value else "大于" if actual.value > b.value else "等于"
+        f = make_finding(
+            rule, ctx,
+            f"{subject_zh(c.subject)}预算数 {b.raw} 万元、决算数 {actual.raw} 万元，决算数{real}预算数，说明却称决算数{word}预算数。",
+            [claim_evidence(c)], [word], real, f"决算数 {actual.raw} 与预算数 {b.raw} 比较",
+        )
+        if f:
+            yield f
