@@ -136,3 +136,20 @@ def test_basic_table_three_column_groups() -> None:
     by = {r.code or r.name: r.cells["金额"] for r in t.rows}
     assert by["30101"].value == D("120.00") and by["30201"].value == D("20.00") and by["31002"].state == "empty"
     assert by["人员经费合计"].value == D("235.30") and by["公用经费合计"].value == D("45.20")
+
+
+def test_code_and_name_in_one_cell() -> None:
+    doc = parsed(
+        "支出决算表",
+        [
+            ["科目编码", "本年支出合计", "基本支出", "项目支出"],
+            ["201 一般公共服务支出", "250.30", "210.30", "40.00"],
+            ["2010301 行政运行", "210.30", "210.30", ""],
+            ["合计", "250.30", "210.30", "40.00"],
+        ],
+    )
+    t = doc.table(TableKind.EXPENDITURE)
+    assert t is not None
+    row = t.rows_by_code()["2010301"]
+    assert row.name == "行政运行" and row.num("基本支出") == D("210.30")
+    assert next(r for r in t.rows if r.code is None).num("项目支出") == D("40.00")

@@ -48,8 +48,8 @@ def read_coded(table: LogicalTable, scale: int = 0) -> tuple[list[str], list[Row
     for br in table.body:
         code, code_label = row_code(br, table.columns)
         name = clean_label(" ".join(br.text(c.index) for c in names if br.text(c.index))) if names else ""
-        if not code and not name and code_label:
-            name = code_label
+        if not name and code_label:
+            name = code_label  # a merged 合计 cell, or the name printed in the code's cell
         cells = {c.name: read_cell(br.cells[c.index], br.page, scale) for c in amounts if c.name}
         if not code and squash(name) not in TOTAL_LABELS:
             if any(cell.state == "number" for cell in cells.values()):

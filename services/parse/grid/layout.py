@@ -25,6 +25,7 @@ from shared.normalize import normalize_for_matching
 AMOUNT_RE = re.compile(r"^[-−]?(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d+)?$")
 DASH_RE = re.compile(r"^[—\-－–─]{1,4}$|^/$")
 CODE_RE = re.compile(r"^\d{3}(?:\d{2}){0,2}$")
+CODE_AND_NAME_RE = re.compile(r"^\s*(\d{3})\s*(\d{2})?\s*(\d{2})?\s*([\u4e00-\u9fff].*)$")
 CODE_PART_WORDS = {"类": "code_class", "款": "code_kuan", "项": "code_item"}
 TOTAL_LABELS = ("合计", "总计")
 
@@ -278,6 +279,9 @@ def row_code(row: BodyRow, columns: list[Column]) -> tuple[str | None, str]:
         t = number_text(row.text(c.index))
         if CODE_RE.match(t):
             return t, ""
+        joined = CODE_AND_NAME_RE.match(normalize_for_matching(row.text(c.index)))
+        if joined:  # “201 06 01 行政运行” in one cell: the code, and the name for the name column
+            return "".join(g for g in joined.group(1, 2, 3) if g), joined.group(4).strip()
         if t:
             return None, squash(row.text(c.index))
     return None, ""
