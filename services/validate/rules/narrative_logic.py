@@ -42,7 +42,7 @@ def growth_on_zero_base(rule: Rule, doc: ParsedDocument, ctx: CheckContext) -> I
             continue
         f = make_finding(
             rule, ctx,
-            f"{subject_zh(c.subject)}本年 {cur.raw} 万元，较上年增加 {chg.raw} 万元，上年数为 {fmt(cur.value - chg.value)}，"
+            f"{subject_zh(c.subject)}为 {cur.raw} 万元，较上年增加 {chg.raw} 万元，上年数为 {fmt(cur.value - chg.value)}，"
             f"以零为基数的增长率无法计算，说明却写作增长 {pct.raw}%。",
             [claim_evidence(c)], [f"{pct.raw}%"], "不适用（上年无可比数）",
             f"上年数 = {cur.raw} − {chg.raw} = {fmt(cur.value - chg.value)}；增长率 = 增加额 ÷ 上年数，上年数为 0 时无意义",
