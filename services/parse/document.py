@@ -13,8 +13,8 @@ from shared.models import ParsedDocument, Section, SourceRef, Table
 
 from .contents import table_of_contents
 from .doctype import check_not_final_accounts
-from .grid.regions import locate_regions
-from .grid.tables import grid_lines, read_region
+from .grid.regions import UNIT_RE, locate_regions
+from .grid.tables import grid_lines, read_region, to_wan
 from .lines.coded import parse_coded_table
 from .lines.economic import parse_economic_table
 from .lines.labelled import parse_state_assets, parse_three_public
@@ -83,6 +83,10 @@ def _text_tables(lines: list[Line]) -> tuple[list[Table], list[Line], list[tuple
     if income is not None:
         # 收入决算表's 合计 row has the sources stated by 收入支出决算总表: parse it with that hint
         tables.insert(regions.index(income), parse_coded_table(income, root_hint=_income_hint(tables)))
+    for region, table in zip(regions, tables):
+        if _region_unit(region) == "元":
+            table.unit = "元"
+            to_wan(table)
     in_tables = {id(ln) for r in regions for ln in r.lines + [r.title_line] + r.notes}
     narrative = [ln for ln in lines if id(ln) not in in_tables]
     return tables, narrative, _table_years([[r.title_line, *r.lines[:8]] for r in regions])
@@ -101,6 +105,14 @@ def _layout_tables(blocks: list[Line | Grid]) -> tuple[list[Table], list[Line], 
             narrative.extend(grid_lines(b))
     heads = [[x for x in [r.title_line, *r.meta] if x is not None] for r in regions]
     return tables, narrative, _table_years(heads)
+
+
+def _region_unit(region: Region) -> str | None:
+    for ln in [region.title_line, *region.lines[:6]]:
+        m = UNIT_RE.search(ln.norm)
+        if m:
+            return m.group(1).replace(" ", "")
+    return None
 
 
 def _parse_region(region: Region) -> Table:

@@ -28,6 +28,13 @@ def validate_document(doc: ParsedDocument) -> DocumentReport:
         except NotApplicable as exc:
             coverage.append(RuleCoverage(code=rule.code, title=rule.title, status=RuleStatus.NOT_RUN, reason=str(exc)))
             continue
+        except Exception:  # a rule's bug costs that rule, never the document's report
+            log.exception("rule failed rule=%s doc=%s", rule.code, doc.source_name)
+            coverage.append(RuleCoverage(
+                code=rule.code, title=rule.title, status=RuleStatus.NOT_RUN,
+                reason="规则执行出错（已记录日志），本项未检查，请人工复核",
+            ))
+            continue
         findings.extend(found)
         status = RuleStatus.RAN
         reason = None

@@ -57,8 +57,8 @@ class Fact:
         return cell_evidence(self.table, self.row, self.column)
 
 
-def fact(table: Table | None, row: Row | None, column: str) -> Fact | None:
-    if table is None or row is None or column not in row.cells:
+def fact(table: Table | None, row: Row | None, column: str | None) -> Fact | None:
+    if table is None or row is None or column is None or column not in row.cells:
         return None
     return Fact(table, row, column, row.cells[column])
 
@@ -88,7 +88,7 @@ def coded_fact(doc: ParsedDocument, kind: TableKind, code: str | None, column: s
     return fact(t, row, column)
 
 
-def group_fact(doc: ParsedDocument, kind: TableKind, key: str, column: str) -> Fact | None:
+def group_fact(doc: ParsedDocument, kind: TableKind, key: str, column: str | None) -> Fact | None:
     t = doc.table(kind)
     if t is None:
         return None
@@ -104,6 +104,8 @@ def economic_fact(doc: ParsedDocument, code_or_total: str) -> Fact | None:
     return fact(t, row, "金额")
 
 
-def three_public_actual_column(doc: ParsedDocument) -> str:
+def three_public_actual_column(doc: ParsedDocument) -> str | None:
+    """The 三公 table's 决算数 column; None when its header names no actual column (a budget
+    column is never taken for it)."""
     t = doc.table(TableKind.THREE_PUBLIC)
-    return t.columns[-1] if t and t.columns else "决算数"
+    return "决算数" if t is not None and "决算数" in t.columns else None

@@ -69,7 +69,7 @@ def read_coded(table: LogicalTable, scale: int = 0) -> tuple[list[str], list[Row
     return [c.name for c in amounts if c.name], rows, notes
 
 
-def read_summary(table: LogicalTable) -> tuple[list[str], list[str], list[Row], list[str]]:
+def read_summary(table: LogicalTable, scale: int = 0) -> tuple[list[str], list[str], list[Row], list[str]]:
     """(expenditure columns, income columns, rows, notes) of a two-sided summary table."""
     fiscal = table.kind == TableKind.FISCAL_SUMMARY
     sides: dict[str, tuple[Column | None, Column | None, list[tuple[str, Column]]]] = {}
@@ -100,7 +100,7 @@ def read_summary(table: LogicalTable) -> tuple[list[str], list[str], list[Row], 
             label = clean_label(br.text(label_col.index))
             if not label or _is_header_label(label):
                 continue
-            cells = {name: read_cell(br.cells[c.index], br.page) for name, c in named}
+            cells = {name: read_cell(br.cells[c.index], br.page, scale) for name, c in named}
             row_no = None
             if row_no_col is not None and (t := squash(br.text(row_no_col.index))).isdigit():
                 row_no = int(t)

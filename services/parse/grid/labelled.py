@@ -80,12 +80,17 @@ def read_economic(table: LogicalTable, scale: int = 0) -> tuple[list[str], list[
         for codes, name_col, amount in groups:
             code, label = _econ_code(br, codes)
             name = clean_label(br.text(name_col.index)) if name_col is not None else ""
-            cell = read_cell(br.cells[amount.index], br.page, scale)
+            amount_cell = br.cells[amount.index]
+            if amount_cell is not None and any(amount_cell is br.cells[c.index] for c in [*codes, *([name_col] if name_col else [])]):
+                continue  # a label merged across this group's amount cell: its figure is further right
+            cell = read_cell(amount_cell, br.page, scale)
             cols = [c.index for c in codes] + ([name_col.index] if name_col else []) + [amount.index]
             key = squash(label or name)
             total = PERSONNEL_TOTAL if "人员经费" in key and "合计" in key else PUBLIC_TOTAL if re.search(r"公用(经费|支出)合计", key) else None
             if total:
-                totals.append(Row(name=total, group=total[:4], cells={ECONOMIC_COLUMN: cell}, prov=_prov(br, cols)))
+                if cell.state == "number" or not any(t.name == total for t in totals):
+                    totals = [t for t in totals if t.name != total or t.cells[ECONOMIC_COLUMN].state == "number"]
+                    totals.append(Row(name=total, group=total[:4], cells={ECONOMIC_COLUMN: cell}, prov=_prov(br, cols)))
                 continue
             if code is None:
                 if cell.state == "number" and cell.value:
@@ -121,15 +126,16 @@ def _measure(path: list[str]) -> str | None:
     return None
 
 
-def read_three_public(table: LogicalTable) -> tuple[list[str], list[Row], list[str]]:
+def read_three_public(table: LogicalTable, scale: int = 0) -> tuple[list[str], list[Row], list[str]]:
+    """``scale``: amounts of a table in 元 (counts are never scaled)."""
     label_col = next((c for c in table.columns if c.role in ("name", "unknown")), None)
     vertical = label_col is not None and any(_item_of(br.text(label_col.index)) for br in table.body)
     if vertical:
-        return _three_public_rows(table, label_col)  # type: ignore[arg-type]
-    return _three_public_columns(table)
+        return _three_public_rows(table, label_col, scale)  # type: ignore[arg-type]
+    return _three_public_columns(table, scale)
 
 
-def _three_public_rows(table: LogicalTable, label_col: Column) -> tuple[list[str], list[Row], list[str]]:
+def _three_public_rows(table: LogicalTable, label_col: Column, scale: int) -> tuple[list[str], list[Row], list[str]]:
     """Items as rows: label | (行次) | 年初预算数 | (全年预算数) | 决算数."""
     measures = [(m, c) for c in table.columns if c.role == "amount" and (m := _measure(c.path))]
     columns = list(dict.fromkeys(m for m, _ in measures))
@@ -143,7 +149,8 @@ def _three_public_rows(table: LogicalTable, label_col: Column) -> tuple[list[str
         cells: dict[str, Cell] = {}
         for m, c in measures:
             if m not in cells:
-                cells[m] = _count_cell(read_cell(br.cells[c.index], br.page), item)
+                count = item in THREE_PUBLIC_COUNTS
+                cells[m] = _count_cell(read_cell(br.cells[c.index], br.page, 0 if count else scale), item)
         rows.append(Row(name=clean_label(br.text(label_col.index)), group=item.value, cells=cells, prov=_prov(br, [label_col.index])))
     return columns, rows, []
 
@@ -169,7 +176,7 @@ def read_three_public_counts(table: LogicalTable, column: str, have: list[Row]) 
     return out
 
 
-def _three_public_columns(table: LogicalTable) -> tuple[list[str], list[Row], list[str]]:
+def _three_public_columns(table: LogicalTable, scale: int) -> tuple[list[str], list[Row], list[str]]:
     """The Shanghai layout: one data row; each column is (item, measure) by its header path."""
     placed: dict[ThreePublicItem, dict[str, int]] = {}
     for c in table.columns:
@@ -187,7 +194,7 @@ def _three_public_columns(table: LogicalTable) -> tuple[list[str], list[Row], li
     rows: list[Row] = []
     for item, cols in placed.items():
         cells = {
-            m: (read_cell(data.cells[i], data.page) if data is not None else Cell(state="empty"))
+            m: (read_cell(data.cells[i], data.page, scale) if data is not None else Cell(state="empty"))
             for m, i in cols.items()
         }
         prov = _prov(data, list(cols.values())) if data is not None else Prov()

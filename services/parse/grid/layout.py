@@ -128,11 +128,22 @@ def _row_has_data(row: list[GridCell | None]) -> bool:
     return False
 
 
+def _is_column_numbers(row: list[GridCell | None]) -> bool:
+    """The 栏次 row under a header (“栏次 | 1 | 2 | 3 …”): part of the header, not data."""
+    texts = [squash(c.text) for c in row if c is not None and c.text.strip()]
+    if texts and texts[0] in ("栏次", "行次") and all(t.isdigit() or t in ("栏次", "行次", "——", "-") for t in texts[1:]):
+        return True
+    numbers = [t for t in texts if t.isdigit()]
+    return len(numbers) >= 3 and len(numbers) == len(texts) and [int(t) for t in numbers] == list(
+        range(int(numbers[0]), int(numbers[0]) + len(numbers))
+    )
+
+
 def _header_depth(matrix: list[list[GridCell | None]]) -> int:
     """Rows before the first data row. In a table without data, every row up to the first empty
     row (or the 合计 row) is header."""
     for r, row in enumerate(matrix):
-        if _row_has_data(row):
+        if _row_has_data(row) and not _is_column_numbers(row):
             return r
     for r, row in enumerate(matrix):
         texts = [squash(c.text) for c in row if c is not None]
@@ -144,6 +155,8 @@ def _header_depth(matrix: list[list[GridCell | None]]) -> int:
 def _column_paths(matrix: list[list[GridCell | None]], depth: int, n_cols: int) -> list[list[str]]:
     paths: list[list[str]] = [[] for _ in range(n_cols)]
     for r in range(depth):
+        if _is_column_numbers(matrix[r]):
+            continue  # 栏次 1 2 3 … numbers the columns, it does not name them
         for c in range(n_cols):
             cell = matrix[r][c] if c < len(matrix[r]) else None
             t = squash(cell.text) if cell is not None else ""

@@ -35,13 +35,13 @@ def read_region(region: GridRegion) -> Table:
     income_columns: list[str] = []
     kind = region.kind
     if kind in SUMMARY_TABLES:
-        columns, income_columns, rows, notes = read_summary(layout)
+        columns, income_columns, rows, notes = read_summary(layout, scale)
     elif kind == TableKind.GENERAL_BUDGET_BASIC:
         columns, rows, notes = read_economic(layout, scale)
     elif kind == TableKind.THREE_PUBLIC:
-        columns, rows, notes = read_three_public(layout)
+        columns, rows, notes = read_three_public(layout, scale)
         for extra in region.extra:  # the counts (批次, 人次, 辆) in a table of their own
-            rows += read_three_public_counts(read_layout(kind, [extra]), columns[-1] if columns else "决算数", rows)
+            rows += read_three_public_counts(read_layout(kind, [extra]), "决算数", rows)
     elif kind == TableKind.STATE_ASSETS:
         columns, rows, notes = read_assets(layout)
     else:
@@ -87,7 +87,24 @@ def _read_lines(region: GridRegion) -> Table:
         table = parse_coded_table(lines)
     table.unit = region.unit
     table.parse_notes.append(f"“{region.title}”没有表格线，按文字行读取，空栏的归属由勾稽关系推断")
+    if table.unit == "元":
+        to_wan(table)
     return table
+
+
+def to_wan(table: Table) -> None:
+    """A table read in 元, in 万元 (its amounts, never its counts), with the finer precision kept."""
+    from shared.knowledge.tables import THREE_PUBLIC_COUNTS
+
+    counts = {k.value for k in THREE_PUBLIC_COUNTS}
+    for row in table.rows:
+        if row.group in counts or table.kind == TableKind.STATE_ASSETS:
+            continue
+        for cell in row.cells.values():
+            if cell.state == "number" and cell.value is not None:
+                cell.value = cell.value.scaleb(-4)
+                cell.places = (cell.places or 0) + 4
+    table.parse_notes.append(f"{table.title}以“元”为单位，已换算为万元比较")
 
 
 def grid_lines(grid: Grid) -> list[Line]:

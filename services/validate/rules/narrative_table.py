@@ -184,8 +184,8 @@ def narrative_count_matches_table(rule: Rule, doc: ParsedDocument, ctx: CheckCon
         t = doc.table(kind)
         if t is None or c.subject in seen:
             continue
-        col = t.columns[-1]
-        fact = group_fact(doc, kind, key, col)
+        col = three_public_actual_column(doc) if kind == TableKind.THREE_PUBLIC else "决算数"
+        fact = group_fact(doc, kind, key, col) if col else None
         if fact is None:
             continue
         seen.add(c.subject)
