@@ -95,6 +95,12 @@ def extract_pdf(name: str, data: bytes, limits: PdfLimits | None = None) -> Extr
     finally:
         pdf.close()
     scanned = [p.number for p in pages if not p.has_text_layer]
+    lost = _pages_without_cjk(pages)
+    if lost:
+        warnings.append(
+            f"第 {_ranges(lost)} 页只读出数字、没有读出中文（PDF 未嵌入中文字体，本机也没有可替代的中文字体），"
+            "这些页的表格和文字未能检查：请用嵌入字体的方式重新导出 PDF，或请管理员安装中文字体（如 fonts-wqy-microhei）。"
+        )
     if len(scanned) == len(pages):
         raise BadInputError(
             "pdf without text layer",
@@ -110,6 +116,22 @@ def extract_pdf(name: str, data: bytes, limits: PdfLimits | None = None) -> Extr
         pages=pages,
         warnings=warnings,
     )
+
+
+def _pages_without_cjk(pages: list[Page]) -> list[int]:
+    """Pages whose text has figures but not one CJK character, in a document that has CJK
+    elsewhere: their Chinese glyphs could not be mapped (a font neither embedded nor installed)."""
+    def cjk(p: Page) -> int:
+        texts = [ln.text for ln in p.lines] + [c.text for g in p.grids for c in g.cells]
+        return sum(1 for t in texts for ch in t if "\u4e00" <= ch <= "\u9fff")
+
+    def digits(p: Page) -> int:
+        texts = [ln.text for ln in p.lines] + [c.text for g in p.grids for c in g.cells]
+        return sum(1 for t in texts for ch in t if ch.isdigit())
+
+    if not any(cjk(p) for p in pages):
+        return []
+    return [p.number for p in pages if p.has_text_layer and digits(p) >= 10 and cjk(p) == 0]
 
 
 def _ranges(numbers: list[int]) -> str:

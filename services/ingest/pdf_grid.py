@@ -260,15 +260,17 @@ def _needs_space(prev: Char, cur: Char, cjk_gap: float) -> bool:
     gap = cur.x0 - prev.x1
     h = max(prev.h, cur.h)
     if is_wide(prev.text) and is_wide(cur.text):
-        return gap > max(0.9 * h, 2.5 * cjk_gap)
+        return gap > max(0.35 * h, 2.5 * cjk_gap)  # cjk_gap is 0 on a line too short to tell
     return gap > 0.25 * h
 
 
 def _cjk_gap(chars: list[Char]) -> float:
+    """The usual gap between two CJK characters of the line (letter spacing); 0 when the line has
+    too few of them to tell letter spacing from columns (“类 款 项” over three narrow columns)."""
     gaps = sorted(
         max(b.x0 - a.x1, 0.0) for a, b in itertools.pairwise(chars) if is_wide(a.text) and is_wide(b.text)
     )
-    return gaps[len(gaps) // 2] if gaps else 0.0
+    return gaps[len(gaps) // 2] if len(gaps) >= 4 else 0.0
 
 
 def group_lines(chars: list[Char]) -> list[list[Char]]:

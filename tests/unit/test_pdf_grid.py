@@ -96,8 +96,10 @@ def test_line_tokens_split_at_gaps_letter_spacing_kept() -> None:
     code = chars("201", 0, 0, w=5) + chars("06", 30, 0, w=5) + chars("01", 60, 0, w=5)
     text, tokens = line_text(code)
     assert text == "201 06 01" and len(tokens) == 3
-    spaced = chars("因公出国", 0, 0, gap=6)
-    assert line_text(spaced)[0] == "因公出国"
+    spaced = chars("因公出国境费用", 0, 0, gap=6)
+    assert line_text(spaced)[0] == "因公出国境费用"
+    # three labels over three narrow columns: too few characters to be letter spacing
+    assert line_text(chars("类款项", 0, 0, gap=8))[0] == "类 款 项"
 
 
 def test_lines_grouped_by_vertical_overlap() -> None:

@@ -72,6 +72,7 @@ def read_coded(table: LogicalTable, scale: int = 0) -> tuple[list[str], list[Row
 def read_summary(table: LogicalTable, scale: int = 0) -> tuple[list[str], list[str], list[Row], list[str]]:
     """(expenditure columns, income columns, rows, notes) of a two-sided summary table."""
     fiscal = table.kind == TableKind.FISCAL_SUMMARY
+    _inherit_sides(table.columns)
     sides: dict[str, tuple[Column | None, Column | None, list[tuple[str, Column]]]] = {}
     for side in ("income", "expenditure"):
         cols = [c for c in table.columns if c.side == side]
@@ -115,6 +116,17 @@ def read_summary(table: LogicalTable, scale: int = 0) -> tuple[list[str], list[s
     exp_cols = [n for n, _ in sides["expenditure"][2]] or ([*FISCAL_EXPENDITURE_COLUMNS] if fiscal else [SUMMARY_COLUMN])
     inc_cols = [n for n, _ in sides["income"][2]] or [SUMMARY_COLUMN]
     return exp_cols, inc_cols, rows, notes
+
+
+def _inherit_sides(columns: list[Column]) -> None:
+    """A column whose header does not say 收入 or 支出 (a 收入 label centred over its label
+    column only, in a table without rules) belongs to the side of the column before it."""
+    side = None
+    for c in columns:
+        if c.side is not None:
+            side = c.side
+        elif side is not None:
+            c.side = side
 
 
 def _split_by_position(table: LogicalTable, sides: dict, fiscal: bool) -> None:

@@ -69,6 +69,14 @@ def _econ_code(br: BodyRow, codes: list[Column]) -> tuple[str | None, str]:
     return (digits if ECON_CODE_RE.match(digits) else None), label
 
 
+def _total_label(key: str) -> str | None:
+    if "人员经费" in key and "合计" in key:
+        return PERSONNEL_TOTAL
+    if re.search(r"公用(经费|支出)合计", key):
+        return PUBLIC_TOTAL
+    return None
+
+
 def read_economic(table: LogicalTable, scale: int = 0) -> tuple[list[str], list[Row], list[str]]:
     rows: dict[str, Row] = {}
     totals: list[Row] = []
@@ -77,16 +85,24 @@ def read_economic(table: LogicalTable, scale: int = 0) -> tuple[list[str], list[
     if not groups:
         return [ECONOMIC_COLUMN], [], ["基本支出表的表头未能识别出“决算数”栏"]
     for br in table.body:
+        pending: str | None = None  # a total's label whose figure is in a later group of the row
         for codes, name_col, amount in groups:
             code, label = _econ_code(br, codes)
             name = clean_label(br.text(name_col.index)) if name_col is not None else ""
             amount_cell = br.cells[amount.index]
-            if amount_cell is not None and any(amount_cell is br.cells[c.index] for c in [*codes, *([name_col] if name_col else [])]):
+            own = [br.cells[c.index] for c in [*codes, *([name_col] if name_col else [])]]
+            if amount_cell is not None and any(amount_cell is c for c in own):
+                pending = _total_label(squash(label or name)) or pending
                 continue  # a label merged across this group's amount cell: its figure is further right
             cell = read_cell(amount_cell, br.page, scale)
             cols = [c.index for c in codes] + ([name_col.index] if name_col else []) + [amount.index]
             key = squash(label or name)
-            total = PERSONNEL_TOTAL if "人员经费" in key and "合计" in key else PUBLIC_TOTAL if re.search(r"公用(经费|支出)合计", key) else None
+            total = _total_label(key)
+            if total is None and cell.state == "text":
+                pending = _total_label(squash(cell.text)) or pending  # the label printed over the amount
+                continue
+            if total is None and not key and pending and cell.state == "number":
+                total, pending = pending, None
             if total:
                 if cell.state == "number" or not any(t.name == total for t in totals):
                     totals = [t for t in totals if t.name != total or t.cells[ECONOMIC_COLUMN].state == "number"]

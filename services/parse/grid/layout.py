@@ -166,22 +166,26 @@ def _column_paths(matrix: list[list[GridCell | None]], depth: int, n_cols: int) 
 
 
 def _role(path: list[str], kind: TableKind) -> tuple[str, str | None]:
+    """What a column is, from its header labels (``path``, top to bottom; a label wrapped over
+    lines is several pieces of it)."""
     if not path:
         return "unknown", None
     last = path[-1]
-    if last in CODE_PART_WORDS:
-        return CODE_PART_WORDS[last], None
-    joined = "".join(path)
-    if re.search(r"[行栏]次", last):
+    labels = path[1:] if path[0] == "项目" and len(path) > 1 else path  # 项目 spanning the label columns
+    joined = "".join(labels)
+    amount = header_column(joined, kind)
+    if re.search(r"[行栏]\s*次$", joined) or last in ("行次", "栏次"):
         return "row_no", None
+    if last in CODE_PART_WORDS and amount is None:
+        return CODE_PART_WORDS[last], None
     if re.search(r"编码|代码", last) or (re.search(r"编码|代码", joined) and not re.search(r"名称|项目$", last)):
         return "code", None
-    if "名称" in last or last in ("项目", "收入", "支出") or re.fullmatch(r"(收入|支出)?项目", last):
+    if "名称" in last or re.fullmatch(r"(收入|支出)?项目([（(].*[）)])?", last):
         return "name", None
-    labels = path[1:] if path[0] == "项目" and len(path) > 1 else path  # 项目 spanning the label columns
-    name = header_column("".join(labels), kind)
-    if name:
-        return "amount", name
+    if amount:
+        return "amount", amount
+    if last in ("收入", "支出"):
+        return "name", None  # a side's label column headed only 收入 / 支出
     return "unknown", None
 
 
