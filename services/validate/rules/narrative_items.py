@@ -232,7 +232,7 @@ def item_usage_names_another_item(rule: Rule, doc: ParsedDocument, ctx: CheckCon
     if not claims:
         raise NotApplicable("说明中没有逐项的用途说明（“主要用于：…”）")
     for c in claims:
-        lei, kuan, xiang = c.subject[len(ITEM_PREFIX) :].split("|")
+        _lei, kuan, xiang = c.subject[len(ITEM_PREFIX) :].split("|")
         own = _domain(xiang) or _domain(kuan)
         said = _domain(c.detail or "")
         if own is None or said is None:
