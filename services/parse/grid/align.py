@@ -23,9 +23,10 @@ import re
 from shared.document import BBox, Grid, GridCell, Line, Token
 from shared.knowledge.tables import header_column
 
+from .layout import TABLE_META_RE
+
 NUMBER_RE = re.compile(r"^[-−]?(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d+)?%?$")
 AMOUNT_RE = re.compile(r"^[-−]?(?:\d{1,3}(?:,\d{3})+|\d+)\.\d+$")
-META_RE = re.compile(r"单位\s*[：:]|编制单位|公开\s*\d{1,2}\s*表|^\s*注\s*[：:]|^\s*说明\s*[：:]")
 ROW_START_RE = re.compile(r"^([一二三四五六七八九十]{1,3}、|\d{3}|合计|总计|本年|年初|年末|使用|结余)")
 GAP_SHARE = 0.12  # an x covered by at most this share of data rows separates two columns
 MIN_GAP = 1.0  # points
@@ -261,7 +262,7 @@ def grid_from_lines(lines: list[Line], page: int, seq: int) -> Grid | None:
     """The grid of an unruled table's lines (title and unit lines excluded by the caller), or None
     when the lines carry no boxes (plain text) or no column structure shows."""
     end = next((i for i, ln in enumerate(lines) if re.match(r"^\s*(注|说明)", ln.norm)), len(lines))
-    body = [ln for ln in lines[:end] if not META_RE.search(ln.norm)]
+    body = [ln for ln in lines[:end] if not TABLE_META_RE.search(ln.norm)]
     if not body or not all(ln.tokens and ln.tokens[0].bbox is not None for ln in body if ln.text.strip()):
         return None
     first = next((i for i, ln in enumerate(body) if _is_data(ln)), None)

@@ -28,6 +28,8 @@ CODE_RE = re.compile(r"^\d{3}(?:\d{2}){0,2}$")
 CODE_AND_NAME_RE = re.compile(r"^\s*(\d{3})\s*(\d{2})?\s*(\d{2})?\s*([\u4e00-\u9fff].*)$")
 CODE_PART_WORDS = {"类": "code_class", "款": "code_kuan", "项": "code_item"}
 TOTAL_LABELS = ("合计", "总计")
+# A table's heading lines that are not its header: 单位, 编制单位, 部门, 公开NN表, 表N
+TABLE_META_RE = re.compile(r"单位\s*[：:]|编制单位|公开\s*\d{1,2}\s*表|^\s*部门\s*[：:]|^\s*表\s*\d")
 
 
 def squash(text: str) -> str:

@@ -16,11 +16,10 @@ from shared.knowledge.tables import TableKind, match_title
 
 from ..lines.locate import EMPTY_NOTE_RE, NUMBER_LABEL_RE, PART_RE
 from ..numbers import atomize, is_numeric_atom
-from .layout import squash
+from .layout import TABLE_META_RE, squash
 
 UNIT_RE = re.compile(r"(?:金额)?单位\s*[：:]\s*(万\s*元|元)")
 HEADING_RE = re.compile(r"^\s*(?:[一二三四五六七八九十]{1,3}\s*、|[（(][一二三四五六七八九十]{1,3}[）)])")
-META_RE = re.compile(r"单位\s*[：:]|编制单位|公开\s*\d{1,2}\s*表|^\s*部门\s*[：:]|^\s*表\s*\d")
 
 
 @dataclass
@@ -86,8 +85,8 @@ def _grid_title(grid: Grid) -> tuple[TableKind | None, str, int, list[str]]:
         found = match_title(squash(text))
         if found and kind is None:
             kind, title = found, text
-        elif not META_RE.search(text) and kind is None or not META_RE.search(text) and not found:
-            break
+        elif not TABLE_META_RE.search(text):
+            break  # a single-cell row that is neither the title nor its 单位 line: the header begins
         texts.append(squash(text))
         skip += 1
     return (kind, title, skip, texts) if kind else (None, "", 0, [])
