@@ -307,3 +307,35 @@ def test_metrics_endpoint_and_request_log(log_stream: io.StringIO, r, monkeypatc
     assert reqs[2]["request_id"] == "rid-1"
     inside = [x for x in out if x.get("event") == "inside"]
     assert [x["batch"] for x in inside] == ["b_42", "b_missing"]  # bound for the route's own lines too
+
+
+# ------------------------------------------------------------------------------------ deploy
+def test_monitoring_config_matches_the_metrics(r) -> None:
+    """prometheus.yml scrapes the api's /metrics; every metric the dashboard queries is rendered."""
+    import re
+    from pathlib import Path
+
+    import yaml
+
+    root = Path(__file__).resolve().parents[2]
+    prom = yaml.safe_load((root / "deploy" / "prometheus.yml").read_text())
+    job = next(j for j in prom["scrape_configs"] if j["job_name"] == "juesuan-api")
+    assert job["metrics_path"] == "/metrics" and job["static_configs"][0]["targets"] == ["api:8000"]
+
+    ds = yaml.safe_load((root / "deploy" / "grafana" / "provisioning" / "datasources" / "prometheus.yml").read_text())
+    uid = ds["datasources"][0]["uid"]
+    dash = json.loads((root / "deploy" / "grafana" / "dashboards" / "juesuan.json").read_text())
+    metrics.record_stage(r, "parse", 0.1, "ok")
+    r.hset("js:doc:b_1:d_1", "state", "done")
+    rendered = {s.name for fam in prometheus_parser.text_string_to_metric_families(metrics.render(r)) for s in fam.samples}
+    titles = set()
+    for p in dash["panels"]:
+        titles.add(p["title"])
+        assert p["datasource"]["uid"] == uid
+        for t in p["targets"]:
+            names = set(re.findall(r"\bjuesuan_[a-z_]+", t["expr"]))
+            assert names and names <= rendered, (t["expr"], names - rendered)
+    assert {"Documents by state", "Queue lengths", "Stage duration p50 / p95", "Stage outcomes rate"} <= titles
+
+    compose = yaml.safe_load((root / "docker-compose.yml").read_text())
+    assert {"prometheus", "grafana"} <= set(compose["services"])
