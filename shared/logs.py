@@ -165,6 +165,7 @@ def configure(service: str, level: str | int = "INFO", stream: TextIO | None = N
         lg.handlers = []
         lg.propagate = True
     logging.getLogger("uvicorn.access").setLevel(logging.WARNING)
+    logging.captureWarnings(True)  # warnings.warn(...) become JSON lines too (logger "py.warnings")
     return handler
 
 

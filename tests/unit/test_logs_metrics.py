@@ -35,6 +35,7 @@ def log_stream() -> Iterator[io.StringIO]:
     try:
         yield buf
     finally:
+        logging.captureWarnings(False)
         logs.clear()
         root.handlers[:] = saved[0]
         root.setLevel(saved[1])
@@ -132,6 +133,10 @@ def test_configure_is_idempotent_and_logs_exceptions(log_stream: io.StringIO) ->
         logging.getLogger("x").exception("event=failed")
     (line,) = lines(log_stream)
     assert line["service"] == "test-svc-2" and line["event"] == "failed" and "ValueError: boom" in line["exc"]
+    import warnings
+
+    warnings.warn("careful", UserWarning, stacklevel=1)
+    assert lines(log_stream)[-1]["logger"] == "py.warnings" and "careful" in lines(log_stream)[-1]["msg"]
 
 
 def test_context_is_per_asyncio_task(log_stream: io.StringIO) -> None:
