@@ -6,10 +6,11 @@ file's name is never used to decide its type (people rename files; browsers gues
 - ``sniff(data)`` names the type from magic numbers; text is whatever ``decode_bytes`` of the text
   ingest accepts, so "text" here means "the text engine can read it".
 - ``reject_reason(kind, data)`` gives the Chinese, actionable reason shown to the person, or None.
-- ``extract_zip(...)`` unpacks an archive in memory under explicit limits. Whole-archive problems
-  (corrupt, encrypted, too many entries, too large, zip bomb) raise ``BadInputError``; problems of
-  single entries (too large, unsafe path, unsupported compression, damaged) are returned one by
-  one so the good entries of the same archive are still checked.
+- ``extract_zip(...)`` unpacks an archive under explicit limits, one member at a time (an
+  iterator: one member's bytes in memory at once). Whole-archive problems (corrupt, encrypted, too
+  many entries, too large, zip bomb) raise ``BadInputError``; problems of single entries (too
+  large, unsafe path, unsupported compression, damaged) are yielded with their reason so the good
+  entries of the same archive are still checked.
 """
 
 from __future__ import annotations
@@ -21,6 +22,8 @@ import stat
 import struct
 import zipfile
 import zlib
+from collections.abc import Iterator
+from typing import NamedTuple
 
 from shared.errors import BadInputError
 
@@ -166,9 +169,6 @@ _CONTROL_RE = re.compile(r"[\x00-\x1f\x7f]")
 _DOTS_RE = re.compile(r"[. ]*\.[. ]*\.[. ]*")
 _JUNK_NAMES = frozenset({"thumbs.db", "desktop.ini", ".ds_store"})
 
-ZipFiles = list[tuple[str, bytes]]
-ZipRejected = list[tuple[str, str]]
-
 
 def _size(n: int) -> str:
     if n >= 1024 * 1024:
@@ -285,66 +285,90 @@ def _check_archive(infos: list[zipfile.ZipInfo], data: bytes, *, max_entries: in
         )
 
 
-def _read_bounded(zf: zipfile.ZipFile, info: zipfile.ZipInfo, limit: int) -> bytes:
-    """At most ``limit`` bytes of the member, read in chunks; the declared size is not trusted.
-    Reading to the end lets zipfile verify the CRC (and catch a size that lied)."""
+class ZipEntry(NamedTuple):
+    """One member of an archive: ``data`` when it was unpacked, else ``reason`` (Chinese) for
+    refusing this member alone."""
+
+    path: str
+    data: bytes | None
+    reason: str | None = None
+
+
+def _read_streaming(zf: zipfile.ZipFile, info: zipfile.ZipInfo, name: str, *, limit: int,
+                    max_ratio: int) -> bytes:
+    """At most ``limit`` bytes of the member, decompressed in chunks; the declared sizes are not
+    trusted. The compression ratio is checked as the bytes come (a bomb raises BadInputError before
+    it is inflated). Reading to the end lets zipfile verify the CRC (and catch a size that lied)."""
     buf = bytearray()
+    compressed = max(info.compress_size, 1)
     with zf.open(info) as member:
         while len(buf) < limit:
             chunk = member.read(min(_CHUNK, limit - len(buf)))
             if not chunk:
                 break
             buf += chunk
+            if len(buf) > _RATIO_FLOOR and len(buf) / compressed > max_ratio:
+                raise _archive_error(
+                    f"entry {info.filename!r} inflates past ratio {max_ratio}",
+                    f"疑似压缩炸弹（“{name}”的压缩比超过 {max_ratio} 倍），已拒绝。",
+                )
     return bytes(buf)
 
 
 def extract_zip(data: bytes, *, max_entries: int, max_total_bytes: int, max_ratio: int,
-                max_file_bytes: int) -> tuple[ZipFiles, ZipRejected]:
-    """Unpack a zip in memory → (files, rejected).
+                max_file_bytes: int) -> Iterator[ZipEntry]:
+    """Unpack a zip in memory, one member at a time → ``ZipEntry`` per regular file, in archive
+    order (nested archives included as plain files, not recursed).
 
-    files: (relative path, bytes) of regular files, in archive order; nested archives included as
-    plain files (not recursed). rejected: (name, Chinese reason) for entries skipped one by one.
-    Raises BadInputError (Chinese user_message) when the archive as a whole is unusable.
+    Only one member's bytes exist at a time: each is decompressed in chunks when the caller asks
+    for it, and stops at ``max_file_bytes`` + 1 (that member alone is refused). Members refused one
+    by one (too large, unsafe path, unsupported compression, damaged) come with their reason so the
+    good members of the same archive are still checked. Raises BadInputError (Chinese
+    user_message) when the archive as a whole is unusable: on the first ``next()`` for what the
+    central directory shows (corrupt, encrypted, too many entries, declared sizes), and while
+    streaming when the real bytes pass the compression ratio or the total budget; members yielded
+    before that stay valid.
     """
     try:
         zf = zipfile.ZipFile(io.BytesIO(data))
     except (zipfile.BadZipFile, ValueError, EOFError, OSError, struct.error, UnicodeDecodeError) as exc:
         raise _archive_error(f"not a valid zip: {exc}",
                              "压缩包已损坏或不是有效的 ZIP 文件：请重新压缩后上传。") from exc
-    files: ZipFiles = []
-    rejected: ZipRejected = []
     with zf:
         infos = zf.infolist()
         _check_archive(infos, data, max_entries=max_entries, max_total_bytes=max_total_bytes,
                        max_ratio=max_ratio)
+        too_large = f"文件过大（解压后超过单个文件 {_size(max_file_bytes)} 的上限），已跳过。"
         used = 0
         for info in infos:
             name = member_name(info)
             path = safe_member_path(name)
             if path is None:
-                rejected.append((name, UNSAFE_PATH))
+                yield ZipEntry(name, None, UNSAFE_PATH)
                 continue
             if not path or _is_dir(info, name) or _is_skipped(path):
                 continue
             if _is_symlink(info):
-                rejected.append((path, "压缩包内的符号链接，不是普通文件，已跳过。"))
+                yield ZipEntry(path, None, "压缩包内的符号链接，不是普通文件，已跳过。")
                 continue
             if info.compress_type not in _ALLOWED_METHODS:
-                rejected.append((path, "压缩方式不受支持：请用系统自带的压缩功能（ZIP）重新压缩后上传。"))
+                yield ZipEntry(path, None, "压缩方式不受支持：请用系统自带的压缩功能（ZIP）重新压缩后上传。")
                 continue
-            too_large = f"文件过大（解压后超过单个文件 {_size(max_file_bytes)} 的上限），已跳过。"
             if info.file_size > max_file_bytes:
-                rejected.append((path, too_large))
+                yield ZipEntry(path, None, too_large)
                 continue
             remaining = max_total_bytes - used
             try:
-                content = _read_bounded(zf, info, min(max_file_bytes, remaining) + 1)
+                content = _read_streaming(zf, info, name, limit=min(max_file_bytes, remaining) + 1,
+                                          max_ratio=max_ratio)
+            except BadInputError:
+                raise
             except (zipfile.BadZipFile, zlib.error, EOFError, OSError, ValueError,
                     NotImplementedError, RuntimeError):
-                rejected.append((path, "压缩包内文件已损坏，无法解压。"))
+                yield ZipEntry(path, None, "压缩包内文件已损坏，无法解压。")
                 continue
             if len(content) > max_file_bytes:
-                rejected.append((path, too_large))
+                yield ZipEntry(path, None, too_large)
                 continue
             if len(content) > remaining:
                 raise _archive_error(
@@ -352,5 +376,5 @@ def extract_zip(data: bytes, *, max_entries: int, max_total_bytes: int, max_rati
                     f"压缩包解压后总大小超过上限 {_size(max_total_bytes)}：请分批上传。",
                 )
             used += len(content)
-            files.append((path, content))
-    return files, rejected
+            yield ZipEntry(path, content)
+            del content  # not held while the next member is read

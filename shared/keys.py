@@ -24,9 +24,24 @@ def new_doc_id() -> str:
     return "d_" + secrets.token_hex(10)
 
 
+MAX_NAME_CHARS = 120
+_MAX_EXT_CHARS = 10
+
+
 def safe_name(name: str) -> str:
-    base = name.replace("\\", "/").rsplit("/", 1)[-1].strip() or "document"
-    return SAFE_NAME_RE.sub("_", base)[:120]
+    """The last path component of ``name`` as a name safe in an object key and on any disk: no
+    separators, control characters or other punctuation ("_" instead), no leading/trailing dots
+    or spaces (".", "..", "x/.." and names of dots only become "document"), at most
+    ``MAX_NAME_CHARS`` characters with the extension kept when it is cut."""
+    base = (name or "").replace("\\", "/").rsplit("/", 1)[-1]
+    base = SAFE_NAME_RE.sub("_", base).strip(". ")
+    if not base.strip("._ "):
+        return "document"
+    if len(base) > MAX_NAME_CHARS:
+        stem, dot, ext = base.rpartition(".")
+        suffix = f".{ext}" if dot and stem and 0 < len(ext) <= _MAX_EXT_CHARS else ""
+        base = (base[: len(base) - len(suffix)] if suffix else base)[: MAX_NAME_CHARS - len(suffix)].rstrip(". ") + suffix
+    return base
 
 
 def raw_key(batch_id: str, doc_id: str, filename: str) -> str:

@@ -6,17 +6,24 @@ Run: uvicorn services.api.app:app --host 0.0.0.0 --port 8000   (OpenAPI docs at 
 
 from __future__ import annotations
 
+import codecs
+import errno
 import json
 import logging
-import time
-from contextlib import asynccontextmanager
+from contextlib import aclosing, asynccontextmanager
 from typing import Annotated, Literal
 from urllib.parse import unquote_plus
 
-from fastapi import Body, FastAPI, File, HTTPException, Request, UploadFile
+import python_multipart
+from fastapi import Body, FastAPI, HTTPException, Request
 from fastapi.responses import HTMLResponse, JSONResponse, Response
 from pydantic import BaseModel, Field
+from python_multipart.exceptions import FormParserError
+from python_multipart.multipart import parse_options_header
 from starlette.concurrency import run_in_threadpool
+from starlette.datastructures import FormData
+from starlette.datastructures import UploadFile as StarletteUploadFile
+from starlette.formparsers import MultiPartException, MultiPartParser
 
 from services.report.summary import build_summary, render_summary_html
 from shared.keys import batch_manifest_key, new_batch_id, new_doc_id, parse_raw_key, raw_key, summary_key
@@ -25,7 +32,7 @@ from shared.settings import get_settings
 from shared.status import now_iso
 from shared.storage import TransientStorageError
 
-from .deps import TokenMiddleware, get_status, get_storage
+from .deps import BodyLimitMiddleware, TokenMiddleware, get_status, get_storage
 from .dispatch import register, restart
 from .uploads import UploadResult, accept_bytes, too_large
 
@@ -48,6 +55,7 @@ app = FastAPI(
     lifespan=lifespan,
 )
 app.add_middleware(TokenMiddleware)
+app.add_middleware(BodyLimitMiddleware)  # outermost: refuses oversized bodies before anything reads them
 
 
 # ---------------------------------------------------------------------------------------- models
@@ -104,11 +112,9 @@ def _require_batch(batch_id: str) -> bool:
     storage = get_storage()
     if not storage.exists(batch_manifest_key(batch_id)):
         raise HTTPException(404, "批次不存在。")
+    # Status only: documents whose chain was lost are restarted by the recovery process (or by
+    # POST /batches/{id}/recover), never as a side effect of a read.
     outcomes = get_status().rebuild_batch(storage, batch_id)
-    # Documents whose chain state was lost with Redis are started again (stages are idempotent).
-    for o in outcomes:
-        if o.state not in TERMINAL and o.raw_key:
-            restart(batch_id, o.doc_id, o.filename, o.raw_key)
     log.info("event=batch_rebuilt batch=%s documents=%d", batch_id, len(outcomes))
     return True
 
@@ -157,22 +163,111 @@ def create_batch(body: Annotated[BatchCreate | None, Body()] = None) -> BatchCre
     return BatchCreated(batch_id=manifest.batch_id, created_at=manifest.created_at)
 
 
-@app.post("/batches/{batch_id}/files", response_model=list[UploadResult], tags=["上传"])
-async def upload_files(batch_id: str, files: Annotated[list[UploadFile], File(description="决算文件或其 zip 压缩包")]) -> list[UploadResult]:
+UPLOAD_FORM_DOC = {
+    "requestBody": {
+        "required": True,
+        "content": {"multipart/form-data": {"schema": {
+            "type": "object",
+            "required": ["files"],
+            "properties": {"files": {"type": "array", "items": {"type": "string", "format": "binary"},
+                                     "description": "决算文件或其 zip 压缩包"}},
+        }}},
+    },
+}
+BAD_MULTIPART = "上传内容格式错误：multipart/form-data 表单不完整或已损坏，请重新上传（文件字段名为 files）。"
+DISK_FULL = "服务器临时存储空间已满，暂时无法接收文件：请稍后再试，或联系管理员。"
+
+
+MAX_PART_HEADER_BYTES = 64 * 1024  # python-multipart's 4 KB default refuses a long Chinese file name
+
+
+class _MultiPartParser(MultiPartParser):
+    """starlette's parser with room for long part headers: a 2,000-character file name is the
+    file's problem (its name is shortened), not the request's."""
+
+    async def parse(self) -> FormData:
+        _, params = parse_options_header(self.headers["Content-Type"])
+        charset = params.get(b"charset", "utf-8")
+        try:
+            self._charset = codecs.lookup(charset.decode("latin-1") if isinstance(charset, bytes) else charset).name
+        except LookupError:
+            self._charset = "latin-1"
+        if b"boundary" not in params:
+            raise MultiPartException("Missing boundary in multipart.")
+        callbacks = {
+            "on_part_begin": self.on_part_begin, "on_part_data": self.on_part_data, "on_part_end": self.on_part_end,
+            "on_header_field": self.on_header_field, "on_header_value": self.on_header_value,
+            "on_header_end": self.on_header_end, "on_headers_finished": self.on_headers_finished, "on_end": self.on_end,
+        }
+        try:
+            parser = python_multipart.MultipartParser(params[b"boundary"], callbacks,  # type: ignore[arg-type]
+                                                      max_header_size=MAX_PART_HEADER_BYTES)
+            async for chunk in self.stream:
+                parser.write(chunk)
+                for part, data in self._file_parts_to_write:
+                    assert part.file
+                    await part.file.write(data)  # spooled: rolls to a temp file past 1 MB
+                for part in self._file_parts_to_finish:
+                    assert part.file
+                    await part.file.seek(0)
+                self._file_parts_to_write.clear()
+                self._file_parts_to_finish.clear()
+            parser.finalize()
+        except BaseException as exc:
+            for file in self._files_to_close_on_error:
+                file.close()
+            if isinstance(exc, FormParserError):
+                raise MultiPartException("Invalid multipart data.") from exc
+            raise
+        return FormData(self.items)
+
+
+async def _read_form(request: Request) -> FormData:
+    """The multipart form, parsed here so its failures get Chinese answers: a malformed body is
+    400, a full temp disk 507, too many files 413 (an oversized body is the middleware's 413)."""
+    s = get_settings()
+    if not request.headers.get("content-type", "").lower().startswith("multipart/form-data"):
+        raise HTTPException(400, BAD_MULTIPART)
+    try:
+        async with aclosing(request.stream()) as stream:
+            parser = _MultiPartParser(request.headers, stream, max_files=s.max_files_per_request, max_fields=20,
+                                      max_part_size=64 * 1024)
+            return await parser.parse()
+    except MultiPartException as exc:
+        if exc.message.startswith("Too many files"):
+            raise HTTPException(413, f"单次上传文件过多：上限 {s.max_files_per_request} 个，请分批上传或打包为 zip。") from exc
+        raise HTTPException(400, BAD_MULTIPART) from exc
+    except OSError as exc:
+        if exc.errno == errno.ENOSPC:
+            log.error("event=upload_disk_full error=%s", exc)
+            raise HTTPException(507, DISK_FULL) from exc
+        raise
+
+
+@app.post("/batches/{batch_id}/files", response_model=list[UploadResult], tags=["上传"], openapi_extra=UPLOAD_FORM_DOC)
+async def upload_files(batch_id: str, request: Request) -> list[UploadResult]:
+    """Files in the multipart field ``files`` (each a document or a zip of documents)."""
     await run_in_threadpool(_require_batch, batch_id)
     s = get_settings()
-    if len(files) > s.max_files_per_request:
-        raise HTTPException(413, f"单次上传文件过多：{len(files)} 个，上限 {s.max_files_per_request} 个，请分批上传或打包为 zip。")
-    results: list[UploadResult] = []
-    for f in files:
-        name = f.filename or "document"
-        data = await f.read(s.max_file_bytes + 1)
-        # storage and Redis calls block: keep them off the event loop so status polls stay responsive
-        if len(data) > s.max_file_bytes:
-            results.append(await run_in_threadpool(too_large, batch_id, name))
-            continue
-        results.extend(await run_in_threadpool(accept_bytes, batch_id, name, data))
-    return results
+    form = await _read_form(request)
+    try:
+        files = [f for f in form.getlist("files") if isinstance(f, StarletteUploadFile)]
+        if not files:
+            raise HTTPException(400, "未收到文件：请在表单字段 files 中上传文件。")
+        if len(files) > s.max_files_per_request:
+            raise HTTPException(413, f"单次上传文件过多：{len(files)} 个，上限 {s.max_files_per_request} 个，请分批上传或打包为 zip。")
+        results: list[UploadResult] = []
+        for f in files:
+            name = f.filename or "document"
+            data = await f.read(s.max_file_bytes + 1)
+            # storage and Redis calls block: keep them off the event loop so status polls stay responsive
+            if len(data) > s.max_file_bytes:
+                results.append(await run_in_threadpool(too_large, batch_id, name))
+                continue
+            results.extend(await run_in_threadpool(accept_bytes, batch_id, name, data))
+        return results
+    finally:
+        await form.close()
 
 
 @app.post("/batches/{batch_id}/uploads", response_model=list[PresignedUpload], tags=["上传"])
@@ -215,30 +310,12 @@ async def minio_event(request: Request) -> dict[str, int]:
     return {"started": started, "ignored": ignored}
 
 
-IN_PROGRESS = {DocState.INGESTING.value, DocState.PARSING.value, DocState.VALIDATING.value, DocState.RENDERING.value}
-
-
-def _restart_stalled(batch_id: str, docs: list[dict[str, object]]) -> None:
-    """Watchdog: a stage takes well under a second, so a document stuck in a stage for
-    ``stall_seconds`` lost its task; start its chain again (stages are idempotent). Queued
-    documents are left alone: a long queue is not a stall."""
-    limit = get_settings().stall_seconds
-    now = time.time()
-    for d in docs:
-        if d.get("state") in IN_PROGRESS and d.get("raw_key") and now - float(str(d.get("updated_at") or now)) > limit:
-            get_status().set_state(batch_id, str(d["doc_id"]), DocState.QUEUED, stage="restarted")
-            d["state"], d["stage"] = DocState.QUEUED.value, "restarted"
-            restart(batch_id, str(d["doc_id"]), str(d.get("filename", "")), str(d["raw_key"]))
-            log.warning("event=document_restarted reason=stalled batch=%s doc=%s", batch_id, d["doc_id"])
-
-
 @app.get("/batches/{batch_id}", response_model=BatchStatus, tags=["批次"])
 def batch_status(batch_id: str) -> BatchStatus:
     rebuilt = _require_batch(batch_id)
     st = get_status()
     info = st.batch_info(batch_id)
     raw_docs = st.get_docs(batch_id)
-    _restart_stalled(batch_id, raw_docs)
     docs = [_doc_status(batch_id, d) for d in raw_docs]
     counts = {s.value: 0 for s in DocState}
     for d in docs:

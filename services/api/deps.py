@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import hmac
+import re
 from functools import lru_cache
 
-from fastapi import Request
+from fastapi import HTTPException, Request
 from fastapi.responses import JSONResponse
 from starlette.middleware.base import BaseHTTPMiddleware, RequestResponseEndpoint
 from starlette.responses import Response
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from shared.settings import Settings, get_settings
 from shared.status import StatusStore
@@ -40,3 +42,94 @@ class TokenMiddleware(BaseHTTPMiddleware):
             if not hmac.compare_digest(given.encode(), token.encode()):
                 return JSONResponse({"detail": "未授权：请在 Authorization 头中提供有效的令牌（Bearer）。"}, status_code=401)
         return await call_next(request)
+
+
+class BodyTooLarge(HTTPException):
+    """Raised from ``receive`` once a request body passes its route's limit."""
+
+
+_UPLOAD_PATH = re.compile(r"^/batches/[^/]+/files/?$")
+
+
+def body_limit(method: str, path: str, settings: Settings) -> int:
+    """The largest body a route accepts: the multipart upload route has room for one file, every
+    other route (JSON, the MinIO webhook) is small."""
+    if method == "POST" and _UPLOAD_PATH.match(path):
+        return settings.max_request_bytes
+    return settings.max_json_bytes
+
+
+def _too_large_message(limit: int) -> str:
+    size = f"{limit / 1024 / 1024:.0f} MB" if limit >= 1024 * 1024 else f"{max(limit // 1024, 1)} KB"
+    return f"请求体过大：超过 {size} 的上限，未接收。请减少单次上传的文件数量，或分批上传。"
+
+
+async def _refuse(message: str, scope: Scope, receive: Receive, send: Send) -> None:
+    # "Connection: close" makes the server drop the connection instead of draining the body.
+    await JSONResponse({"detail": message}, status_code=413, headers={"Connection": "close"})(scope, receive, send)
+
+
+class BodyLimitMiddleware:
+    """Pure ASGI: refuses a body larger than its route's limit with 413 while it streams.
+
+    A declared Content-Length above the limit is refused before a byte is read; otherwise the bytes
+    are counted as they arrive and the request is refused as soon as the count passes the limit
+    (nothing more is read: the server closes the connection after the answer)."""
+
+    def __init__(self, app: ASGIApp, settings: Settings | None = None) -> None:
+        self.app = app
+        self.settings = settings
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        limit = body_limit(scope["method"], scope["path"], self.settings or get_settings())
+        message = _too_large_message(limit)
+        declared = dict(scope.get("headers") or []).get(b"content-length")
+        if declared is not None:
+            try:
+                too_big = int(declared) > limit
+            except ValueError:
+                too_big = False  # the server rejects a malformed Content-Length itself
+            if too_big:
+                await _refuse(message, scope, receive, send)
+                return
+
+        received = 0
+        exceeded = False
+        started = False
+
+        async def limited_receive() -> Message:
+            nonlocal received, exceeded
+            if exceeded:
+                raise BodyTooLarge(413, message)
+            msg = await receive()
+            if msg["type"] == "http.request":
+                received += len(msg.get("body", b""))
+                if received > limit:
+                    exceeded = True
+                    raise BodyTooLarge(413, message)
+            return msg
+
+        replaced = False
+
+        async def tracking_send(msg: Message) -> None:
+            nonlocal started, replaced
+            if replaced:
+                return
+            if msg["type"] == "http.response.start":
+                started = True
+                if exceeded:  # whatever the route made of the cut body (often a 400): the answer is 413
+                    replaced = True
+                    await _refuse(message, scope, receive, send)
+                    return
+            await send(msg)
+
+        try:
+            await self.app(scope, limited_receive, tracking_send)
+        except Exception:
+            if not exceeded:
+                raise
+            if not started:
+                await _refuse(message, scope, receive, send)

@@ -53,19 +53,20 @@ def accept_bytes(batch_id: str, filename: str, data: bytes) -> list[UploadResult
     s = get_settings()
     kind, reason = refusal(data, ingest_limits())
     if kind == "zip":
+        # One member in memory at a time: each is registered (and stored) before the next is read.
+        out: list[UploadResult] = []
         try:
-            files, rejected = extract_zip(
-                data, max_entries=s.max_zip_entries, max_total_bytes=s.max_zip_total_bytes,
-                max_ratio=s.max_zip_ratio, max_file_bytes=s.max_file_bytes,
-            )
-        except BadInputError as exc:
-            return [_failed(batch_id, filename, exc.user_message)]
-        out = [_failed(batch_id, f"{filename}/{name}", reason) for name, reason in rejected]
-        for name, member in files:
-            if sniff(member) == "zip":
-                out.append(_failed(batch_id, f"{filename}/{name}", "压缩包内嵌套压缩包：请直接上传其中的文件。"))
-            else:
-                out.extend(accept_bytes(batch_id, name, member))
+            for entry in extract_zip(data, max_entries=s.max_zip_entries, max_total_bytes=s.max_zip_total_bytes,
+                                     max_ratio=s.max_zip_ratio, max_file_bytes=s.max_file_bytes):
+                if entry.data is None:
+                    out.append(_failed(batch_id, f"{filename}/{entry.path}", entry.reason or "压缩包内文件无法解压。"))
+                elif sniff(entry.data) == "zip":
+                    out.append(_failed(batch_id, f"{filename}/{entry.path}", "压缩包内嵌套压缩包：请直接上传其中的文件。"))
+                else:
+                    out.extend(accept_bytes(batch_id, entry.path, entry.data))
+                del entry
+        except BadInputError as exc:  # the archive as a whole: members already handled stay
+            out.append(_failed(batch_id, filename, exc.user_message))
         return out
     sha = hashlib.sha256(data).hexdigest()
     if reason:

@@ -10,12 +10,35 @@ import zipfile
 
 import pytest
 
+from shared import filetypes
 from shared.errors import BadInputError
-from shared.filetypes import KINDS, READABLE, UNSAFE_PATH, extract_zip, ole_content, reject_reason, sniff
+from shared.filetypes import (
+    KINDS,
+    READABLE,
+    UNSAFE_PATH,
+    ZipEntry,
+    extract_zip,
+    ole_content,
+    reject_reason,
+    sniff,
+)
 
 TEXT = "2023年度部门决算\n一、收入支出决算总表\n本年收入合计 1,234.56 万元。\n"
 LIMITS = {"max_entries": 2000, "max_total_bytes": 500 * 1024 * 1024, "max_ratio": 200,
           "max_file_bytes": 20 * 1024 * 1024}
+
+
+def collect(data: bytes, **limits: int) -> tuple[list[tuple[str, bytes]], list[tuple[str, str]]]:
+    """The iterator drained → (files, rejected), as the tests below read them."""
+    files: list[tuple[str, bytes]] = []
+    rejected: list[tuple[str, str]] = []
+    for entry in extract_zip(data, **limits):
+        if entry.data is not None:
+            files.append((entry.path, entry.data))
+        else:
+            assert entry.reason
+            rejected.append((entry.path, entry.reason))
+    return files, rejected
 
 
 def make_zip(entries: list[tuple[str | zipfile.ZipInfo, bytes]],
@@ -153,7 +176,7 @@ def test_small_zip_with_chinese_names() -> None:
         ("报表/三公经费.txt", TEXT.encode()),
     ])
     data = patch_name(patch_name(data, gb_placeholder, gb_name), mac_placeholder, mac_name)
-    files, rejected = extract_zip(data, **LIMITS)
+    files, rejected = collect(data, **LIMITS)
     assert rejected == []
     assert [name for name, _ in files] == [
         "2023年收入支出决算总表.txt", "附件1-部门决算.txt", "附件2-情况说明.txt", "报表/三公经费.txt",
@@ -166,14 +189,14 @@ def test_unsafe_paths_rejected_per_entry_good_ones_kept() -> None:
     bad = ["../evil.txt", "/etc/passwd", "C:/Windows/evil.txt", "a/../../b.txt", "..\\evil.txt",
            "a\\..\\..\\evil.txt", "\\\\server\\share\\x.txt", "ok/\x01.txt"]
     data = make_zip([("good.txt", TEXT.encode()), *((n, b"x") for n in bad), ("sub/good2.txt", TEXT.encode())])
-    files, rejected = extract_zip(data, **LIMITS)
+    files, rejected = collect(data, **LIMITS)
     assert [n for n, _ in files] == ["good.txt", "sub/good2.txt"]
     assert sorted(n for n, _ in rejected) == sorted(bad)
     assert {reason for _, reason in rejected} == {UNSAFE_PATH}
 
 
 def test_backslash_separators_that_stay_inside_are_fine() -> None:
-    files, rejected = extract_zip(make_zip([("报表\\决算.txt", TEXT.encode())]), **LIMITS)
+    files, rejected = collect(make_zip([("报表\\决算.txt", TEXT.encode())]), **LIMITS)
     assert rejected == [] and [n for n, _ in files] == ["报表/决算.txt"]
 
 
@@ -183,13 +206,13 @@ def test_litter_and_directories_skipped_silently() -> None:
         ("决算/.git/config", b"x"), ("决算/Thumbs.db", b"x"), ("决算/~$草稿.docx", b"x"),
         ("决算/a.txt", TEXT.encode()),
     ])
-    files, rejected = extract_zip(data, **LIMITS)
+    files, rejected = collect(data, **LIMITS)
     assert [n for n, _ in files] == ["决算/a.txt"] and rejected == []
 
 
 def test_nested_zip_returned_as_a_file() -> None:
     inner = make_zip([("a.txt", TEXT.encode())])
-    files, _ = extract_zip(make_zip([("inner.zip", inner)]), **LIMITS)
+    files, _ = collect(make_zip([("inner.zip", inner)]), **LIMITS)
     assert files == [("inner.zip", inner)] and sniff(files[0][1]) == "zip"
 
 
@@ -197,26 +220,26 @@ def test_zip_bomb_raises() -> None:
     data = make_zip([("决算.txt", b"\x00" * (50 * 1024 * 1024))])
     assert len(data) * 200 < 50 * 1024 * 1024
     with pytest.raises(BadInputError) as exc:
-        extract_zip(data, **LIMITS)
+        collect(data, **LIMITS)
     assert "疑似压缩炸弹" in exc.value.user_message and "已拒绝" in exc.value.user_message
 
 
 def test_small_padded_entry_is_not_a_bomb() -> None:
-    files, rejected = extract_zip(make_zip([("a.txt", b" " * 20000)]), **LIMITS)
+    files, rejected = collect(make_zip([("a.txt", b" " * 20000)]), **LIMITS)
     assert len(files) == 1 and rejected == []
 
 
 def test_too_many_entries_raises() -> None:
     data = make_zip([(f"{i}.txt", b"x") for i in range(6)])
     with pytest.raises(BadInputError) as exc:
-        extract_zip(data, **{**LIMITS, "max_entries": 5})
+        collect(data, **{**LIMITS, "max_entries": 5})
     assert "文件过多" in exc.value.user_message
 
 
 def test_declared_total_over_budget_raises() -> None:
     data = make_zip([(f"{i}.txt", noise(3000, i)) for i in range(4)])
     with pytest.raises(BadInputError) as exc:
-        extract_zip(data, **{**LIMITS, "max_total_bytes": 10000})
+        collect(data, **{**LIMITS, "max_total_bytes": 10000})
     assert "总大小" in exc.value.user_message
 
 
@@ -227,7 +250,7 @@ def test_declared_total_over_budget_raises() -> None:
 ])
 def test_corrupt_zip_raises(data: bytes) -> None:
     with pytest.raises(BadInputError) as exc:
-        extract_zip(data, **LIMITS)
+        collect(data, **LIMITS)
     assert "压缩包已损坏" in exc.value.user_message
 
 
@@ -237,13 +260,13 @@ def test_encrypted_zip_raises() -> None:
     central = data.rfind(b"PK\x01\x02")
     data[central + 8] |= 0x1  # central directory flag bits
     with pytest.raises(BadInputError) as exc:
-        extract_zip(bytes(data), **LIMITS)
+        collect(bytes(data), **LIMITS)
     assert "压缩包已加密" in exc.value.user_message
 
 
 def test_entry_above_max_file_bytes_rejected_per_entry() -> None:
     data = make_zip([("big.txt", noise(5000)), ("small.txt", TEXT.encode())])
-    files, rejected = extract_zip(data, **{**LIMITS, "max_file_bytes": 1000})
+    files, rejected = collect(data, **{**LIMITS, "max_file_bytes": 1000})
     assert [n for n, _ in files] == ["small.txt"]
     assert len(rejected) == 1 and rejected[0][0] == "big.txt" and rejected[0][1].startswith("文件过大")
 
@@ -254,13 +277,13 @@ def test_lying_size_header_is_not_trusted() -> None:
     central = data.rfind(b"PK\x01\x02")
     struct.pack_into("<I", data, 22, 100)  # local header: uncompressed size
     struct.pack_into("<I", data, central + 24, 100)  # central directory: uncompressed size
-    files, rejected = extract_zip(bytes(data), **{**LIMITS, "max_file_bytes": 1024 * 1024})
+    files, rejected = collect(bytes(data), **{**LIMITS, "max_file_bytes": 1024 * 1024})
     assert files == [] and rejected == [("liar.txt", "压缩包内文件已损坏，无法解压。")]
 
 
 def test_unsupported_compression_rejected_per_entry() -> None:
     data = make_zip([("a.txt", TEXT.encode())], zipfile.ZIP_BZIP2)
-    files, rejected = extract_zip(data, **LIMITS)
+    files, rejected = collect(data, **LIMITS)
     assert files == [] and rejected[0][0] == "a.txt" and "压缩方式不受支持" in rejected[0][1]
 
 
@@ -268,5 +291,47 @@ def test_symlink_entry_rejected() -> None:
     info = zipfile.ZipInfo("link.txt")
     info.create_system = 3
     info.external_attr = (0o120777 << 16)
-    files, rejected = extract_zip(make_zip([(info, b"/etc/passwd"), ("a.txt", TEXT.encode())]), **LIMITS)
+    files, rejected = collect(make_zip([(info, b"/etc/passwd"), ("a.txt", TEXT.encode())]), **LIMITS)
     assert [n for n, _ in files] == ["a.txt"] and rejected[0][0] == "link.txt"
+
+
+def test_members_come_one_at_a_time() -> None:
+    """The iterator decompresses a member only when asked for it."""
+    data = make_zip([("a.txt", TEXT.encode()), ("b.txt", noise(5000, 1))])
+    it = extract_zip(data, **LIMITS)
+    first = next(it)
+    assert isinstance(first, ZipEntry) and first.path == "a.txt" and first.data == TEXT.encode()
+    assert it.gi_frame is not None and "b.txt" not in repr(it.gi_frame.f_locals.get("content"))
+    assert next(it).data == noise(5000, 1)
+    assert next(it, None) is None
+
+
+def test_entry_count_checked_before_any_member() -> None:
+    it = extract_zip(make_zip([(f"{i}.txt", b"x") for i in range(6)]), **{**LIMITS, "max_entries": 5})
+    with pytest.raises(BadInputError):
+        next(it)
+
+
+def test_ratio_and_total_are_also_checked_while_streaming(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The directory checks are not the only guard: with them off, the real bytes are still
+    measured as they are inflated (a bomb stops at the ratio, not at its full size)."""
+    monkeypatch.setattr(filetypes, "_check_archive", lambda *a, **k: None)
+    bomb = make_zip([("ok.txt", TEXT.encode()), ("zeros.txt", b"\x00" * (15 * 1024 * 1024))])
+    it = extract_zip(bomb, **LIMITS)
+    assert next(it).path == "ok.txt"
+    with pytest.raises(BadInputError) as exc:
+        next(it)
+    assert "疑似压缩炸弹" in exc.value.user_message
+    data = make_zip([(f"{i}.txt", noise(4000, i)) for i in range(3)])
+    it = extract_zip(data, **{**LIMITS, "max_total_bytes": 9000})
+    assert next(it).path == "0.txt" and next(it).path == "1.txt"  # yielded before the overflow
+    with pytest.raises(BadInputError) as exc:
+        next(it)
+    assert "总大小" in exc.value.user_message
+
+
+def test_member_above_limit_stops_at_limit_plus_one() -> None:
+    data = make_zip([("big.txt", noise(200_000)), ("small.txt", TEXT.encode())])
+    entries = list(extract_zip(data, **{**LIMITS, "max_file_bytes": 100_000}))
+    assert entries[0].data is None and entries[0].reason is not None and entries[0].reason.startswith("文件过大")
+    assert entries[1] == ZipEntry("small.txt", TEXT.encode())

@@ -1,0 +1,51 @@
+"""The upload route's own multipart parsing, in process: a full temp disk is 507 and a malformed
+body 400, both in Chinese; the OpenAPI docs still show the file field."""
+
+from __future__ import annotations
+
+import errno
+
+import pytest
+from fastapi.testclient import TestClient
+from starlette.datastructures import UploadFile
+
+import services.api.app as api
+
+
+@pytest.fixture
+def client(monkeypatch: pytest.MonkeyPatch) -> TestClient:
+    monkeypatch.setattr(api, "_require_batch", lambda batch_id: False)
+    return TestClient(api.app)
+
+
+def test_full_disk_is_507_in_chinese(client: TestClient, monkeypatch: pytest.MonkeyPatch):
+    async def no_space(self, data: bytes) -> None:
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    monkeypatch.setattr(UploadFile, "write", no_space)
+    r = client.post("/batches/b_x/files", files=[("files", ("a.txt", b"x" * (2 * 1024 * 1024)))])
+    assert r.status_code == 507, r.text
+    assert "存储空间" in r.json()["detail"]
+
+
+@pytest.mark.parametrize("body", [
+    b"--zzz\r\nContent-Disposition: form-data; name=\"files\"; filename=\"a.txt\"\r\n\r\nabc",  # no end boundary
+    b"garbage without any boundary",
+    b"--zzz\r\nContent-Disposition: form-data\r\n\r\nabc\r\n--zzz--\r\n",  # part without a name
+])
+def test_malformed_multipart_is_400_in_chinese(client: TestClient, body: bytes):
+    r = client.post("/batches/b_x/files", content=body, headers={"Content-Type": "multipart/form-data; boundary=zzz"})
+    assert r.status_code == 400, r.text
+    assert not r.json()["detail"].isascii()  # Chinese, not starlette's English
+
+
+def test_missing_boundary_or_wrong_type_is_400(client: TestClient):
+    for ctype in ("multipart/form-data", "application/json"):
+        r = client.post("/batches/b_x/files", content=b"{}", headers={"Content-Type": ctype})
+        assert r.status_code == 400 and "格式错误" in r.json()["detail"], r.text
+
+
+def test_openapi_shows_the_file_field(client: TestClient):
+    op = client.get("/openapi.json").json()["paths"]["/batches/{batch_id}/files"]["post"]
+    schema = op["requestBody"]["content"]["multipart/form-data"]["schema"]
+    assert schema["properties"]["files"]["items"]["format"] == "binary"
