@@ -1,6 +1,7 @@
 """The distributed topology, natively, for development and integration tests: a real redis-server
 (Debian package), an S3 endpoint over HTTP (moto's server here; MinIO in docker-compose — the
-client code is the same minio SDK), the api (uvicorn) and one Celery worker per queue.
+client code is the same minio SDK), the api (uvicorn), one Celery worker per queue and the recovery
+process.
 
     python -m services.devstack up [--dir .devstack] [--api-port 8000]   # start in the background
     python -m services.devstack down [--dir .devstack]                    # stop cleanly
@@ -109,6 +110,9 @@ class Stack:
             "--without-gossip", "--without-mingle", "--without-heartbeat",
         ])
 
+    def start_recovery(self) -> subprocess.Popen[bytes]:
+        return self._spawn("recovery", [sys.executable, "-m", "services.recovery"])
+
     def start(self) -> None:
         self.start_redis()
         self.start_s3()
@@ -123,6 +127,7 @@ class Stack:
         self.start_api()
         for q in QUEUES:
             self.start_worker(q)
+        self.start_recovery()
 
     def stop_process(self, name: str, sig: int = signal.SIGTERM, timeout: float = 15) -> None:
         proc = self.procs.pop(name, None)
@@ -139,7 +144,7 @@ class Stack:
             proc.wait(timeout=5)
 
     def stop(self) -> None:
-        for name in [n for n in self.procs if n.startswith("worker")] + ["api", "s3", "redis"]:
+        for name in ["recovery"] + [n for n in self.procs if n.startswith("worker")] + ["api", "s3", "redis"]:
             self.stop_process(name)
 
     def state(self) -> dict[str, object]:
@@ -171,7 +176,7 @@ def _down(args: argparse.Namespace) -> int:
         print("没有运行中的开发环境。")
         return 0
     pids = json.loads(state_file.read_text())["pids"]
-    order = [n for n in pids if n.startswith("worker")] + ["api", "s3", "redis"]
+    order = ["recovery"] + [n for n in pids if n.startswith("worker")] + ["api", "s3", "redis"]
     for name in order:
         pid = pids.get(name)
         if pid is None:

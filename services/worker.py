@@ -3,8 +3,11 @@
 
 Reliability: a task is acknowledged only after it finished (acks_late) and is given back to the
 queue if its worker dies (reject_on_worker_lost); each worker takes one task at a time (prefetch
-1); Redis redelivers unacknowledged tasks after the visibility timeout, set above the longest task.
-Stages are idempotent (same input → same object keys), so a redelivered task is harmless.
+1); Redis redelivers unacknowledged tasks after the visibility timeout, set above the hard time
+limit. A redelivered or duplicate task is skipped (services/stage.py: each stage runs once per
+document). Bounds: a soft time limit fails the document with 处理超时, a hard limit kills the child;
+each child's data segment is capped (MemoryError fails the document) and a child above the cap after
+a task is replaced.
 """
 
 from __future__ import annotations
@@ -12,8 +15,9 @@ from __future__ import annotations
 import logging
 
 from celery import Celery
-from celery.signals import worker_ready
+from celery.signals import worker_process_init, worker_ready
 
+from services.observe import install_worker_hooks
 from shared.settings import get_settings
 
 QUEUES = ("ingest", "parse", "validate", "report")
@@ -31,6 +35,9 @@ def make_app() -> Celery:
         task_serializer="json",
         accept_content=["json"],
         task_ignore_result=True,
+        task_soft_time_limit=s.task_soft_time_limit,
+        task_time_limit=s.task_time_limit,
+        worker_max_memory_per_child=s.worker_max_memory_mb * 1024,  # KiB
         task_routes={f"juesuan.{q}": {"queue": q} for q in QUEUES},
         task_default_queue="ingest",
         worker_hijack_root_logger=False,
@@ -40,6 +47,7 @@ def make_app() -> Celery:
 
 
 app = make_app()
+install_worker_hooks(app)  # JSON logs with batch/doc/task/stage on every line; stage metrics in Redis
 
 
 @worker_ready.connect
@@ -51,3 +59,16 @@ def _ensure_bucket(**_: object) -> None:
         Storage().ensure_bucket()
     except TransientStorageError as exc:  # storage not up yet: tasks retry with backoff
         logging.getLogger("juesuan.worker").warning("event=bucket_check_failed error=%s", exc)
+
+
+@worker_process_init.connect
+def _limit_memory(**_: object) -> None:
+    """Cap each worker child's heap (RLIMIT_DATA covers malloc'd and anonymous mmap'd memory), so one
+    huge document raises MemoryError in its own task instead of exhausting the machine."""
+    import resource
+
+    limit = get_settings().worker_max_memory_mb * 1024 * 1024
+    if limit > 0:
+        _soft, hard = resource.getrlimit(resource.RLIMIT_DATA)
+        soft = limit if hard == resource.RLIM_INFINITY else min(limit, hard)
+        resource.setrlimit(resource.RLIMIT_DATA, (soft, hard))

@@ -23,6 +23,12 @@ class Settings(BaseSettings):
     api_token: str | None = None  # when set, every endpoint requires "Authorization: Bearer <token>"
     max_file_bytes: int = 20 * 1024 * 1024
     max_pdf_pages: int = 300  # a disclosure has 15–60 pages
+    # per-document caps (services.ingest.core.IngestLimits; about ten times a real disclosure)
+    max_sheets: int = 50  # Excel worksheets
+    max_text_lines: int = 50_000  # text files (a disclosure has < 5,000 lines)
+    max_text_chars: int = 2_000_000  # text files
+    max_table_rows: int = 20_000  # table rows of one document (Word, Excel, PDF)
+    max_cells: int = 200_000  # table cells of one document (Excel: stored cells)
     max_files_per_request: int = 500
     max_zip_entries: int = 2000
     max_zip_total_bytes: int = 500 * 1024 * 1024
@@ -35,9 +41,16 @@ class Settings(BaseSettings):
 
     visibility_timeout_seconds: int = 3600  # above the longest task (a document takes < 1 s)
     task_max_retries: int = 5
-    # A document in an in-progress stage (ingesting … rendering) with no progress for this long has
-    # lost its task (e.g. the broker died while the task was retrying): the api restarts its chain.
-    stall_seconds: int = 300
+    # recovery and worker limits
+    redis_timeout_seconds: float = 2.0  # every Redis call: a hung Redis is reported, not waited on
+    lease_seconds: int = 30  # a running task renews its document's lease every third of this
+    recovery_interval_seconds: float = 10.0  # how often the recovery process sweeps unfinished documents
+    # A waiting document whose message is in no queue is restarted when it is still missing this long
+    # after its last change, on two sweeps in a row (a message between stages is in flight briefly).
+    recovery_grace_seconds: float = 30.0
+    task_soft_time_limit: int = 120  # seconds; the document fails with 处理超时
+    task_time_limit: int = 150  # the worker child is killed; the document is restarted, then fails
+    worker_max_memory_mb: int = 1024  # per worker child: address-space data limit (MemoryError → failed)
     test_task_delay: str = ""  # tests only: "parse:2.5" slows a stage so a worker can be killed mid-task
 
 

@@ -13,7 +13,7 @@ from datetime import UTC, datetime
 import redis
 
 from .keys import batch_manifest_key
-from .messages import BatchManifest, DocOutcome, DocState
+from .messages import RUNNING, BatchManifest, DocOutcome, DocState
 from .settings import get_settings
 from .storage import Storage
 
@@ -40,13 +40,32 @@ def _sha(b: str) -> str:
     return f"{PREFIX}:batch:{b}:sha"
 
 
+def _lease(b: str, d: str) -> str:
+    return f"{PREFIX}:lease:{b}:{d}"
+
+
+ACTIVE = f"{PREFIX}:active"  # batches with documents not yet done or failed (what recovery sweeps)
+EPOCH = f"{PREFIX}:epoch"  # set once status exists; its absence means Redis lost everything
+
+# Release a lease only if it is still ours (compare-and-delete), refresh it likewise.
+_RELEASE = "if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('del', KEYS[1]) end return 0"
+# (a lease lost with Redis's data is taken back by its running task)
+_REFRESH = (
+    "local v = redis.call('get', KEYS[1]) "
+    "if v == ARGV[1] or not v then redis.call('set', KEYS[1], ARGV[1], 'EX', ARGV[2]) return 1 end return 0"
+)
+
+
 def now_iso() -> str:
     return datetime.now(UTC).isoformat(timespec="seconds")
 
 
 class StatusStore:
     def __init__(self, client: redis.Redis | None = None) -> None:
-        self.r = client or redis.Redis.from_url(get_settings().redis_url, decode_responses=True, socket_timeout=10)
+        timeout = get_settings().redis_timeout_seconds
+        self.r = client or redis.Redis.from_url(
+            get_settings().redis_url, decode_responses=True, socket_timeout=timeout, socket_connect_timeout=timeout
+        )
 
     def ping(self) -> None:
         self.r.ping()
@@ -77,6 +96,8 @@ class StatusStore:
             self.r.hset(_doc(outcome.batch_id, outcome.doc_id), mapping=self._fields(outcome))
             if outcome.state in (DocState.DONE, DocState.FAILED):
                 self.r.sadd(_terminal(outcome.batch_id), outcome.doc_id)
+            else:
+                self.r.sadd(ACTIVE, outcome.batch_id)
         return bool(added)
 
     def set_state(self, b: str, d: str, state: DocState, stage: str | None = None, **fields: object) -> None:
@@ -88,6 +109,63 @@ class StatusStore:
         if state in (DocState.DONE, DocState.FAILED):
             pipe.sadd(_terminal(b), d)
         pipe.execute()
+
+    def waiting(self, b: str, d: str, stage: str, **fields: object) -> None:
+        """The document waits in ``stage``'s queue."""
+        self.set_state(b, d, DocState.QUEUED, stage=stage, task="", **fields)
+
+    def running(self, b: str, d: str, stage: str, task: str) -> None:
+        self.set_state(b, d, RUNNING[stage], stage=stage, task=task, started_at=str(time.time()))
+
+    def count_run(self, b: str, d: str, stage: str) -> int:
+        """How many times ``stage``'s work really ran for this document (not skipped duplicates)."""
+        return int(self.r.hincrby(_doc(b, d), f"runs:{stage}", 1))
+
+    def uncount_run(self, b: str, d: str, stage: str) -> None:
+        self.r.hincrby(_doc(b, d), f"runs:{stage}", -1)
+
+    def runs(self, b: str, d: str) -> dict[str, int]:
+        raw = self.r.hgetall(_doc(b, d))
+        return {k.removeprefix("runs:"): int(v) for k, v in raw.items() if k.startswith("runs:")}
+
+    def state_of(self, b: str, d: str) -> str | None:
+        return self.r.hget(_doc(b, d), "state")
+
+    # ------------------------------------------------------------------ leases
+    def acquire_lease(self, b: str, d: str, task: str, ttl: int) -> str | None:
+        """Take the document's lease for ``task``; returns None when taken, else the holder's task id.
+        A redelivered message keeps its task id, so it may take over its own (dead) holder's lease."""
+        if self.r.set(_lease(b, d), task, nx=True, ex=ttl):
+            return None
+        holder = self.r.get(_lease(b, d))
+        if holder is None and self.r.set(_lease(b, d), task, nx=True, ex=ttl):
+            return None
+        if holder == task:
+            self.r.set(_lease(b, d), task, ex=ttl)
+            return None
+        return holder or "?"
+
+    def refresh_lease(self, b: str, d: str, task: str, ttl: int) -> bool:
+        return bool(self.r.eval(_REFRESH, 1, _lease(b, d), task, ttl))
+
+    def release_lease(self, b: str, d: str, task: str) -> None:
+        self.r.eval(_RELEASE, 1, _lease(b, d), task)
+
+    def lease_holder(self, b: str, d: str) -> str | None:
+        return self.r.get(_lease(b, d))
+
+    # ------------------------------------------------------------------ batches being worked on
+    def active_batches(self) -> list[str]:
+        return sorted(self.r.smembers(ACTIVE))
+
+    def mark_inactive(self, b: str) -> None:
+        self.r.srem(ACTIVE, b)
+
+    def has_epoch(self) -> bool:
+        return bool(self.r.exists(EPOCH))
+
+    def set_epoch(self) -> None:
+        self.r.set(EPOCH, "1")
 
     def is_complete(self, b: str) -> bool:
         """Every registered document is done or failed (O(1): two set sizes)."""
@@ -124,7 +202,9 @@ class StatusStore:
             "filename": o.filename,
             "raw_key": o.raw_key,
             "state": o.state.value,
-            "stage": o.state.value,
+            # a document recorded as queued waits for ingest; restarting it is safe because every
+            # stage skips work whose output already exists
+            "stage": "ingest" if o.state == DocState.QUEUED else "report",
             "error": o.error or "",
             "counts": json.dumps(o.counts),
             "categories": json.dumps(o.categories, ensure_ascii=False),
@@ -149,5 +229,7 @@ class StatusStore:
             pipe.hset(_doc(b, o.doc_id), mapping=self._fields(o))
             if o.sha256 and not o.duplicate_of:
                 pipe.hsetnx(_sha(b), o.sha256, o.doc_id)
+        if any(o.state not in (DocState.DONE, DocState.FAILED) for o in outcomes):
+            pipe.sadd(ACTIVE, b)
         pipe.execute()
         return outcomes

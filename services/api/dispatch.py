@@ -5,10 +5,8 @@ from __future__ import annotations
 
 import logging
 
-from celery import chain
-
 from services.report.html import render_document_html, report_json
-from services.worker import app as celery_app
+from services.stage import send_stage
 from shared.keys import doc_manifest_key, stage_key
 from shared.messages import DocOutcome, DocRef, DocState
 from shared.models import DocumentMeta, DocumentReport
@@ -19,15 +17,14 @@ log = logging.getLogger("juesuan.api")
 
 
 def start_chain(ref: DocRef) -> None:
-    """One chain per document: ingest → parse → validate → report, each on its own queue."""
-    sigs = [celery_app.signature(f"juesuan.{s}", queue=s) for s in ("ingest", "parse", "validate", "report")]
-    sigs[0] = sigs[0].clone(args=(ref.model_dump(),))
-    chain(*sigs).apply_async()
+    """Send the document to ingest; each stage sends it on to the next (ingest → parse → validate
+    → report, each on its own queue)."""
+    send_stage("ingest", ref)
     log.info("event=chain_started batch=%s doc=%s", ref.batch_id, ref.doc_id)
 
 
 def restart(batch_id: str, doc_id: str, filename: str, raw_key: str) -> None:
-    """Start a document's chain again from its raw upload (stages are idempotent)."""
+    """Start a document again from its raw upload: stages whose output exists are skipped."""
     start_chain(DocRef(batch_id=batch_id, doc_id=doc_id, filename=filename, raw_key=raw_key))
 
 

@@ -11,12 +11,20 @@ from services.tasks_common import RETRY
 from services.worker import app
 from shared.errors import BadInputError
 from shared.keys import stage_key
-from shared.messages import DocRef, DocState
+from shared.messages import DocRef
+from shared.settings import get_settings
 
 
 def ingest_core(ref: DocRef) -> str:
-    data = storage().get_bytes(ref.raw_key)
     limits = ingest_limits()
+    try:
+        size = storage().size(ref.raw_key)  # before reading: a presigned upload may be any size
+    except KeyError as exc:
+        raise BadInputError("raw object missing", "原始文件不存在：上传未完成或已被删除，请重新上传。") from exc
+    if size > get_settings().max_file_bytes:
+        mb = get_settings().max_file_bytes // 1024 // 1024
+        raise BadInputError("raw object too large", f"文件过大：超过单个文件 {mb} MB 的上限，未处理。")
+    data = storage().get_bytes(ref.raw_key)
     _kind, reason = refusal(data, limits)
     if reason:
         raise BadInputError("refused", reason)
@@ -31,5 +39,5 @@ def ingest_core(ref: DocRef) -> str:
 
 
 @app.task(name="juesuan.ingest", bind=True, **RETRY)
-def ingest(self, msg: dict) -> dict:
-    return run_stage(msg, "ingest", DocState.INGESTING, ingest_core)
+def ingest(self, msg: dict) -> dict | None:
+    return run_stage(msg, "ingest", ingest_core, self.request.id)

@@ -8,7 +8,7 @@ from services.tasks_common import RETRY
 from services.worker import app
 from shared.document import ExtractedDocument
 from shared.keys import stage_key
-from shared.messages import DocRef, DocState
+from shared.messages import DocRef
 
 
 def parse_core(ref: DocRef) -> str:
@@ -20,5 +20,5 @@ def parse_core(ref: DocRef) -> str:
 
 
 @app.task(name="juesuan.parse", bind=True, **RETRY)
-def parse(self, msg: dict) -> dict:
-    return run_stage(msg, "parse", DocState.PARSING, parse_core)
+def parse(self, msg: dict) -> dict | None:
+    return run_stage(msg, "parse", parse_core, self.request.id)

@@ -9,12 +9,13 @@ from collections import Counter
 
 from services.report.html import render_document_html, report_json
 from services.report.summary import build_summary, render_summary_html
-from services.stage import load_outcome, status, storage
+from services.stage import INTERNAL_ERROR, delay_for_tests, is_transient, load_outcome, status, storage
 from services.tasks_common import RETRY
 from services.worker import app
 from shared.keys import doc_manifest_key, stage_key, summary_key
-from shared.messages import DocOutcome, DocRef, DocState
+from shared.messages import TERMINAL, DocOutcome, DocRef, DocState
 from shared.models import DocumentMeta, DocumentReport
+from shared.settings import get_settings
 
 log = logging.getLogger("juesuan.report")
 
@@ -44,6 +45,7 @@ def report_core(ref: DocRef) -> DocOutcome:
 def write_summary_if_complete(batch_id: str) -> bool:
     if not status().is_complete(batch_id):
         return False
+    status().mark_inactive(batch_id)
     st = storage()
     outcomes = [st.get_model(k, DocOutcome) for k in st.list_keys(f"manifests/{batch_id}/docs/")]
     summary = build_summary(batch_id, outcomes)
@@ -53,20 +55,53 @@ def write_summary_if_complete(batch_id: str) -> bool:
     return True
 
 
-@app.task(name="juesuan.report", bind=True, **RETRY)
-def report(self, msg: dict) -> dict:
-    ref = DocRef.model_validate(msg)
-    if not ref.failed:
-        status().set_state(ref.batch_id, ref.doc_id, DocState.RENDERING, stage="report")
-    from services.stage import _test_delay
-
-    _test_delay("report")
-    outcome = report_core(ref)
+def _publish(ref: DocRef, outcome: DocOutcome) -> None:
     status().set_state(
-        ref.batch_id, ref.doc_id, outcome.state, stage="report", error=outcome.error or "",
+        ref.batch_id, ref.doc_id, outcome.state, stage="report", task="", error=outcome.error or "",
         counts=outcome.counts, categories=outcome.categories, report_keys=outcome.report_keys,
         department=outcome.department or "", year=str(outcome.year or ""),
     )
+
+
+def run_report(msg: dict, task: str) -> dict | None:
+    """The last stage, once per document: a document already finished (in Redis, or in its durable
+    manifest after Redis lost it) is not rendered again."""
+    ref = DocRef.model_validate(msg)
+    st = status()
+    if st.state_of(ref.batch_id, ref.doc_id) in {s.value for s in TERMINAL}:
+        log.info("event=stage_dropped reason=document_finished stage=report batch=%s doc=%s", ref.batch_id, ref.doc_id)
+        return None
+    stored = load_outcome(ref)
+    if stored.state in TERMINAL and stored.report_keys:
+        _publish(ref, stored)
+        log.info("event=stage_skipped reason=output_exists stage=report batch=%s doc=%s", ref.batch_id, ref.doc_id)
+        write_summary_if_complete(ref.batch_id)
+        return None
+    ttl = get_settings().lease_seconds
+    holder = st.acquire_lease(ref.batch_id, ref.doc_id, task, ttl)
+    if holder is not None:
+        log.info("event=stage_dropped reason=running_elsewhere holder=%s stage=report batch=%s doc=%s", holder, ref.batch_id, ref.doc_id)
+        return None
+    try:
+        st.count_run(ref.batch_id, ref.doc_id, "report")
+        st.running(ref.batch_id, ref.doc_id, "report", task)
+        delay_for_tests("report")
+        try:
+            outcome = report_core(ref)
+        except Exception as exc:
+            if is_transient(exc):
+                st.uncount_run(ref.batch_id, ref.doc_id, "report")
+                raise
+            log.exception("event=stage_error stage=report batch=%s doc=%s", ref.batch_id, ref.doc_id)
+            outcome = report_core(ref.model_copy(update={"failed": True, "reason": INTERNAL_ERROR}))
+        _publish(ref, outcome)
+    finally:
+        st.release_lease(ref.batch_id, ref.doc_id, task)
     log.info("event=document_%s batch=%s doc=%s", outcome.state.value, ref.batch_id, ref.doc_id)
     write_summary_if_complete(ref.batch_id)
     return ref.model_dump()
+
+
+@app.task(name="juesuan.report", bind=True, **RETRY)
+def report(self, msg: dict) -> dict | None:
+    return run_report(msg, self.request.id)

@@ -7,7 +7,7 @@ from services.tasks_common import RETRY
 from services.validate.engine import validate_document
 from services.worker import app
 from shared.keys import stage_key
-from shared.messages import DocRef, DocState
+from shared.messages import DocRef
 from shared.models import ParsedDocument
 
 
@@ -20,5 +20,5 @@ def validate_core(ref: DocRef) -> str:
 
 
 @app.task(name="juesuan.validate", bind=True, **RETRY)
-def validate(self, msg: dict) -> dict:
-    return run_stage(msg, "validate", DocState.VALIDATING, validate_core)
+def validate(self, msg: dict) -> dict | None:
+    return run_stage(msg, "validate", validate_core, self.request.id)

@@ -8,8 +8,6 @@ import io
 import json
 import logging
 import os
-import shutil
-import subprocess
 from collections.abc import Iterator
 from types import SimpleNamespace
 from typing import Any
@@ -17,6 +15,7 @@ from typing import Any
 import pytest
 
 from shared import logs, metrics
+from tests import servers
 
 prometheus_parser = pytest.importorskip("prometheus_client.parser")
 
@@ -51,25 +50,8 @@ def lines(buf: io.StringIO) -> list[dict]:
 
 @pytest.fixture(scope="module")
 def redis_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[int]:
-    if shutil.which("redis-server") is None:
-        pytest.skip("redis-server is not installed (./dev test installs it)")
-    import redis
-
-    from services.devstack import free_port, wait_for
-
-    port = free_port()
-    data = tmp_path_factory.mktemp("redis-metrics")
-    proc = subprocess.Popen(
-        ["redis-server", "--port", str(port), "--bind", "127.0.0.1", "--dir", str(data), "--save", "", "--appendonly", "no"],
-        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-    )
-    try:
-        client = redis.Redis(port=port, socket_timeout=1)
-        wait_for(lambda: client.ping(), 20, "redis-server")
+    with servers.redis_server(tmp_path_factory.mktemp("redis-metrics")) as port:
         yield port
-    finally:
-        proc.terminate()
-        proc.wait(timeout=10)
 
 
 @pytest.fixture
