@@ -253,7 +253,8 @@ class Finding(BaseModel):
 
 class RuleStatus(StrEnum):
     RAN = "ran"
-    NOT_RUN = "not_run"
+    NOT_RUN = "not_run"  # its inputs are missing or unsure
+    FAILED = "failed"  # the rule raised: a bug, logged; the other rules still ran
 
 
 class RuleCoverage(BaseModel):

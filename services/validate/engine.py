@@ -31,7 +31,7 @@ def validate_document(doc: ParsedDocument) -> DocumentReport:
         except Exception:  # a rule's bug costs that rule, never the document's report
             log.exception("rule failed rule=%s doc=%s", rule.code, doc.source_name)
             coverage.append(RuleCoverage(
-                code=rule.code, title=rule.title, status=RuleStatus.NOT_RUN,
+                code=rule.code, title=rule.title, status=RuleStatus.FAILED,
                 reason="规则执行出错（已记录日志），本项未检查，请人工复核",
             ))
             continue

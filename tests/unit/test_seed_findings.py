@@ -50,3 +50,24 @@ def test_000_one_typo_is_one_finding():
     fs = findings("000")
     assert any(f.code == "N301" and "13.91" in f.message for f in fs)
     assert not any(f.code == "A405" and "253.71" in f.message for f in fs)
+
+
+def test_a_rule_that_raises_is_recorded_as_failed_and_the_others_still_run(monkeypatch):
+    import dataclasses
+
+    from services.validate import catalogue
+    from shared.models import RuleStatus
+
+    catalogue.all_rules()
+    broken = catalogue._REGISTRY["N301"]
+
+    def explode(*_args, **_kwargs):
+        raise ZeroDivisionError("bug in a rule")
+
+    monkeypatch.setitem(catalogue._REGISTRY, "N301", dataclasses.replace(broken, check=explode))
+    report = validate_document(parsed_seed("000"))
+    cov = {c.code: c for c in report.coverage}
+    assert cov["N301"].status == RuleStatus.FAILED and "规则执行出错" in (cov["N301"].reason or "")
+    assert not any(f.code == "N301" for f in report.findings)
+    assert any(f.code == "A404" for f in report.findings)  # the rest of the catalogue ran
+    assert sum(c.status == RuleStatus.RAN for c in report.coverage) > 20
