@@ -68,4 +68,5 @@ class BatchManifest(BaseModel):
     batch_id: str
     created_at: str
     name: str | None = None
+    tenant: str | None = None  # who created it (services/api/auth.py); None: before tenants, "default"
     doc_ids: list[str] = Field(default_factory=list)

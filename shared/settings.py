@@ -20,7 +20,12 @@ class Settings(BaseSettings):
     # Public endpoint used in presigned URLs (clients may reach storage by another name).
     s3_public_endpoint: str | None = None
 
-    api_token: str | None = None  # when set, every endpoint requires "Authorization: Bearer <token>"
+    # tenants (services/api/auth.py): keys only in "Authorization: Bearer <key>"
+    api_token: str | None = None  # the older single token: one tenant, "default"
+    api_keys: str | None = None  # "tenant:key,tenant:key"
+    admin_key: str | None = None  # optional: sees every tenant's batches
+    link_secret: str | None = None  # signs report links (default: derived from the keys)
+    link_ttl_seconds: int = 900  # signed report/summary links stay valid this long
     max_file_bytes: int = 20 * 1024 * 1024
     max_pdf_pages: int = 300  # a disclosure has 15–60 pages
     # per-document caps (services.ingest.core.IngestLimits; about ten times a real disclosure)

@@ -44,6 +44,18 @@ def _lease(b: str, d: str) -> str:
     return f"{PREFIX}:lease:{b}:{d}"
 
 
+def _tenant(t: str) -> str:
+    return f"{PREFIX}:tenant:{t}:batches"
+
+
+def _epoch_seconds(iso: str) -> float:
+    try:
+        return datetime.fromisoformat(iso).timestamp()
+    except ValueError:
+        return 0.0
+
+
+ALL_BATCHES = f"{PREFIX}:batches"  # every batch by creation time (the admin's list)
 ACTIVE = f"{PREFIX}:active"  # batches with documents not yet done or failed (what recovery sweeps)
 EPOCH = f"{PREFIX}:epoch"  # set once status exists; its absence means Redis lost everything
 
@@ -72,7 +84,18 @@ class StatusStore:
 
     # ------------------------------------------------------------------ batches
     def create_batch(self, manifest: BatchManifest) -> None:
-        self.r.hset(_batch(manifest.batch_id), mapping={"created_at": manifest.created_at, "name": manifest.name or ""})
+        tenant = manifest.tenant or "default"
+        pipe = self.r.pipeline()
+        pipe.hset(_batch(manifest.batch_id), mapping={"created_at": manifest.created_at, "name": manifest.name or "",
+                                                      "tenant": tenant})
+        pipe.zadd(_tenant(tenant), {manifest.batch_id: _epoch_seconds(manifest.created_at)})
+        pipe.zadd(ALL_BATCHES, {manifest.batch_id: _epoch_seconds(manifest.created_at)})
+        pipe.execute()
+
+    def list_batches(self, tenant: str | None, limit: int = 100, offset: int = 0) -> list[str]:
+        """Newest first: a tenant's batches, or every batch (tenant None: the admin)."""
+        key = ALL_BATCHES if tenant is None else _tenant(tenant)
+        return list(self.r.zrevrange(key, offset, offset + limit - 1))
 
     def batch_exists(self, b: str) -> bool:
         return bool(self.r.exists(_batch(b)))
