@@ -14,9 +14,15 @@ from shared.settings import get_settings
 
 
 def ingest_limits() -> IngestLimits:
-    """The bounds on one document, from the settings (JUESUAN_MAX_FILE_BYTES, JUESUAN_MAX_PDF_PAGES)."""
+    """The bounds on one document, from the settings (JUESUAN_MAX_FILE_BYTES, JUESUAN_MAX_PDF_PAGES,
+    JUESUAN_MAX_SHEETS, JUESUAN_MAX_TEXT_LINES, JUESUAN_MAX_TEXT_CHARS, JUESUAN_MAX_TABLE_ROWS,
+    JUESUAN_MAX_CELLS)."""
     s = get_settings()
-    return IngestLimits(max_file_bytes=s.max_file_bytes, max_pdf_pages=s.max_pdf_pages)
+    return IngestLimits(
+        max_file_bytes=s.max_file_bytes, max_pdf_pages=s.max_pdf_pages, max_sheets=s.max_sheets,
+        max_text_lines=s.max_text_lines, max_text_chars=s.max_text_chars,
+        max_table_rows=s.max_table_rows, max_cells=s.max_cells,
+    )
 
 
 def ingest(name: str, data: bytes) -> ExtractedDocument:

@@ -19,13 +19,24 @@ from shared.document import ExtractedDocument
 from shared.errors import BadInputError
 from shared.filetypes import ole_content, reject_reason, sniff
 
+from .office import OfficeLimits
+
 
 @dataclass(frozen=True)
 class IngestLimits:
-    """What one document may cost. Defaults suit real disclosures (15–60 pages, a few MB)."""
+    """What one document may cost. Defaults suit real disclosures (15–60 pages, a few MB, fewer
+    than 5,000 lines of text or table rows); each cap is about ten times what a real one needs.
+    The workers and the CLI take them from the settings (:func:`services.pipeline.ingest_limits`).
+    Each is checked before the structures it bounds are built, and refused with a Chinese message
+    that names the limit."""
 
     max_file_bytes: int = 20 * 1024 * 1024
-    max_pdf_pages: int = 300
+    max_pdf_pages: int = 300  # PDF pages; also the pages a Word file's breaks make
+    max_sheets: int = 50  # Excel worksheets
+    max_text_lines: int = 50_000  # text files: lines, counted before they are split
+    max_text_chars: int = 2_000_000  # text files: characters
+    max_table_rows: int = 20_000  # table rows of the whole document (Word, Excel, PDF)
+    max_cells: int = 200_000  # table cells of the whole document (Excel: stored cells)
 
 
 def _size(n: int) -> str:
@@ -38,7 +49,21 @@ def refusal(data: bytes, limits: IngestLimits | None = None) -> tuple[str, str |
     if len(data) > limits.max_file_bytes:
         return "too_large", f"文件过大：{_size(len(data))}，超过单个文件 {_size(limits.max_file_bytes)} 的上限。"
     kind = sniff(data)
-    return kind, reject_reason(kind, data)
+    reason = reject_reason(kind, data)
+    if reason is None and kind == "text":
+        from .text import text_refusal
+
+        reason = text_refusal(data, limits.max_text_lines, limits.max_text_chars)
+    return kind, reason
+
+
+def office_limits(limits: IngestLimits) -> OfficeLimits:
+    """The Word/Excel extractors' bounds for ``limits`` (the zip-level ones keep their defaults)."""
+    return OfficeLimits(
+        max_table_cells=limits.max_cells, max_table_rows=limits.max_table_rows, max_sheets=limits.max_sheets,
+        max_pages=limits.max_pdf_pages,
+        max_cells_per_sheet=min(OfficeLimits.max_cells_per_sheet, limits.max_cells),
+    )
 
 
 def ingest_bytes(name: str, data: bytes, limits: IngestLimits | None = None) -> ExtractedDocument:
@@ -52,23 +77,25 @@ def ingest_bytes(name: str, data: bytes, limits: IngestLimits | None = None) -> 
     if kind == "pdf":
         from .pdf import PdfLimits, extract_pdf
 
-        return extract_pdf(name, data, PdfLimits(max_pages=limits.max_pdf_pages))
+        return extract_pdf(name, data, PdfLimits(
+            max_pages=limits.max_pdf_pages, max_cells=limits.max_cells, max_table_rows=limits.max_table_rows,
+        ))
     if kind == "docx":
         from .docx import extract_docx
 
-        return extract_docx(name, data)
+        return extract_docx(name, data, office_limits(limits))
     if kind == "xlsx":
         from .xlsx import extract_xlsx
 
-        return extract_xlsx(name, data)
+        return extract_xlsx(name, data, office_limits(limits))
     if kind == "doc_ole":
-        return _legacy(name, data)
+        return _legacy(name, data, limits)
     from .text import extract_text_document
 
-    return extract_text_document(name, data)
+    return extract_text_document(name, data, limits.max_text_lines, limits.max_text_chars)
 
 
-def _legacy(name: str, data: bytes) -> ExtractedDocument:
+def _legacy(name: str, data: bytes, limits: IngestLimits) -> ExtractedDocument:
     """A Word 97-2003 (.doc) or Excel 97-2003 (.xls) file, converted by LibreOffice."""
     from .legacy import convert_legacy
 
@@ -77,11 +104,11 @@ def _legacy(name: str, data: bytes) -> ExtractedDocument:
     if target == "docx":
         from .docx import extract_docx
 
-        doc = extract_docx(name, converted)
+        doc = extract_docx(name, converted, office_limits(limits))
     else:
         from .xlsx import extract_xlsx
 
-        doc = extract_xlsx(name, converted)
+        doc = extract_xlsx(name, converted, office_limits(limits))
     doc.converted_from = "doc" if target == "docx" else "xls"
     doc.sha256 = hashlib.sha256(data).hexdigest()  # the file as uploaded, not the conversion
     return doc

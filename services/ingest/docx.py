@@ -32,6 +32,9 @@ from __future__ import annotations
 
 import hashlib
 import io
+import re
+import zipfile
+import zlib
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
@@ -74,6 +77,7 @@ class _Walk:
     seq: int = 0
     paragraphs: int = 0
     cells: int = 0
+    rows: int = 0
     lines: list[Line] = field(default_factory=list)
     grids: list[Grid] = field(default_factory=list)
     page_sizes: dict[int, tuple[float, float]] = field(default_factory=dict)
@@ -82,13 +86,16 @@ class _Walk:
 def extract_docx(name: str, data: bytes, limits: OfficeLimits | None = None) -> ExtractedDocument:
     """Read a .docx file. Raises BadInputError (Chinese message) for a damaged or oversized file."""
     limits = limits or OfficeLimits()
-    check_office_zip(data, limits, "Word")
+    members = check_office_zip(data, limits, "Word")
+    _precount(data, members, limits)
     body = _open_body(data)
     sections = [s for s in body.iter(qn("w:sectPr")) if s.getparent().tag in (qn("w:pPr"), body.tag)]
     walk = _Walk(limits=limits, rendered=next(body.iter(_RENDERED_BREAK), None) is not None, sections=sections)
     for block in _blocks(body):
         _block(block, walk)
     last = max([ln.page for ln in walk.lines] + [g.page for g in walk.grids] + [1])
+    if last > limits.max_pages:
+        raise too_large_error("Word", f"{last} pages", f"页数超过 {limits.max_pages} 页，约 {last} 页")
     pages = []
     for number in range(1, last + 1):
         width, height = walk.page_sizes.get(number, (None, None))
@@ -106,6 +113,39 @@ def extract_docx(name: str, data: bytes, limits: OfficeLimits | None = None) -> 
         source_name=name, sha256=hashlib.sha256(data).hexdigest(), kind=DocumentKind.DOCX, pages=pages,
         warnings=notes,
     )
+
+
+_MAIN_REL = re.compile(rb'<(?:\w+:)?Relationship\b[^>]*?\sType="[^"]*/officeDocument"[^>]*>')
+_TARGET = re.compile(rb'\sTarget="([^"]*)"')
+_ROW_TAG = re.compile(rb"<(?:\w+:)?tr[\s/>]")
+_CELL_TAG = re.compile(rb"<(?:\w+:)?tc[\s/>]")
+
+
+def _precount(data: bytes, members: list[str], limits: OfficeLimits) -> None:
+    """Refuse a document whose tables have too many rows or cells, counted on the main part's
+    bytes before python-docx parses it (a tree of a few hundred thousand cells costs gigabytes).
+    The counts are upper bounds (nested tables and drawing tables count too); the walk counts the
+    exact grid later."""
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as zf:
+            target = "word/document.xml"
+            if "_rels/.rels" in members:
+                rel = _MAIN_REL.search(zf.read("_rels/.rels"))
+                found = _TARGET.search(rel.group(0)) if rel else None
+                if found:
+                    target = found.group(1).decode("utf-8", "replace").lstrip("/")
+            if target not in members:
+                return  # python-docx reports a missing main part
+            raw = zf.read(target)
+    except (zipfile.BadZipFile, zlib.error, OSError, EOFError, ValueError, NotImplementedError, KeyError):
+        return  # damage: python-docx reports it
+    rows = sum(1 for _ in _ROW_TAG.finditer(raw))
+    if rows > limits.max_table_rows:
+        raise too_large_error("Word", f"{rows} table rows", f"表格行数超过 {limits.max_table_rows:,} 行，约 {rows:,} 行")
+    cells = sum(1 for _ in _CELL_TAG.finditer(raw))
+    if cells > limits.max_table_cells:
+        raise too_large_error("Word", f"{cells} table cells",
+                              f"表格单元格超过 {limits.max_table_cells:,} 个，约 {cells:,} 个")
 
 
 def _open_body(data: bytes) -> Any:
@@ -252,6 +292,10 @@ def _table(tbl: Any, walk: _Walk) -> Grid | None:
     open_v: dict[int, GridCell] = {}  # column → cell whose vertical merge may go on in the next row
     headers: list[bool] = []
     for r, tr in enumerate(_children(tbl, _TR)):
+        walk.rows += 1
+        if walk.rows > walk.limits.max_table_rows:
+            raise too_large_error("Word", f"> {walk.limits.max_table_rows} table rows",
+                                  f"表格行数超过 {walk.limits.max_table_rows:,} 行")
         trpr = tr.find(qn("w:trPr"))
         header = _flag(trpr, qn("w:tblHeader"))
         headers.append(header)
@@ -302,7 +346,7 @@ def _count_cells(walk: _Walk, n: int) -> None:
     walk.cells += n
     if walk.cells > walk.limits.max_table_cells:
         raise too_large_error("Word", f"> {walk.limits.max_table_cells} table cells",
-                              f"表格单元格超过 {walk.limits.max_table_cells} 个")
+                              f"表格单元格超过 {walk.limits.max_table_cells:,} 个")
 
 
 def _cell_text(tc: Any, walk: _Walk) -> tuple[str, int | None]:

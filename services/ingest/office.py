@@ -46,7 +46,9 @@ class OfficeLimits:
     ratio_floor: int = 64 * 1024
     max_entries: int = 5_000
     max_paragraphs: int = 100_000  # DOCX: paragraphs, in table cells included
-    max_table_cells: int = 500_000  # DOCX: cells of all tables
+    max_table_cells: int = 200_000  # cells of all tables (XLSX: stored cells of all sheets)
+    max_table_rows: int = 20_000  # rows of all tables
+    max_pages: int = 300  # DOCX: pages made by the file's page breaks
     max_sheets: int = 50  # XLSX: worksheets
     max_cells_per_sheet: int = 300_000  # XLSX: stored cells of one sheet (formatted blanks included)
 

@@ -26,6 +26,7 @@ from shared.normalize import FOLD_TABLE
 from .pdf_grid import (
     Char,
     FoundGrid,
+    GridTooLarge,
     HRule,
     VRule,
     assign_chars,
@@ -43,10 +44,23 @@ _BAD_CHARS = re.compile(r"[\ufffd\ue000-\uf8ff\x00-\x08\x0b-\x1f]")
 class PdfLimits:
     """Bounds on what one PDF may cost."""
 
-    def __init__(self, max_pages: int = 300, max_chars_per_page: int = 60_000, max_paths_per_page: int = 40_000):
+    def __init__(
+        self, max_pages: int = 300, max_chars_per_page: int = 60_000, max_paths_per_page: int = 40_000,
+        max_cells_per_page: int = 20_000, max_cells: int = 200_000, max_table_rows: int = 20_000,
+    ):
         self.max_pages = max_pages
         self.max_chars_per_page = max_chars_per_page
         self.max_paths_per_page = max_paths_per_page
+        self.max_cells_per_page = max_cells_per_page  # elementary grid cells of one page's tables
+        self.max_cells = max_cells  # grid cells of the whole document
+        self.max_table_rows = max_table_rows  # grid rows of the whole document
+
+
+def _too_many(what: str, detail: str) -> BadInputError:
+    return BadInputError(
+        f"pdf over limits: {detail}",
+        f"PDF 表格内容过多（{what}），不像部门决算文件，已停止读取：请确认文件无误，或拆分后上传。",
+    )
 
 
 def open_pdf(data: bytes) -> pdfium.PdfDocument:
@@ -79,6 +93,7 @@ def extract_pdf(name: str, data: bytes, limits: PdfLimits | None = None) -> Extr
         pages: list[Page] = []
         warnings: list[str] = []
         seq = 0
+        rows = cells = 0
         for index in range(n):
             try:
                 page = pdf[index]
@@ -92,6 +107,12 @@ def extract_pdf(name: str, data: bytes, limits: PdfLimits | None = None) -> Extr
             finally:
                 page.close()
             pages.append(out)
+            rows += sum(g.n_rows for g in out.grids)
+            cells += sum(g.n_rows * g.n_cols for g in out.grids)
+            if rows > limits.max_table_rows:
+                raise _too_many(f"表格行数超过 {limits.max_table_rows:,} 行", f"> {limits.max_table_rows} rows")
+            if cells > limits.max_cells:
+                raise _too_many(f"表格单元格超过 {limits.max_cells:,} 个", f"> {limits.max_cells} cells")
     finally:
         pdf.close()
     scanned = [p.number for p in pages if not p.has_text_layer]
@@ -287,7 +308,11 @@ def _read_page(
     if len(chars) < 5 or bad > len(chars):
         return Page(number=number, width=width, height=height, has_text_layer=not _has_image(page)), seq
     hs, vs = _rules(page, frame, limits)
-    found = find_grids(hs, vs)
+    try:
+        found = find_grids(hs, vs, limits.max_cells_per_page)
+    except GridTooLarge as exc:
+        raise _too_many(f"第 {number} 页的表格线划出约 {exc.cells:,} 个单元格，每页上限 {limits.max_cells_per_page:,} 个",
+                        f"page {number}: {exc}") from None
     rest = assign_chars(found, chars)
     label = _page_label(pdf, index)
     text_lines = group_lines(rest)

@@ -175,7 +175,15 @@ def _covers_h(hs: list[HRule], y: float, x0: float, x1: float) -> bool:
     return any(abs(h.y - y) <= SNAP + 0.5 and h.x0 - JOIN <= mid0 and h.x1 + JOIN >= mid1 for h in hs)
 
 
-def _grid_of(hs: list[HRule], vs: list[VRule]) -> FoundGrid | None:
+class GridTooLarge(ValueError):
+    """The rules of a page cut it into more elementary cells than allowed (``cells`` of them)."""
+
+    def __init__(self, cells: int):
+        super().__init__(f"{cells} grid cells")
+        self.cells = cells
+
+
+def _grid_of(hs: list[HRule], vs: list[VRule], max_cells: int | None = None) -> FoundGrid | None:
     left = min([h.x0 for h in hs] + [v.x for v in vs])
     right = max([h.x1 for h in hs] + [v.x for v in vs])
     top = min([v.y0 for v in vs] + [h.y for h in hs])
@@ -188,6 +196,8 @@ def _grid_of(hs: list[HRule], vs: list[VRule]) -> FoundGrid | None:
     n_rows, n_cols = len(ys) - 1, len(xs) - 1
     if n_rows * n_cols < 2:
         return None
+    if max_cells is not None and n_rows * n_cols > max_cells:
+        raise GridTooLarge(n_rows * n_cols)  # before the per-cell work below
     # the table's outline: where a side has no rule of its own, the outermost rules stand in
     outline_v = [VRule(left, top, bottom), VRule(right, top, bottom)]
     outline_h = [HRule(top, left, right), HRule(bottom, left, right)]
@@ -231,15 +241,21 @@ def _grid_of(hs: list[HRule], vs: list[VRule]) -> FoundGrid | None:
     return FoundGrid(left, top, right, bottom, n_rows, n_cols, cells, xs, ys, owner)
 
 
-def find_grids(hs: list[HRule], vs: list[VRule]) -> list[FoundGrid]:
-    """The ruled tables of a page, top to bottom."""
+def find_grids(hs: list[HRule], vs: list[VRule], max_cells: int | None = None) -> list[FoundGrid]:
+    """The ruled tables of a page, top to bottom. Raises :class:`GridTooLarge` when they would
+    have more than ``max_cells`` elementary cells together (checked before any cell is made)."""
     hs, vs = merge_rules(hs, vs)
     grids: list[FoundGrid] = []
+    used = 0
     for ch, cv in _components(hs, vs):
         if len(ch) < 2 or not cv:
             continue
-        g = _grid_of(ch, cv)
+        try:
+            g = _grid_of(ch, cv, None if max_cells is None else max_cells - used)
+        except GridTooLarge as exc:
+            raise GridTooLarge(used + exc.cells) from None
         if g is not None:
+            used += g.n_rows * g.n_cols
             grids.append(g)
     grids.sort(key=lambda g: (g.y0, g.x0))
     return grids

@@ -8,6 +8,8 @@
 - Word-export artefacts (``[bookmark: _Toc123]``) are removed from both forms.
 - Pages: a form feed or a line beginning with a single space (how the PDF text extractions in our
   seeds mark page starts) starts a new page; a printed page number "— 16 —" labels its page.
+- Caps: lines and characters are counted before any :class:`Line` is made (:func:`text_refusal`
+  bounds them on the bytes first, so the api's upload check costs a byte count).
 """
 
 from __future__ import annotations
@@ -22,6 +24,11 @@ from shared.normalize import FOLD_TABLE
 BOOKMARK_RE = re.compile(r"\[bookmark:[^\]]*\]")
 PAGE_NUMBER_RE = re.compile(r"^\s*[—\-–]+\s*(\d{1,4})\s*[—\-–]+\s*$")
 MAX_TEXT_BYTES = 20 * 1024 * 1024
+# Per-document caps (IngestLimits passes the configured values). A real disclosure as text has
+# fewer than 5,000 lines and 200,000 characters; every line costs a Line object here and parser
+# work after, so a 400,000-line file would take gigabytes.
+MAX_TEXT_LINES = 50_000
+MAX_TEXT_CHARS = 2_000_000
 KANGXI_RE = re.compile("[\u2f00-\u2fdf]")
 
 def decode_bytes(data: bytes) -> tuple[str, str]:
@@ -120,13 +127,56 @@ def split_pages(text: str, ocr: bool = False) -> list[Page]:
     return pages
 
 
-def extract_text_document(name: str, data: bytes) -> ExtractedDocument:
+def count_lines(text: str) -> int:
+    """How many :class:`Line` objects :func:`split_pages` would make of ``text`` (without making them)."""
+    return text.count("\n") + text.count("\r") - text.count("\r\n") + text.count("\f") + 1
+
+
+def _over_lines(n: int, limit: int) -> str:
+    return (f"文本行数过多：{n:,} 行，超过单个文件 {limit:,} 行的上限（部门决算文件通常不到 5,000 行），已停止读取。"
+            "请确认上传的是部门决算文件；如果其中附带了大量明细数据，请删去后再上传。")
+
+
+def _over_chars(n: int, limit: int) -> str:
+    return (f"文本字数过多：{n:,} 个字符，超过单个文件 {limit:,} 个字符的上限，已停止读取。"
+            "请确认上传的是部门决算文件；如果其中附带了大量明细数据，请删去后再上传。")
+
+
+def text_refusal(data: bytes, max_lines: int = MAX_TEXT_LINES, max_chars: int = MAX_TEXT_CHARS) -> str | None:
+    """Why a text file is over the caps (Chinese), or None. Cheap: byte counts bound the line and
+    character counts from above (a character is at least one byte; a line ends in a newline, form
+    feed or CR byte in every encoding we read), and the text is decoded and counted exactly only
+    when a bound is over."""
+    if data.count(b"\n") + data.count(b"\r") + data.count(b"\f") + 1 <= max_lines and len(data) <= max_chars:
+        return None
+    try:
+        text, _ = decode_bytes(data)
+    except BadInputError:
+        return None  # not text after all: the extractor says so
+    return _text_reason(text, max_lines, max_chars)
+
+
+def _text_reason(text: str, max_lines: int, max_chars: int) -> str | None:
+    lines = count_lines(text)
+    if lines > max_lines:
+        return _over_lines(lines, max_lines)
+    if len(text) > max_chars:
+        return _over_chars(len(text), max_chars)
+    return None
+
+
+def extract_text_document(
+    name: str, data: bytes, max_lines: int = MAX_TEXT_LINES, max_chars: int = MAX_TEXT_CHARS
+) -> ExtractedDocument:
     if len(data) > MAX_TEXT_BYTES:
         raise BadInputError(
             f"text too large: {len(data)} bytes",
             f"文件过大：{len(data) // (1024 * 1024)} MB，文本决算文件不应超过 {MAX_TEXT_BYTES // (1024 * 1024)} MB。",
         )
     text, encoding = decode_bytes(data)
+    reason = _text_reason(text, max_lines, max_chars)  # before any Line is made
+    if reason:
+        raise BadInputError(f"text over caps: {count_lines(text)} lines, {len(text)} chars", reason)
     kind = detect_kind(text)
     return ExtractedDocument(
         source_name=name,

@@ -21,6 +21,10 @@ Where the tables are. A 决算 sheet holds one table or several stacked ones, wi
 - otherwise by content: a row with two or more values is a table row, a single-value row between
   table rows stays in the table, and a blank row ends it.
 
+Caps (:class:`.office.OfficeLimits`, from the ingest limits): stored cells per sheet and per
+workbook are counted on the sheet parts' bytes before openpyxl reads them; table rows and grid
+positions of the whole workbook are counted before each grid's cells are made.
+
 Consecutive table rows form a :class:`Grid`; every other row with values is a :class:`Line` (its
 cells' texts joined by a space). A merged range is one cell at its top-left position with its
 spans, as :meth:`Grid.matrix` expects: the value is stored there only, and repeating it in every
@@ -90,12 +94,13 @@ def extract_xlsx(name: str, data: bytes, limits: OfficeLimits | None = None) -> 
             notes.append(f"已跳过隐藏的工作表：{'、'.join(hidden)}。")
         pages: list[Page] = []
         seq = 0
+        budget = _Budget(limits)
         for number, ws in enumerate(visible, 1):
             stored = len(ws._cells)  # the stored cells, not the range formatting may inflate
             if stored > limits.max_cells_per_sheet:
                 raise too_large_error("Excel", f"sheet {ws.title!r} has {stored} cells",
                                       f"工作表“{ws.title}”的单元格超过 {limits.max_cells_per_sheet} 个")
-            page, seq = _read_sheet(ws, number, seq)
+            page, seq = _read_sheet(ws, number, seq, budget)
             pages.append(page)
     finally:
         wb.close()
@@ -115,7 +120,26 @@ def extract_xlsx(name: str, data: bytes, limits: OfficeLimits | None = None) -> 
 Pos = tuple[int, int]
 
 
-def _read_sheet(ws: Any, number: int, seq: int) -> tuple[Page, int]:
+class _Budget:
+    """Table rows and grid positions left for the rest of the workbook."""
+
+    def __init__(self, limits: OfficeLimits):
+        self.limits = limits
+        self.rows = 0
+        self.cells = 0
+
+    def take(self, title: str, rows: int, cells: int) -> None:
+        self.rows += rows
+        self.cells += cells
+        if self.rows > self.limits.max_table_rows:
+            raise too_large_error("Excel", f"> {self.limits.max_table_rows} table rows (sheet {title!r})",
+                                  f"表格行数超过 {self.limits.max_table_rows:,} 行")
+        if self.cells > self.limits.max_table_cells:
+            raise too_large_error("Excel", f"> {self.limits.max_table_cells} table cells (sheet {title!r})",
+                                  f"表格单元格超过 {self.limits.max_table_cells:,} 个")
+
+
+def _read_sheet(ws: Any, number: int, seq: int, budget: _Budget | None = None) -> tuple[Page, int]:
     stored: dict[Pos, Any] = ws._cells  # private, but iterating the used range would create cells
     spans: dict[Pos, Pos] = {}  # top-left → (rows, cols)
     owner: dict[Pos, Pos] = {}  # every merged position → its top-left
@@ -149,7 +173,10 @@ def _read_sheet(ws: Any, number: int, seq: int) -> tuple[Page, int]:
             end = r
             while end + 1 in table:
                 end += 1
-            blocks.append((r, _grid(number, r, end, texts, spans, owner, edges)))
+            left, right = _columns(r, end, texts, spans, edges)
+            if budget is not None:  # before the grid's cells are made: every position gets one
+                budget.take(ws.title, end - r + 1, (end - r + 1) * (right - left + 1))
+            blocks.append((r, _grid(number, r, end, left, right, texts, spans, owner)))
             r = end + 1
             continue
         starts = sorted((pos for pos in row_vals.get(r, []) if pos[0] == r), key=lambda p: p[1])
@@ -232,12 +259,18 @@ def _line(number: int, starts: list[Pos], texts: dict[Pos, str], spans: dict[Pos
     return Line(page=number, line=0, text=text, norm=normalize_for_matching(text), bbox=box)
 
 
-def _grid(number: int, top: int, bottom: int, texts: dict[Pos, str], spans: dict[Pos, Pos],
-          owner: dict[Pos, Pos], edges: dict[int, tuple[int, int]]) -> Grid:
+def _columns(top: int, bottom: int, texts: dict[Pos, str], spans: dict[Pos, Pos],
+             edges: dict[int, tuple[int, int]]) -> tuple[int, int]:
+    """The first and last column of the table on rows top..bottom."""
     reach = [p for p in texts if top <= p[0] <= bottom]
     bordered = [edges[r] for r in range(top, bottom + 1) if r in edges]
     left = min([c for _, c in reach] + [lo for lo, _ in bordered])
     right = max([c + spans.get((r, c), (1, 1))[1] - 1 for r, c in reach] + [hi for _, hi in bordered])
+    return left, right
+
+
+def _grid(number: int, top: int, bottom: int, left: int, right: int, texts: dict[Pos, str],
+          spans: dict[Pos, Pos], owner: dict[Pos, Pos]) -> Grid:
     cells: list[GridCell] = []
     for r in range(top, bottom + 1):
         for c in range(left, right + 1):
@@ -335,6 +368,7 @@ def general_number(value: float) -> str:
 
 # --- before openpyxl: ranges that would create cells, formulas without values ------------------------
 
+_CELL_TAG = re.compile(rb"<(?:\w+:)?c[\s/>]")  # a stored cell: openpyxl makes an object of each
 _RANGE_REF = re.compile(rb'<(?:\w+:)?(?:mergeCell|hyperlink)\b[^>]*?\sref="([^"]*)"')
 _MAX_ROW, _MAX_COL = 1_048_576, 16_384
 
@@ -342,13 +376,15 @@ _MAX_ROW, _MAX_COL = 1_048_576, 16_384
 def _prescan(data: bytes, limits: OfficeLimits) -> dict[str, int]:
     """Read the sheet parts once before openpyxl does.
 
-    Refuses a sheet whose merged ranges or hyperlinks cover more positions than a sheet may hold:
+    Refuses a sheet that stores more cells than a sheet may hold, a workbook that stores more
+    than a document may, and a sheet whose merged ranges or hyperlinks cover more positions than a sheet may hold:
     openpyxl creates a cell object for every position they cover, so a few bytes
     (``<mergeCell ref="A1:XFD1048576"/>``) would ask for billions. Returns sheet title → number of
     formula cells saved without their value (written by a program that does not calculate:
     openpyxl reads them as empty).
     """
     out: dict[str, int] = {}
+    total = 0
     with zipfile.ZipFile(io.BytesIO(data)) as zf:
         titles = _sheet_titles(zf)
         for name in zf.namelist():
@@ -364,6 +400,14 @@ def _prescan(data: bytes, limits: OfficeLimits) -> dict[str, int]:
             if area > limits.max_cells_per_sheet:
                 raise too_large_error("Excel", f"sheet {title!r}: merged ranges / hyperlinks cover {area} cells",
                                       f"工作表“{title}”的合并单元格或超链接覆盖超过 {limits.max_cells_per_sheet} 个单元格")
+            stored = sum(1 for _ in _CELL_TAG.finditer(raw))
+            total += stored
+            if stored > limits.max_cells_per_sheet:
+                raise too_large_error("Excel", f"sheet {title!r} stores {stored} cells",
+                                      f"工作表“{title}”的单元格超过 {limits.max_cells_per_sheet:,} 个，约 {stored:,} 个")
+            if total > limits.max_table_cells:
+                raise too_large_error("Excel", f"workbook stores > {total} cells",
+                                      f"单元格超过 {limits.max_table_cells:,} 个")
             count = _count_uncached(raw) if b"<f" in raw or b":f" in raw else 0
             if count:
                 out[title] = count
