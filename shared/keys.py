@@ -11,6 +11,20 @@ import secrets
 SAFE_NAME_RE = re.compile(r"[^\w.\-\u4e00-\u9fff]+")
 
 
+BATCH_ID_RE = re.compile(r"b_[A-Za-z0-9]{16}")  # new_batch_id: 12 random bytes, base64url with -/_ replaced
+DOC_ID_RE = re.compile(r"d_[0-9a-f]{20}")  # new_doc_id and doc_id_for_content: 20 hex digits
+
+
+def valid_batch_id(batch_id: str) -> bool:
+    """True for what ``new_batch_id`` produces (anything else cannot name a batch)."""
+    return isinstance(batch_id, str) and BATCH_ID_RE.fullmatch(batch_id) is not None
+
+
+def valid_doc_id(doc_id: str) -> bool:
+    """True for what ``new_doc_id`` and ``doc_id_for_content`` produce."""
+    return isinstance(doc_id, str) and DOC_ID_RE.fullmatch(doc_id) is not None
+
+
 def new_batch_id() -> str:
     return "b_" + secrets.token_urlsafe(12).replace("-", "x").replace("_", "y")
 
@@ -65,8 +79,11 @@ def summary_key(batch_id: str, ext: str) -> str:
 
 
 def parse_raw_key(key: str) -> tuple[str, str, str] | None:
-    """raw/{batch}/{doc}/{name} → (batch, doc, name)."""
+    """raw/{batch}/{doc}/{name} → (batch, doc, name); None unless both ids are valid and the name is
+    one ``safe_name`` would keep as it is."""
     parts = key.split("/", 3)
-    if len(parts) != 4 or parts[0] != "raw" or not parts[1].startswith("b_") or not parts[2].startswith("d_"):
+    if len(parts) != 4 or parts[0] != "raw" or not valid_batch_id(parts[1]) or not valid_doc_id(parts[2]):
+        return None
+    if not parts[3] or safe_name(parts[3]) != parts[3]:
         return None
     return parts[1], parts[2], parts[3]

@@ -9,12 +9,13 @@ from __future__ import annotations
 import io
 import json
 import logging
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from typing import TypeVar
 from urllib.parse import urlsplit
 
 import urllib3
 from minio import Minio
+from minio.datatypes import PostPolicy
 from minio.error import MinioException, S3Error
 from pydantic import BaseModel
 
@@ -29,9 +30,12 @@ class TransientStorageError(Exception):
 
 
 def _client(endpoint: str, settings: Settings) -> Minio:
+    # Short timeouts and one retry: a hung store is reported within seconds (uploads answer 503,
+    # tasks retry with backoff) instead of holding a request for minutes.
     http = urllib3.PoolManager(
-        timeout=urllib3.Timeout(connect=5, read=30),
-        retries=urllib3.Retry(total=2, backoff_factor=0.2, status_forcelist=[500, 502, 503, 504]),
+        timeout=urllib3.Timeout(connect=2, read=settings.storage_timeout_seconds),
+        # read=0: a read timeout is not retried (the store is hung; a retry would double the wait)
+        retries=urllib3.Retry(total=1, read=0, backoff_factor=0.2, status_forcelist=[500, 502, 503, 504]),
         maxsize=16,
     )
     return Minio(
@@ -97,13 +101,19 @@ class Storage:
         except (MinioException, urllib3.exceptions.HTTPError, OSError) as exc:
             raise TransientStorageError(f"stat {key}: {exc}") from exc
 
-    def size(self, key: str) -> int:
+    def stat_size(self, key: str) -> int:
+        """The object's size in bytes; KeyError when there is no such object."""
         try:
             return int(self.client.stat_object(self.bucket, key).size or 0)
         except S3Error as exc:
             if exc.code in ("NoSuchKey", "NoSuchObject", "NotFound"):
                 raise KeyError(key) from exc
             raise self._wrap(exc) from exc
+        except (MinioException, urllib3.exceptions.HTTPError, OSError) as exc:
+            raise TransientStorageError(f"stat {key}: {exc}") from exc
+
+    def size(self, key: str) -> int:
+        return self.stat_size(key)
 
     def list_keys(self, prefix: str) -> list[str]:
         try:
@@ -128,6 +138,17 @@ class Storage:
     # ------------------------------------------------------------------ presigned
     def presigned_put(self, key: str, expires_seconds: int) -> str:
         return self.public_client.presigned_put_object(self.bucket, key, expires=timedelta(seconds=expires_seconds))
+
+    def presigned_post(self, key: str, expires_seconds: int, max_bytes: int) -> tuple[str, dict[str, str]]:
+        """(url, form fields) of a browser-style POST upload of exactly ``key``, refused by the
+        store unless the file has 1 … ``max_bytes`` bytes. The file goes last in the form."""
+        policy = PostPolicy(self.bucket, datetime.now(UTC) + timedelta(seconds=expires_seconds))
+        policy.add_equals_condition("key", key)
+        policy.add_content_length_range_condition(1, max_bytes)
+        fields = {"key": key, **self.public_client.presigned_post_policy(policy)}
+        endpoint = self.settings.s3_public_endpoint or self.settings.s3_endpoint
+        scheme = "https" if self.settings.s3_secure else "http"
+        return f"{scheme}://{endpoint}/{self.bucket}", fields
 
     def presigned_get(self, key: str, expires_seconds: int) -> str:
         return self.public_client.presigned_get_object(self.bucket, key, expires=timedelta(seconds=expires_seconds))

@@ -10,12 +10,17 @@ import codecs
 import errno
 import json
 import logging
+import time
+from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import TimeoutError as FutureTimeout
 from contextlib import aclosing, asynccontextmanager
 from typing import Annotated, Literal
 from urllib.parse import unquote_plus
 
 import python_multipart
 from fastapi import Body, FastAPI, HTTPException, Request
+from fastapi.encoders import jsonable_encoder
+from fastapi.exceptions import RequestValidationError
 from fastapi.responses import HTMLResponse, JSONResponse, Response
 from pydantic import BaseModel, Field
 from python_multipart.exceptions import FormParserError
@@ -23,10 +28,20 @@ from python_multipart.multipart import parse_options_header
 from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import FormData
 from starlette.datastructures import UploadFile as StarletteUploadFile
+from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.formparsers import MultiPartException, MultiPartParser
 
 from services.report.summary import build_summary, render_summary_html
-from shared.keys import batch_manifest_key, new_batch_id, new_doc_id, parse_raw_key, raw_key, summary_key
+from shared.keys import (
+    batch_manifest_key,
+    new_batch_id,
+    new_doc_id,
+    parse_raw_key,
+    raw_key,
+    summary_key,
+    valid_batch_id,
+    valid_doc_id,
+)
 from shared.messages import TERMINAL, BatchManifest, DocOutcome, DocState
 from shared.settings import get_settings
 from shared.status import now_iso
@@ -34,7 +49,7 @@ from shared.storage import TransientStorageError
 
 from .deps import BodyLimitMiddleware, TokenMiddleware, get_status, get_storage
 from .dispatch import register, restart
-from .uploads import UploadResult, accept_bytes, too_large
+from .uploads import UploadResult, accept_bytes, too_large, too_large_reason
 
 log = logging.getLogger("juesuan.api")
 
@@ -73,11 +88,15 @@ class PresignRequest(BaseModel):
 
 
 class PresignedUpload(BaseModel):
+    """A browser-style POST upload: send ``fields`` then the file (field ``file``, last) as
+    multipart/form-data to ``url``. The store refuses files of 0 bytes or above the size limit."""
+
     filename: str
     doc_id: str
     key: str
     url: str
-    method: Literal["PUT"] = "PUT"
+    fields: dict[str, str]
+    method: Literal["POST"] = "POST"
 
 
 class DocStatus(BaseModel):
@@ -106,7 +125,10 @@ class BatchStatus(BaseModel):
 
 # ---------------------------------------------------------------------------------------- helpers
 def _require_batch(batch_id: str) -> bool:
-    """True when Redis had to be rebuilt from the manifests (it had lost the batch)."""
+    """True when Redis had to be rebuilt from the manifests (it had lost the batch). 404 for an id
+    that is not one of ours (checked before Redis or storage sees it)."""
+    if not valid_batch_id(batch_id):
+        raise HTTPException(404, "批次不存在。")
     if get_status().batch_exists(batch_id):
         return False
     storage = get_storage()
@@ -137,21 +159,64 @@ def _doc_status(batch_id: str, d: dict[str, object]) -> DocStatus:
 
 
 # ---------------------------------------------------------------------------------------- routes
+HEALTH_DEADLINE_SECONDS = 1.5
+RETRY_AFTER_SECONDS = 30
+# Checks run here so a hung dependency holds a pool thread, not the request: the probe answers
+# within the deadline whatever the dependencies do.
+_health_pool = ThreadPoolExecutor(max_workers=8, thread_name_prefix="health")
+
+
+def _ping_redis() -> None:
+    get_status().ping()
+
+
+def _ping_storage() -> None:
+    get_storage().ping()
+
+
 @app.get("/health", tags=["运维"])
 def health() -> JSONResponse:
+    """Redis and storage checked concurrently; "degraded" (503) when either fails or does not
+    answer within 1.5 s."""
+    deadline = time.monotonic() + HEALTH_DEADLINE_SECONDS
+    futures = {"redis": _health_pool.submit(_ping_redis), "storage": _health_pool.submit(_ping_storage)}
     checks: dict[str, str] = {}
-    try:
-        get_status().ping()
-        checks["redis"] = "ok"
-    except Exception as exc:  # noqa: BLE001  (report any failure, do not crash the probe)
-        checks["redis"] = f"error: {exc}"
-    try:
-        get_storage().ping()
-        checks["storage"] = "ok"
-    except Exception as exc:  # noqa: BLE001
-        checks["storage"] = f"error: {exc}"
+    for name, fut in futures.items():
+        try:
+            fut.result(timeout=max(0.0, deadline - time.monotonic()))
+            checks[name] = "ok"
+        except FutureTimeout:
+            checks[name] = f"error: 超时（{HEALTH_DEADLINE_SECONDS} 秒内无响应）"
+        except Exception as exc:  # noqa: BLE001  (report any failure, do not crash the probe)
+            checks[name] = f"error: {exc}"
     ok = all(v == "ok" for v in checks.values())
     return JSONResponse({"status": "ok" if ok else "degraded", **checks}, status_code=200 if ok else 503)
+
+
+FRAMEWORK_MESSAGES = {404: "接口不存在。", 405: "不支持该请求方法。"}
+
+
+@app.exception_handler(StarletteHTTPException)
+async def chinese_http_errors(request: Request, exc: StarletteHTTPException) -> Response:
+    """The routes raise Chinese details; the framework's own English ones ("Not Found") are replaced."""
+    detail = exc.detail
+    if isinstance(detail, str) and detail.isascii():
+        detail = FRAMEWORK_MESSAGES.get(exc.status_code, f"请求无法处理（HTTP {exc.status_code}）。")
+    return JSONResponse({"detail": detail}, status_code=exc.status_code, headers=getattr(exc, "headers", None))
+
+
+@app.exception_handler(RequestValidationError)
+async def chinese_validation_errors(_: Request, exc: RequestValidationError) -> JSONResponse:
+    where = "；".join(".".join(str(p) for p in e.get("loc", ())) for e in exc.errors()[:5])
+    return JSONResponse({"detail": f"请求参数错误：请检查 {where}。", "errors": jsonable_encoder(exc.errors())},
+                        status_code=422)
+
+
+@app.exception_handler(TransientStorageError)
+async def storage_unavailable(_: Request, exc: TransientStorageError) -> JSONResponse:
+    log.warning("event=storage_unavailable error=%s", exc)
+    return JSONResponse({"detail": "存储服务暂时不可用：请稍后重试。"}, status_code=503,
+                        headers={"Retry-After": str(RETRY_AFTER_SECONDS)})
 
 
 @app.post("/batches", response_model=BatchCreated, status_code=201, tags=["批次"])
@@ -244,6 +309,17 @@ async def _read_form(request: Request) -> FormData:
         raise
 
 
+def _storage_failed_upload(exc: Exception, accepted: list[UploadResult], not_accepted: list[str]) -> JSONResponse:
+    """503 naming the files not taken (the one that failed and the rest) and those taken before."""
+    log.warning("event=upload_storage_failed accepted=%d not_accepted=%d error=%s", len(accepted), len(not_accepted), exc)
+    names = "、".join(f"“{n}”" for n in not_accepted)
+    detail = f"存储服务暂时不可用，以下 {len(not_accepted)} 个文件未接收，请 {RETRY_AFTER_SECONDS} 秒后重新上传：{names}。"
+    if accepted:
+        detail += f"此前的 {len(accepted)} 个文件已接收，无需重传：" + "、".join(f"“{r.filename}”" for r in accepted) + "。"
+    body = {"detail": detail, "not_accepted": not_accepted, "accepted": [r.model_dump() for r in accepted]}
+    return JSONResponse(body, status_code=503, headers={"Retry-After": str(RETRY_AFTER_SECONDS)})
+
+
 @app.post("/batches/{batch_id}/files", response_model=list[UploadResult], tags=["上传"], openapi_extra=UPLOAD_FORM_DOC)
 async def upload_files(batch_id: str, request: Request) -> list[UploadResult]:
     """Files in the multipart field ``files`` (each a document or a zip of documents)."""
@@ -257,14 +333,18 @@ async def upload_files(batch_id: str, request: Request) -> list[UploadResult]:
         if len(files) > s.max_files_per_request:
             raise HTTPException(413, f"单次上传文件过多：{len(files)} 个，上限 {s.max_files_per_request} 个，请分批上传或打包为 zip。")
         results: list[UploadResult] = []
-        for f in files:
+        for i, f in enumerate(files):
             name = f.filename or "document"
             data = await f.read(s.max_file_bytes + 1)
-            # storage and Redis calls block: keep them off the event loop so status polls stay responsive
-            if len(data) > s.max_file_bytes:
-                results.append(await run_in_threadpool(too_large, batch_id, name))
-                continue
-            results.extend(await run_in_threadpool(accept_bytes, batch_id, name, data))
+            try:
+                # storage and Redis calls block: keep them off the event loop so status polls stay responsive
+                if len(data) > s.max_file_bytes:
+                    results.append(await run_in_threadpool(too_large, batch_id, name))
+                else:
+                    results.extend(await run_in_threadpool(accept_bytes, batch_id, name, data))
+            except TransientStorageError as exc:
+                return _storage_failed_upload(exc, results, [g.filename or "document" for g in files[i:]])
+            del data
         return results
     finally:
         await form.close()
@@ -272,42 +352,100 @@ async def upload_files(batch_id: str, request: Request) -> list[UploadResult]:
 
 @app.post("/batches/{batch_id}/uploads", response_model=list[PresignedUpload], tags=["上传"])
 def presign_uploads(batch_id: str, body: PresignRequest) -> list[PresignedUpload]:
-    """Presigned PUT URLs: the client puts files straight into the bucket; MinIO's bucket
-    notification (POST /events/minio) then starts each document's chain."""
+    """Presigned POST policies: the client posts each file straight into the bucket (at most the
+    file size limit, enforced by the store); MinIO's bucket notification (POST /events/minio) then
+    starts each document's chain."""
     _require_batch(batch_id)
+    s = get_settings()
     out = []
     for name in body.filenames:
         doc_id = new_doc_id()
         key = raw_key(batch_id, doc_id, name)
-        url = get_storage().presigned_put(key, get_settings().presign_expiry_seconds)
-        out.append(PresignedUpload(filename=name, doc_id=doc_id, key=key, url=url))
+        url, fields = get_storage().presigned_post(key, s.presign_expiry_seconds, s.max_file_bytes)
+        out.append(PresignedUpload(filename=name, doc_id=doc_id, key=key, url=url, fields=fields))
     return out
 
 
-@app.post("/events/minio", tags=["上传"])
-async def minio_event(request: Request) -> dict[str, int]:
+class RefusedObject(BaseModel):
+    key: str
+    reason: str
+    registered: bool = False  # True when the document was recorded as failed with this reason
+
+
+class EventResult(BaseModel):
+    started: int = 0
+    ignored: int = 0
+    refused: list[RefusedObject] = Field(default_factory=list)
+
+
+def _bad_event(reason: str) -> HTTPException:
+    return HTTPException(400, f"事件格式错误：{reason}")
+
+
+def _event_records(payload: object) -> list[tuple[str, str]]:
+    """(eventName, object key) of every record, or 400 naming what is wrong (nothing is processed
+    when one record is malformed)."""
+    if not isinstance(payload, dict):
+        raise _bad_event("应为 JSON 对象。")
+    records = payload.get("Records")
+    if not isinstance(records, list):
+        raise _bad_event("缺少 Records 列表。")
+    out = []
+    for i, rec in enumerate(records, 1):
+        s3 = rec.get("s3") if isinstance(rec, dict) else None
+        obj = s3.get("object") if isinstance(s3, dict) else None
+        key = obj.get("key") if isinstance(obj, dict) else None
+        if not isinstance(key, str) or not key:
+            raise _bad_event(f"第 {i} 条记录缺少 s3.object.key。")
+        name = rec.get("eventName", "s3:ObjectCreated")
+        if not isinstance(name, str):
+            raise _bad_event(f"第 {i} 条记录的 eventName 不是字符串。")
+        out.append((name, key))
+    return out
+
+
+def _register_object(batch_id: str, doc_id: str, name: str, key: str, result: EventResult) -> None:
+    """Start the chain of an uploaded object after checking it is there and not too large."""
+    try:
+        size = get_storage().stat_size(key)
+    except KeyError:
+        result.refused.append(RefusedObject(key=key, reason="存储中没有该对象：文件未上传成功，未登记。"))
+        log.warning("event=event_refused reason=missing key=%s", key)
+        return
+    if size > get_settings().max_file_bytes:
+        reason = too_large_reason()
+        outcome = DocOutcome(batch_id=batch_id, doc_id=doc_id, filename=name, raw_key=key,
+                             state=DocState.FAILED, error=reason)
+        result.refused.append(RefusedObject(key=key, reason=reason, registered=register(outcome)))
+        return
+    outcome = DocOutcome(batch_id=batch_id, doc_id=doc_id, filename=name, raw_key=key)
+    result.started += int(register(outcome))
+
+
+@app.post("/events/minio", response_model=EventResult, tags=["上传"])
+async def minio_event(request: Request) -> EventResult:
     """MinIO bucket-notification webhook (S3 event JSON). Objects under raw/{batch}/{doc}/ start
-    their document's chain; anything else is ignored. Repeated events are harmless."""
+    their document's chain; anything else is ignored; objects missing from storage are refused, and
+    objects above the size limit are recorded as failed. Repeated events are harmless."""
     try:
         payload = json.loads(await request.body() or b"{}")
-    except json.JSONDecodeError as exc:
-        raise HTTPException(400, "事件格式错误：不是 JSON。") from exc
-    started = ignored = 0
-    for rec in payload.get("Records", []) if isinstance(payload, dict) else []:
-        key = (rec.get("s3", {}).get("object", {}) or {}).get("key", "")
-        parsed = parse_raw_key(unquote_plus(key))
-        if not parsed or not str(rec.get("eventName", "s3:ObjectCreated")).startswith(("s3:ObjectCreated", "ObjectCreated")):
-            ignored += 1
+    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+        raise _bad_event("不是 JSON。") from exc
+    result = EventResult()
+    for event_name, raw in _event_records(payload):
+        key = unquote_plus(raw)
+        parsed = parse_raw_key(key)
+        if not parsed or not event_name.startswith(("s3:ObjectCreated", "ObjectCreated")):
+            result.ignored += 1
             continue
         batch_id, doc_id, name = parsed
         try:
             await run_in_threadpool(_require_batch, batch_id)
         except HTTPException:
-            ignored += 1
+            result.ignored += 1
             continue
-        outcome = DocOutcome(batch_id=batch_id, doc_id=doc_id, filename=name, raw_key=unquote_plus(key))
-        started += int(await run_in_threadpool(register, outcome))
-    return {"started": started, "ignored": ignored}
+        await run_in_threadpool(_register_object, batch_id, doc_id, name, key, result)
+    return result
 
 
 @app.get("/batches/{batch_id}", response_model=BatchStatus, tags=["批次"])
@@ -341,7 +479,7 @@ def recover(batch_id: str) -> dict[str, int]:
 @app.get("/batches/{batch_id}/documents/{doc_id}", response_model=DocStatus, tags=["文件"])
 def document_status(batch_id: str, doc_id: str) -> DocStatus:
     _require_batch(batch_id)
-    d = get_status().get_doc(batch_id, doc_id)
+    d = get_status().get_doc(batch_id, doc_id) if valid_doc_id(doc_id) else None
     if d is None:
         raise HTTPException(404, "文件不存在。")
     return _doc_status(batch_id, {"doc_id": doc_id, **d})
@@ -350,7 +488,7 @@ def document_status(batch_id: str, doc_id: str) -> DocStatus:
 @app.get("/batches/{batch_id}/documents/{doc_id}/report.{fmt}", tags=["文件"])
 def document_report(batch_id: str, doc_id: str, fmt: Literal["json", "html"]) -> Response:
     _require_batch(batch_id)
-    d = get_status().get_doc(batch_id, doc_id)
+    d = get_status().get_doc(batch_id, doc_id) if valid_doc_id(doc_id) else None
     if d is None:
         raise HTTPException(404, "文件不存在。")
     keys = d.get("report_keys") or {}

@@ -99,14 +99,18 @@ class BodyLimitMiddleware:
         received = 0
         exceeded = False
         started = False
+        headers = dict(scope.get("headers") or [])
+        has_body = headers.get(b"content-length", b"0") not in (b"0", b"") or b"transfer-encoding" in headers
+        body_done = not has_body
 
         async def limited_receive() -> Message:
-            nonlocal received, exceeded
+            nonlocal received, exceeded, body_done
             if exceeded:
                 raise BodyTooLarge(413, message)
             msg = await receive()
             if msg["type"] == "http.request":
                 received += len(msg.get("body", b""))
+                body_done = not msg.get("more_body", False)
                 if received > limit:
                     exceeded = True
                     raise BodyTooLarge(413, message)
@@ -124,6 +128,8 @@ class BodyLimitMiddleware:
                     replaced = True
                     await _refuse(message, scope, receive, send)
                     return
+                if not body_done:  # answered before the body was read (e.g. a malformed upload): do not drain it
+                    msg = {**msg, "headers": [*msg.get("headers", []), (b"connection", b"close")]}
             await send(msg)
 
         try:

@@ -42,9 +42,13 @@ def _failed(batch_id: str, filename: str, reason: str, sha: str | None = None) -
     return UploadResult(filename=filename, doc_id=doc_id, state=DocState.FAILED.value, error=reason)
 
 
-def too_large(batch_id: str, filename: str) -> UploadResult:
+def too_large_reason() -> str:
     limit = get_settings().max_file_bytes // 1024 // 1024
-    return _failed(batch_id, filename, f"文件过大：超过单个文件 {limit} MB 的上限，未接收。")
+    return f"文件过大：超过单个文件 {limit} MB 的上限，未接收。"
+
+
+def too_large(batch_id: str, filename: str) -> UploadResult:
+    return _failed(batch_id, filename, too_large_reason())
 
 
 def accept_bytes(batch_id: str, filename: str, data: bytes) -> list[UploadResult]:
@@ -73,7 +77,8 @@ def accept_bytes(batch_id: str, filename: str, data: bytes) -> list[UploadResult
         return [_failed(batch_id, filename, reason, sha)]
     doc_id = doc_id_for_content(batch_id, sha)
     owner = get_status().claim_content(batch_id, sha, doc_id)
-    if owner != doc_id:
+    if owner != doc_id or get_status().get_doc(batch_id, owner) is not None:
+        # same content already in the batch: nothing is written (not even under another name)
         return [UploadResult(filename=filename, doc_id=owner, state="duplicate", duplicate_of=owner)]
     key = raw_key(batch_id, doc_id, filename)
     get_storage().put_bytes(key, data, CONTENT_TYPES.get(kind, "application/octet-stream"))

@@ -49,3 +49,21 @@ def test_openapi_shows_the_file_field(client: TestClient):
     op = client.get("/openapi.json").json()["paths"]["/batches/{batch_id}/files"]["post"]
     schema = op["requestBody"]["content"]["multipart/form-data"]["schema"]
     assert schema["properties"]["files"]["items"]["format"] == "binary"
+
+
+def test_storage_failure_mid_upload_is_503_naming_the_files(client: TestClient, monkeypatch: pytest.MonkeyPatch):
+    from services.api.uploads import UploadResult
+    from shared.storage import TransientStorageError
+
+    def accept(batch_id: str, name: str, data: bytes) -> list[UploadResult]:
+        if name == "b.txt":
+            raise TransientStorageError("timed out")
+        return [UploadResult(filename=name, doc_id="d_" + "0" * 20, state="queued")]
+
+    monkeypatch.setattr(api, "accept_bytes", accept)
+    files = [("files", (n, b"data " + n.encode())) for n in ("a.txt", "b.txt", "c.txt")]
+    r = client.post("/batches/b_x/files", files=files)
+    assert r.status_code == 503 and r.headers["retry-after"] == "30"
+    body = r.json()
+    assert body["not_accepted"] == ["b.txt", "c.txt"] and [x["filename"] for x in body["accepted"]] == ["a.txt"]
+    assert "未接收" in body["detail"] and "“b.txt”" in body["detail"] and "已接收" in body["detail"]
