@@ -194,7 +194,8 @@ class ClaimExtractor:
                 if self._last_start is not None and s0 + m.start() - 60 <= self._last_start < s0 + m.start():
                     ref = st.ref(self._last_start, s0 + m.end())  # quote the part with its share
                 base = m.group("base") or ""
-                base_key = find_subject(base)[0] if find_subject(base) else None
+                found = find_subject(base)
+                base_key = found[0] if found else None
                 if base_key is None and "项目支出" in base:
                     base_key = Subject.PROJECT
                 values = {"part": last[1]}
@@ -223,14 +224,14 @@ class ClaimExtractor:
         **extra: object,
     ) -> Claim:
         claim = Claim(
-            kind=kind,  # type: ignore[arg-type]
+            kind=kind,
             subject=subj[0],
             subject_text=subj[1],
             topic=topic,
             values=values,
             base=base,
             source=ref,
-            **extra,  # type: ignore[arg-type]
+            **extra,
         )
         self.claims.append(claim)
         return claim

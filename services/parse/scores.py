@@ -74,7 +74,8 @@ def parse_score_tables(lines: list[Line]) -> list[ScoreTable]:
         if current is None or not record:
             return
         body = " ".join(ln.norm for ln in record)
-        body = body[INDICATOR_RE.search(body).end() :] if INDICATOR_RE.search(body) else body
+        if indicator := INDICATOR_RE.search(body):
+            body = body[indicator.end() :]
         nums = _plain_numbers(body)
         if len(nums) >= 2:
             name = label or re.sub(r"\s+", "", re.split(r"[=≧≦≥≤<>]|\d", body, maxsplit=1)[0])[:40]

@@ -76,8 +76,10 @@ def read_summary(table: LogicalTable, scale: int = 0) -> tuple[list[str], list[s
     sides: dict[str, tuple[Column | None, Column | None, list[tuple[str, Column]]]] = {}
     for side in ("income", "expenditure"):
         cols = [c for c in table.columns if c.side == side]
-        label = next((c for c in cols if c.role == "name"), None) or next((c for c in cols if c.role == "unknown"), None)
-        row_no = next((c for c in cols if c.role == "row_no"), None)
+        label_col = next((c for c in cols if c.role == "name"), None) or next(
+            (c for c in cols if c.role == "unknown"), None
+        )
+        row_no_col = next((c for c in cols if c.role == "row_no"), None)
         amounts = [c for c in cols if c.role == "amount"]
         named: list[tuple[str, Column]] = []
         if side == "expenditure" and fiscal:
@@ -87,7 +89,7 @@ def read_summary(table: LogicalTable, scale: int = 0) -> tuple[list[str], list[s
                     named.append((name, c))
         elif amounts:
             named.append((SUMMARY_COLUMN, amounts[0]))
-        sides[side] = (label, row_no, named)
+        sides[side] = (label_col, row_no_col, named)
     notes: list[str] = []
     if not sides["income"][0] or not sides["expenditure"][0]:
         notes.append("总表的收入、支出两栏未能从表头分开，按列位置读取")
@@ -105,8 +107,8 @@ def read_summary(table: LogicalTable, scale: int = 0) -> tuple[list[str], list[s
             row_no = None
             if row_no_col is not None and (t := squash(br.text(row_no_col.index))).isdigit():
                 row_no = int(t)
-            cols = [label_col.index] + [c.index for _, c in named]
-            row = Row(name=label, side=side, row_no=row_no, cells=cells, prov=_row_prov(br, cols))  # type: ignore[arg-type]
+            indices = [label_col.index] + [c.index for _, c in named]
+            row = Row(name=label, side=side, row_no=row_no, cells=cells, prov=_row_prov(br, indices))
             key = squash(label)
             if side == "expenditure" and not any(w in key for w in ("合计", "总计", "结")):
                 code = category_code(label)

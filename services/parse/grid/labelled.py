@@ -99,7 +99,7 @@ def read_economic(table: LogicalTable, scale: int = 0) -> tuple[list[str], list[
             key = squash(label or name)
             total = _total_label(key)
             if total is None and cell.state == "text":
-                pending = _total_label(squash(cell.text)) or pending  # the label printed over the amount
+                pending = _total_label(squash(cell.text or "")) or pending  # the label printed over the amount
                 continue
             if total is None and not key and pending and cell.state == "number":
                 total, pending = pending, None

@@ -268,7 +268,7 @@ def _codes_by_content(columns: list[Column], body: list[list[GridCell | None]]) 
     for col in columns:
         if col.role not in ("unknown", "name"):
             continue
-        texts = [number_text(r[col.index].text) for r in body if col.index < len(r) and r[col.index] is not None]
+        texts = [number_text(gc.text) for r in body if col.index < len(r) and (gc := r[col.index]) is not None]
         texts = [t for t in texts if t]
         if len(texts) >= 2 and sum(1 for t in texts if CODE_RE.match(t)) >= 0.8 * len(texts):
             col.role = "code"

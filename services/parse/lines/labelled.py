@@ -12,7 +12,7 @@ from shared.document import Line
 from shared.knowledge.tables import ASSET_LABELS, THREE_PUBLIC_COUNTS, THREE_PUBLIC_LABELS
 from shared.models import Cell, Row, Table
 
-from ..numbers import Num, atomize, is_numeric_atom, ocr_symbol_number, read_numbers
+from ..numbers import Atom, Num, atomize, is_numeric_atom, ocr_symbol_number, read_numbers
 from .coded import build_cell, clean_name
 from .locate import Region
 
@@ -48,8 +48,8 @@ def _split(line: Line) -> tuple[str, int | None, list[tuple[str, Num | None]]] |
     row_no = int(atoms[k].raw) if atoms[k].kind == "int" and len(atoms[k].raw) <= 2 else None
     rest = atoms[k + 1 :] if row_no is not None else atoms[k:]
     values: list[tuple[str, Num | None]] = []
-    run = []
-    for a in rest + [None]:  # type: ignore[list-item]
+    run: list[Atom] = []
+    for a in [*rest, None]:
         if a is not None and is_numeric_atom(a):
             run.append(a)
             continue

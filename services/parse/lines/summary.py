@@ -81,7 +81,7 @@ def _row(half: _Half, side: str, columns: list[str]) -> Row | None:
     cells: dict[str, Cell] = {}
     for j, col in enumerate(columns):
         cells[col] = build_cell(nums[j] if j < len(nums) else None, half.line)
-    row = Row(name=label, side=side, row_no=row_no, cells=cells, prov=half.line.prov)  # type: ignore[arg-type]
+    row = Row(name=label, side=side, row_no=row_no, cells=cells, prov=half.line.prov)
     row.__dict__["_nums"] = nums
     if side == "expenditure" and label and "合计" not in label and "总计" not in label and "结" not in label:
         code = category_code(label)

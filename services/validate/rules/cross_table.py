@@ -120,7 +120,7 @@ def fiscal_vs_general_budget(rule: Rule, doc: ParsedDocument, ctx: CheckContext)
 def basic_vs_economic(rule: Rule, doc: ParsedDocument, ctx: CheckContext) -> Iterable[Finding]:
     _need(doc, GB, TableKind.GENERAL_BUDGET_BASIC)
     basic = coded_fact(doc, GB, None, "基本支出")
-    parts = [f for n in ("人员经费合计", "公用经费合计") if (f := economic_fact(doc, n))]
+    parts = [p for n in ("人员经费合计", "公用经费合计") if (p := economic_fact(doc, n))]
     if basic and len(parts) == 2:
         f = check_sum(rule, ctx, basic, parts, "05表基本支出与06表人员经费、公用经费", "06表人员经费合计 + 公用经费合计")
         if f:

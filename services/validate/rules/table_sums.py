@@ -56,7 +56,7 @@ def hierarchy_sum(rule: Rule, doc: ParsedDocument, ctx: CheckContext) -> Iterabl
         for parent_idx, kids in _children(t).items():
             parent = t.rows[parent_idx]
             for col in t.columns:
-                parts = [f for k in kids if (f := fact(t, k, col))]
+                parts = [p for k in kids if (p := fact(t, k, col))]
                 what = f"{t.number_label or ''}{t.title}“{parent.code or ''}{parent.name}”{col}"
                 f = check_sum(rule, ctx, fact(t, parent, col), parts, what, "下级科目")
                 if f:
@@ -83,7 +83,7 @@ def row_total(rule: Rule, doc: ParsedDocument, ctx: CheckContext) -> Iterable[Fi
             if t.kind == TableKind.FISCAL_SUMMARY and r.side != "expenditure":
                 continue
             for total_col, comps in ROW_IDENTITIES[t.kind]:
-                parts = [f for c in comps if (f := fact(t, r, c))]
+                parts = [p for c in comps if (p := fact(t, r, c))]
                 what = f"{t.number_label or ''}{t.title}“{r.code or ''}{r.name}”行"
                 f = check_sum(rule, ctx, fact(t, r, total_col), parts, what, "各组成栏")
                 if f:
@@ -139,6 +139,8 @@ def summary_balance(rule: Rule, doc: ParsedDocument, ctx: CheckContext) -> Itera
         raise NotApplicable("未找到收入支出决算总表或财政拨款收入支出决算总表")
     for kind in kinds:
         t = doc.table(kind)
+        if t is None:
+            continue
         for what, total, parts, label in _summary_balances(doc, kind):
             present = [p for p in parts if p is not None]
             if total is None or not present:
@@ -165,15 +167,14 @@ def basic_expenditure_sums(rule: Rule, doc: ParsedDocument, ctx: CheckContext) -
         raise NotApplicable("未找到有数据的一般公共预算财政拨款基本支出决算表")
     classes = {r.code: r for r in t.rows if r.code and len(r.code) == 3}
     for code, row in classes.items():
-        kids = [fact(t, r, "金额") for r in t.rows if r.code and len(r.code) >= 5 and r.code.startswith(code)]
-        kids = [k for k in kids if k]
+        kids = [k for r in t.rows if r.code and len(r.code) >= 5 and r.code.startswith(code) and (k := fact(t, r, "金额"))]
         if kids:
             f = check_sum(rule, ctx, fact(t, row, "金额"), kids, f"基本支出表“{code} {row.name}”", "所属各款")
             if f:
                 yield f
     for label, group in (("人员经费合计", PERSONNEL_CLASSES), ("公用经费合计", PUBLIC_CLASSES)):
         total = next((r for r in t.rows if r.code is None and r.name == label), None)
-        parts = [f for c in group if c in classes and (f := fact(t, classes[c], "金额"))]
+        parts = [p for c in group if c in classes and (p := fact(t, classes[c], "金额"))]
         if total and parts:
             f = check_sum(rule, ctx, fact(t, total, "金额"), parts, f"基本支出表 {label}", "各类经济分类")
             if f:
@@ -198,7 +199,7 @@ def three_public_sums(rule: Rule, doc: ParsedDocument, ctx: CheckContext) -> Ite
     for col in t.columns:
         for total_key, part_keys, label, optional in THREE_PUBLIC_IDENTITIES:
             total = group_fact(doc, TableKind.THREE_PUBLIC, total_key, col)
-            parts = [f for k in part_keys if (f := group_fact(doc, TableKind.THREE_PUBLIC, k, col))]
+            parts = [p for k in part_keys if (p := group_fact(doc, TableKind.THREE_PUBLIC, k, col))]
             if total is None or len(parts) < len(part_keys) - optional:
                 continue
             if all(p.cell.state != "number" for p in parts):
@@ -223,7 +224,7 @@ def vehicle_count_sum(rule: Rule, doc: ParsedDocument, ctx: CheckContext) -> Ite
     if t is None:
         raise NotApplicable("未找到国有资产占用情况表")
     total = group_fact(doc, TableKind.STATE_ASSETS, "vehicles_total", "决算数")
-    parts = [f for k in VEHICLE_PARTS if (f := group_fact(doc, TableKind.STATE_ASSETS, k, "决算数"))]
+    parts = [p for k in VEHICLE_PARTS if (p := group_fact(doc, TableKind.STATE_ASSETS, k, "决算数"))]
     f = check_sum(rule, ctx, total, parts, "国有资产占用情况表 车辆数合计", "各类用车")
     if f:
         yield f
