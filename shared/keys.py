@@ -58,6 +58,20 @@ def safe_name(name: str) -> str:
     return base
 
 
+_CONTROL_RE = re.compile(r"[\x00-\x1f\x7f-\x9f]")
+MAX_DISPLAY_CHARS = 200
+
+
+def display_name(name: str) -> str:
+    """A name as shown in status and reports when the file is refused (it is stored nowhere):
+    control characters replaced, very long names shortened in the middle (the end, with the
+    extension, is kept)."""
+    name = _CONTROL_RE.sub("_", name or "") or "document"
+    if len(name) > MAX_DISPLAY_CHARS:
+        name = name[: MAX_DISPLAY_CHARS - 41] + "…" + name[-40:]
+    return name
+
+
 def raw_key(batch_id: str, doc_id: str, filename: str) -> str:
     return f"raw/{batch_id}/{doc_id}/{safe_name(filename)}"
 

@@ -11,7 +11,7 @@ from services.ingest.core import refusal
 from services.pipeline import ingest_limits
 from shared.errors import BadInputError
 from shared.filetypes import extract_zip, sniff
-from shared.keys import doc_id_for_content, new_doc_id, raw_key, safe_name
+from shared.keys import display_name, doc_id_for_content, new_doc_id, raw_key, safe_name
 from shared.messages import DocOutcome, DocState
 from shared.settings import get_settings
 
@@ -35,6 +35,7 @@ class UploadResult(BaseModel):
 
 
 def _failed(batch_id: str, filename: str, reason: str, sha: str | None = None) -> UploadResult:
+    filename = display_name(filename)
     doc_id = doc_id_for_content(batch_id, sha) if sha else new_doc_id()
     outcome = DocOutcome(batch_id=batch_id, doc_id=doc_id, filename=filename, raw_key="", sha256=sha,
                          state=DocState.FAILED, error=reason)

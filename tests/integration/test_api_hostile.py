@@ -234,3 +234,17 @@ def test_malformed_streamed_upload_is_not_drained(client: Client):
         except httpx.TransportError:
             pass
         assert sent < 25 * MB, (path, sent)
+
+
+def test_odd_name_of_a_refused_file_is_shown_safely(client: Client):
+    batch = client.new_batch()
+    good = generate_document(930, "pdf", [])
+    odd = "\x01扫描" + "年" * 2000 + ".png"
+    r = client.http.post(f"/batches/{batch}/files",
+                         files=[("files", (odd, b"\x89PNG\r\n\x1a\n" + b"\x00" * 500)), ("files", ("good.txt", good.data))])
+    assert r.status_code == 200, r.text
+    status = client.wait_complete(batch)
+    (failed,) = [d for d in status["documents"] if d["state"] == "failed"]
+    assert len(failed["filename"]) <= 200 and failed["filename"].endswith(".png") and "\x01" not in failed["filename"]
+    assert "图片" in failed["error"]
+    assert [d["state"] for d in status["documents"] if d["filename"] == "good.txt"] == ["done"]
