@@ -67,3 +67,23 @@ def test_storage_failure_mid_upload_is_503_naming_the_files(client: TestClient, 
     body = r.json()
     assert body["not_accepted"] == ["b.txt", "c.txt"] and [x["filename"] for x in body["accepted"]] == ["a.txt"]
     assert "未接收" in body["detail"] and "“b.txt”" in body["detail"] and "已接收" in body["detail"]
+
+
+def test_body_limits_by_route() -> None:
+    from services.api.deps import body_limit
+    from shared.settings import Settings
+
+    s = Settings()
+    assert s.max_request_bytes == 22 * 1024 * 1024 and s.max_json_bytes == 1024 * 1024
+    assert body_limit("POST", "/batches/b_x/files", s) == s.max_request_bytes
+    for method, path in (("POST", "/events/minio"), ("POST", "/batches"), ("POST", "/batches/b_x/uploads"),
+                         ("GET", "/batches/b_x/files"), ("POST", "/batches/b_x/files/extra")):
+        assert body_limit(method, path, s) == s.max_json_bytes, (method, path)
+
+
+def test_declared_oversize_is_413_before_the_route(client: TestClient, monkeypatch: pytest.MonkeyPatch):
+    called = []
+    monkeypatch.setattr(api, "_require_batch", lambda batch_id: called.append(batch_id))
+    r = client.post("/events/minio", content=b"{" + b" " * (2 * 1024 * 1024) + b"}")
+    assert r.status_code == 413 and "过大" in r.json()["detail"] and r.headers["connection"] == "close"
+    assert called == []
