@@ -153,7 +153,7 @@ def _doc_status(batch_id: str, d: dict[str, object]) -> DocStatus:
         error=str(d.get("error") or "") or None,
         department=str(d.get("department") or "") or None,
         year=int(year) if isinstance(year, str) and year.isdigit() else None,
-        findings=d.get("counts") if isinstance(d.get("counts"), dict) else {},  # type: ignore[arg-type]
+        findings=d.get("counts") if isinstance(d.get("counts"), dict) else {},
         reports=reports,
     )
 
@@ -321,7 +321,7 @@ def _storage_failed_upload(exc: Exception, accepted: list[UploadResult], not_acc
 
 
 @app.post("/batches/{batch_id}/files", response_model=list[UploadResult], tags=["上传"], openapi_extra=UPLOAD_FORM_DOC)
-async def upload_files(batch_id: str, request: Request) -> list[UploadResult]:
+async def upload_files(batch_id: str, request: Request) -> list[UploadResult] | JSONResponse:
     """Files in the multipart field ``files`` (each a document or a zip of documents)."""
     await run_in_threadpool(_require_batch, batch_id)
     s = get_settings()
