@@ -190,6 +190,14 @@ class StatusStore:
     def set_epoch(self) -> None:
         self.r.set(EPOCH, "1")
 
+    def progress(self, b: str) -> tuple[int, int]:
+        """(documents, finished documents) of a batch."""
+        pipe = self.r.pipeline()
+        pipe.scard(_docs(b))
+        pipe.scard(_terminal(b))
+        total, finished = pipe.execute()
+        return int(total), int(finished)
+
     def is_complete(self, b: str) -> bool:
         """Every registered document is done or failed (O(1): two set sizes)."""
         total, terminal = self.r.scard(_docs(b)), self.r.scard(_terminal(b))
@@ -242,7 +250,6 @@ class StatusStore:
     def rebuild_batch(self, storage: Storage, b: str) -> list[DocOutcome]:
         """Repopulate Redis for batch ``b`` from the manifests; returns the documents' outcomes."""
         manifest = storage.get_model(batch_manifest_key(b), BatchManifest)
-        self.create_batch(manifest)
         outcomes = [storage.get_model(k, DocOutcome) for k in storage.list_keys(f"manifests/{b}/docs/")]
         pipe = self.r.pipeline()
         for o in outcomes:
@@ -255,4 +262,5 @@ class StatusStore:
         if any(o.state not in (DocState.DONE, DocState.FAILED) for o in outcomes):
             pipe.sadd(ACTIVE, b)
         pipe.execute()
+        self.create_batch(manifest)  # last: a batch that exists in Redis has all its documents
         return outcomes

@@ -18,7 +18,7 @@ from typing import Annotated, Literal
 from urllib.parse import unquote_plus
 
 import python_multipart
-from fastapi import Body, FastAPI, HTTPException, Request
+from fastapi import Body, Depends, FastAPI, HTTPException, Query, Request
 from fastapi.encoders import jsonable_encoder
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import HTMLResponse, JSONResponse, Response
@@ -32,6 +32,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.formparsers import MultiPartException, MultiPartParser
 
 from services.report.summary import build_summary, render_summary_html
+from shared import logs
 from shared.keys import (
     batch_manifest_key,
     new_batch_id,
@@ -47,15 +48,25 @@ from shared.settings import get_settings
 from shared.status import now_iso
 from shared.storage import TransientStorageError
 
-from .deps import BodyLimitMiddleware, TokenMiddleware, get_status, get_storage
+from . import ops
+from .auth import KeyConfigError, Principal
+from .deps import AuthMiddleware, BodyLimitMiddleware, get_keyring, get_status, get_storage, principal
 from .dispatch import register, restart
 from .uploads import UploadResult, accept_bytes, too_large, too_large_reason
 
 log = logging.getLogger("juesuan.api")
+logs.configure("api")
+
+Caller = Annotated[Principal, Depends(principal)]
 
 
 @asynccontextmanager
 async def lifespan(_: FastAPI):
+    try:
+        get_keyring()
+    except KeyConfigError as exc:  # refuse to start rather than run with keys nobody meant
+        log.error("event=bad_key_settings error=%s", exc)
+        raise
     try:
         get_storage().ensure_bucket()
     except TransientStorageError as exc:  # storage not up yet: /health says so, requests retry
@@ -69,8 +80,10 @@ app = FastAPI(
     version="0.2.0",
     lifespan=lifespan,
 )
-app.add_middleware(TokenMiddleware)
-app.add_middleware(BodyLimitMiddleware)  # outermost: refuses oversized bodies before anything reads them
+app.add_middleware(AuthMiddleware)
+app.add_middleware(BodyLimitMiddleware)  # refuses oversized bodies before anything reads them
+app.add_middleware(ops.RequestLogMiddleware)  # outermost: 401s and 413s are logged too
+app.include_router(ops.router)
 
 
 # ---------------------------------------------------------------------------------------- models
@@ -100,10 +113,14 @@ class PresignedUpload(BaseModel):
 
 
 class DocStatus(BaseModel):
+    """``state`` is queued (waiting for ``stage``), ingesting / parsing / validating / rendering
+    (running ``stage``), done or failed; ``activity`` says the same in Chinese (等待解析, 正在解析…)."""
+
     doc_id: str
     filename: str
     state: str
     stage: str | None = None
+    activity: str = ""
     error: str | None = None
     department: str | None = None
     year: int | None = None
@@ -117,6 +134,7 @@ class BatchStatus(BaseModel):
     created_at: str | None = None
     total: int
     counts: dict[str, int]
+    waiting: dict[str, int] = Field(default_factory=dict)  # queued documents by the stage they wait for
     complete: bool
     rebuilt: bool = False
     documents: list[DocStatus]
@@ -124,32 +142,53 @@ class BatchStatus(BaseModel):
 
 
 # ---------------------------------------------------------------------------------------- helpers
-def _require_batch(batch_id: str) -> bool:
+def _require_batch(batch_id: str, who: Principal) -> bool:
     """True when Redis had to be rebuilt from the manifests (it had lost the batch). 404 for an id
-    that is not one of ours (checked before Redis or storage sees it)."""
+    that is not one of ours (checked before Redis or storage sees it) and for another tenant's batch
+    (its existence is not revealed)."""
     if not valid_batch_id(batch_id):
         raise HTTPException(404, "批次不存在。")
-    if get_status().batch_exists(batch_id):
-        return False
-    storage = get_storage()
-    if not storage.exists(batch_manifest_key(batch_id)):
+    rebuilt = False
+    if not get_status().batch_exists(batch_id):
+        storage = get_storage()
+        if not storage.exists(batch_manifest_key(batch_id)):
+            raise HTTPException(404, "批次不存在。")
+        # Status only: documents whose chain was lost are restarted by the recovery process (or by
+        # POST /batches/{id}/recover), never as a side effect of a read.
+        outcomes = get_status().rebuild_batch(storage, batch_id)
+        log.info("event=batch_rebuilt batch=%s documents=%d", batch_id, len(outcomes))
+        rebuilt = True
+    if not who.owns(get_status().batch_info(batch_id).get("tenant")):
         raise HTTPException(404, "批次不存在。")
-    # Status only: documents whose chain was lost are restarted by the recovery process (or by
-    # POST /batches/{id}/recover), never as a side effect of a read.
-    outcomes = get_status().rebuild_batch(storage, batch_id)
-    log.info("event=batch_rebuilt batch=%s documents=%d", batch_id, len(outcomes))
-    return True
+    return rebuilt
+
+
+STAGE_ZH = {"ingest": "读取", "parse": "解析", "validate": "审查", "report": "生成报告"}
+
+
+def _activity(state: str, stage: str | None) -> str:
+    """The document's state for a person: 等待解析 / 正在解析 / 已完成 / 失败."""
+    if state == DocState.DONE.value:
+        return "已完成"
+    if state == DocState.FAILED.value:
+        return "失败"
+    what = STAGE_ZH.get(stage or "", stage or "")
+    return f"等待{what}" if state == DocState.QUEUED.value else f"正在{what}"
 
 
 def _doc_status(batch_id: str, d: dict[str, object]) -> DocStatus:
     keys = d.get("report_keys") or {}
-    reports = {k: f"/batches/{batch_id}/documents/{d['doc_id']}/report.{k}" for k in keys} if isinstance(keys, dict) else {}
+    sign = get_keyring().sign
+    reports = ({k: sign(f"/batches/{batch_id}/documents/{d['doc_id']}/report.{k}") for k in keys}
+               if isinstance(keys, dict) else {})
+    state, stage = str(d.get("state", "")), str(d.get("stage") or "") or None
     year = d.get("year")
     return DocStatus(
         doc_id=str(d["doc_id"]),
         filename=str(d.get("filename", "")),
-        state=str(d.get("state", "")),
-        stage=str(d.get("stage") or "") or None,
+        state=state,
+        stage=stage,
+        activity=_activity(state, stage),
         error=str(d.get("error") or "") or None,
         department=str(d.get("department") or "") or None,
         year=int(year) if isinstance(year, str) and year.isdigit() else None,
@@ -220,12 +259,39 @@ async def storage_unavailable(_: Request, exc: TransientStorageError) -> JSONRes
 
 
 @app.post("/batches", response_model=BatchCreated, status_code=201, tags=["批次"])
-def create_batch(body: Annotated[BatchCreate | None, Body()] = None) -> BatchCreated:
-    manifest = BatchManifest(batch_id=new_batch_id(), created_at=now_iso(), name=(body.name if body else None))
+def create_batch(who: Caller, body: Annotated[BatchCreate | None, Body()] = None) -> BatchCreated:
+    """A new batch, owned by the caller's tenant (the admin's batches belong to "admin")."""
+    manifest = BatchManifest(batch_id=new_batch_id(), created_at=now_iso(), name=(body.name if body else None),
+                             tenant=who.tenant or "admin")
     get_storage().put_json(batch_manifest_key(manifest.batch_id), manifest)
     get_status().create_batch(manifest)
-    log.info("event=batch_created batch=%s", manifest.batch_id)
+    log.info("event=batch_created batch=%s tenant=%s", manifest.batch_id, manifest.tenant)
     return BatchCreated(batch_id=manifest.batch_id, created_at=manifest.created_at)
+
+
+class BatchListItem(BaseModel):
+    batch_id: str
+    name: str | None = None
+    created_at: str | None = None
+    tenant: str | None = None
+    total: int
+    finished: int
+    complete: bool
+
+
+@app.get("/batches", response_model=list[BatchListItem], tags=["批次"])
+def list_batches(who: Caller, limit: Annotated[int, Query(ge=1, le=500)] = 100,
+                 offset: Annotated[int, Query(ge=0)] = 0) -> list[BatchListItem]:
+    """The caller's batches, newest first (the admin sees every tenant's)."""
+    st = get_status()
+    out = []
+    for b in st.list_batches(None if who.admin else who.tenant, limit=limit, offset=offset):
+        info = st.batch_info(b)
+        total, finished = st.progress(b)
+        out.append(BatchListItem(batch_id=b, name=info.get("name") or None, created_at=info.get("created_at"),
+                                 tenant=info.get("tenant"), total=total, finished=finished,
+                                 complete=total > 0 and finished >= total))
+    return out
 
 
 UPLOAD_FORM_DOC = {
@@ -321,9 +387,9 @@ def _storage_failed_upload(exc: Exception, accepted: list[UploadResult], not_acc
 
 
 @app.post("/batches/{batch_id}/files", response_model=list[UploadResult], tags=["上传"], openapi_extra=UPLOAD_FORM_DOC)
-async def upload_files(batch_id: str, request: Request) -> list[UploadResult] | JSONResponse:
+async def upload_files(batch_id: str, request: Request, who: Caller) -> list[UploadResult] | JSONResponse:
     """Files in the multipart field ``files`` (each a document or a zip of documents)."""
-    await run_in_threadpool(_require_batch, batch_id)
+    await run_in_threadpool(_require_batch, batch_id, who)
     s = get_settings()
     form = await _read_form(request)
     try:
@@ -351,11 +417,11 @@ async def upload_files(batch_id: str, request: Request) -> list[UploadResult] | 
 
 
 @app.post("/batches/{batch_id}/uploads", response_model=list[PresignedUpload], tags=["上传"])
-def presign_uploads(batch_id: str, body: PresignRequest) -> list[PresignedUpload]:
+def presign_uploads(batch_id: str, body: PresignRequest, who: Caller) -> list[PresignedUpload]:
     """Presigned POST policies: the client posts each file straight into the bucket (at most the
     file size limit, enforced by the store); MinIO's bucket notification (POST /events/minio) then
     starts each document's chain."""
-    _require_batch(batch_id)
+    _require_batch(batch_id, who)
     s = get_settings()
     out = []
     for name in body.filenames:
@@ -423,7 +489,7 @@ def _register_object(batch_id: str, doc_id: str, name: str, key: str, result: Ev
 
 
 @app.post("/events/minio", response_model=EventResult, tags=["上传"])
-async def minio_event(request: Request) -> EventResult:
+async def minio_event(request: Request, who: Caller) -> EventResult:
     """MinIO bucket-notification webhook (S3 event JSON). Objects under raw/{batch}/{doc}/ start
     their document's chain; anything else is ignored; objects missing from storage are refused, and
     objects above the size limit are recorded as failed. Repeated events are harmless."""
@@ -440,7 +506,7 @@ async def minio_event(request: Request) -> EventResult:
             continue
         batch_id, doc_id, name = parsed
         try:
-            await run_in_threadpool(_require_batch, batch_id)
+            await run_in_threadpool(_require_batch, batch_id, who)
         except HTTPException:
             result.ignored += 1
             continue
@@ -449,25 +515,30 @@ async def minio_event(request: Request) -> EventResult:
 
 
 @app.get("/batches/{batch_id}", response_model=BatchStatus, tags=["批次"])
-def batch_status(batch_id: str) -> BatchStatus:
-    rebuilt = _require_batch(batch_id)
+def batch_status(batch_id: str, who: Caller) -> BatchStatus:
+    rebuilt = _require_batch(batch_id, who)
     st = get_status()
     info = st.batch_info(batch_id)
     raw_docs = st.get_docs(batch_id)
     docs = [_doc_status(batch_id, d) for d in raw_docs]
     counts = {s.value: 0 for s in DocState}
+    waiting: dict[str, int] = {}
     for d in docs:
         counts[d.state] = counts.get(d.state, 0) + 1
+        if d.state == DocState.QUEUED.value and d.stage:
+            waiting[d.stage] = waiting.get(d.stage, 0) + 1
     complete = bool(docs) and all(d.state in {s.value for s in TERMINAL} for d in docs)
-    summary = {"json": f"/batches/{batch_id}/summary.json", "html": f"/batches/{batch_id}/summary.html"}
+    sign = get_keyring().sign
+    summary = {"json": sign(f"/batches/{batch_id}/summary.json"), "html": sign(f"/batches/{batch_id}/summary.html")}
     return BatchStatus(batch_id=batch_id, name=info.get("name") or None, created_at=info.get("created_at"),
-                       total=len(docs), counts=counts, complete=complete, rebuilt=rebuilt, documents=docs, summary=summary)
+                       total=len(docs), counts=counts, waiting=waiting, complete=complete, rebuilt=rebuilt,
+                       documents=docs, summary=summary)
 
 
 @app.post("/batches/{batch_id}/recover", tags=["批次"])
-def recover(batch_id: str) -> dict[str, int]:
+def recover(batch_id: str, who: Caller) -> dict[str, int]:
     """Start again every document that is not done or failed (stages are idempotent)."""
-    _require_batch(batch_id)
+    _require_batch(batch_id, who)
     n = 0
     for d in get_status().get_docs(batch_id):
         if d.get("state") not in {s.value for s in TERMINAL} and d.get("raw_key"):
@@ -477,8 +548,8 @@ def recover(batch_id: str) -> dict[str, int]:
 
 
 @app.get("/batches/{batch_id}/documents/{doc_id}", response_model=DocStatus, tags=["文件"])
-def document_status(batch_id: str, doc_id: str) -> DocStatus:
-    _require_batch(batch_id)
+def document_status(batch_id: str, doc_id: str, who: Caller) -> DocStatus:
+    _require_batch(batch_id, who)
     d = get_status().get_doc(batch_id, doc_id) if valid_doc_id(doc_id) else None
     if d is None:
         raise HTTPException(404, "文件不存在。")
@@ -486,8 +557,8 @@ def document_status(batch_id: str, doc_id: str) -> DocStatus:
 
 
 @app.get("/batches/{batch_id}/documents/{doc_id}/report.{fmt}", tags=["文件"])
-def document_report(batch_id: str, doc_id: str, fmt: Literal["json", "html"]) -> Response:
-    _require_batch(batch_id)
+def document_report(batch_id: str, doc_id: str, fmt: Literal["json", "html"], who: Caller) -> Response:
+    _require_batch(batch_id, who)
     d = get_status().get_doc(batch_id, doc_id) if valid_doc_id(doc_id) else None
     if d is None:
         raise HTTPException(404, "文件不存在。")
@@ -500,9 +571,9 @@ def document_report(batch_id: str, doc_id: str, fmt: Literal["json", "html"]) ->
 
 
 @app.get("/batches/{batch_id}/summary.{fmt}", tags=["批次"])
-def batch_summary(batch_id: str, fmt: Literal["json", "html"]) -> Response:
+def batch_summary(batch_id: str, fmt: Literal["json", "html"], who: Caller) -> Response:
     """Departments × finding categories with totals (built from the durable manifests)."""
-    _require_batch(batch_id)
+    _require_batch(batch_id, who)
     storage = get_storage()
     outcomes = [storage.get_model(k, DocOutcome) for k in storage.list_keys(f"manifests/{batch_id}/docs/")]
     summary = build_summary(batch_id, outcomes)

@@ -82,6 +82,10 @@ class KeyRing:
         secret = hashlib.sha256(b"juesuan-links\n" + material.encode()).digest()
         return cls(keys, admin, secret, s.link_ttl_seconds)
 
+    def may_operate(self, who: Principal) -> bool:
+        """System-wide views (/metrics): the admin, or the single token when it is the only key."""
+        return who.admin or (not self._admin and set(self._keys.values()) == {DEFAULT_TENANT})
+
     def identify(self, key: str) -> Principal | None:
         """The caller a key stands for; every key is compared in constant time."""
         if not self.enabled:

@@ -1,20 +1,20 @@
-"""Shared resources of the api (settings, storage, status, Celery dispatch) and the token check."""
+"""Shared resources of the api (settings, storage, status, the key ring), the caller check and the\nrequest body limit."""
 
 from __future__ import annotations
 
-import hmac
 import re
 from functools import lru_cache
+from urllib.parse import parse_qsl
 
 from fastapi import HTTPException, Request
 from fastapi.responses import JSONResponse
-from starlette.middleware.base import BaseHTTPMiddleware, RequestResponseEndpoint
-from starlette.responses import Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from shared.settings import Settings, get_settings
 from shared.status import StatusStore
 from shared.storage import Storage
+
+from .auth import ADMIN, KeyRing, Principal
 
 
 @lru_cache
@@ -27,21 +27,52 @@ def get_status() -> StatusStore:
     return StatusStore()
 
 
-class TokenMiddleware(BaseHTTPMiddleware):
-    """When JUESUAN_API_TOKEN is set, every endpoint (docs included) requires
-    "Authorization: Bearer <token>" (or ?token= for links opened in a browser)."""
+@lru_cache
+def get_keyring() -> KeyRing:
+    return KeyRing.from_settings(get_settings())
 
-    def __init__(self, app, settings: Settings | None = None) -> None:
-        super().__init__(app)
-        self.settings = settings or get_settings()
 
-    async def dispatch(self, request: Request, call_next: RequestResponseEndpoint) -> Response:
-        token = self.settings.api_token
-        if token:
-            given = request.headers.get("authorization", "").removeprefix("Bearer ").strip() or request.query_params.get("token", "")
-            if not hmac.compare_digest(given.encode(), token.encode()):
-                return JSONResponse({"detail": "未授权：请在 Authorization 头中提供有效的令牌（Bearer）。"}, status_code=401)
-        return await call_next(request)
+PUBLIC_PATHS = frozenset({"/health", "/docs", "/openapi.json", "/docs/oauth2-redirect"})
+UNAUTHORIZED = "未授权：请在 Authorization 头中提供有效的密钥（Authorization: Bearer <密钥>）；下载链接请使用状态接口返回的签名链接。"
+
+
+def principal(request: Request) -> Principal:
+    """The caller, as AuthMiddleware found it (the admin when the api runs without keys)."""
+    who = request.scope.get("state", {}).get("principal")
+    return who if isinstance(who, Principal) else ADMIN
+
+
+class AuthMiddleware:
+    """Pure ASGI: finds the caller from "Authorization: Bearer <key>" (keys are never read from the
+    query string, where they would leak into logs and browser history). A GET with a valid signed
+    link (``?exp=…&sig=…`` for exactly that path) passes without a key. /health and the OpenAPI docs
+    are open. Which batches a caller may touch is checked by the routes (``Principal.owns``)."""
+
+    def __init__(self, app: ASGIApp, ring: KeyRing | None = None) -> None:
+        self.app = app
+        self.ring = ring
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        ring = self.ring or get_keyring()
+        who: Principal | None = ADMIN if not ring.enabled or scope["path"] in PUBLIC_PATHS else None
+        if who is None:
+            header = dict(scope.get("headers") or []).get(b"authorization", b"").decode("latin-1")
+            scheme, _, key = header.partition(" ")
+            if scheme.lower() == "bearer" and key.strip():
+                who = ring.identify(key.strip())
+        if who is None and scope["method"] == "GET":
+            query = dict(parse_qsl(scope.get("query_string", b"").decode("latin-1")))
+            if ring.verify(scope["path"], query.get("exp", ""), query.get("sig", "")):
+                who = ADMIN  # the signature binds this one path
+        if who is None:
+            await JSONResponse({"detail": UNAUTHORIZED}, status_code=401,
+                               headers={"WWW-Authenticate": "Bearer"})(scope, receive, send)
+            return
+        scope.setdefault("state", {})["principal"] = who
+        await self.app(scope, receive, send)
 
 
 class BodyTooLarge(HTTPException):

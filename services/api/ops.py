@@ -11,15 +11,17 @@ import logging
 import re
 import time
 import uuid
+from typing import Annotated
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Depends, HTTPException
 from fastapi.responses import Response
 from starlette.concurrency import run_in_threadpool
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from shared import logs, metrics
 
-from .deps import get_status
+from .auth import Principal
+from .deps import get_keyring, get_status, principal
 
 log = logging.getLogger("juesuan.api.access")
 
@@ -27,8 +29,11 @@ router = APIRouter(tags=["运维"])
 
 
 @router.get("/metrics", response_class=Response, summary="Prometheus 指标")
-async def prometheus_metrics() -> Response:
-    """Stage durations, documents by state, queue lengths and batches, in the Prometheus text format."""
+async def prometheus_metrics(who: Annotated[Principal, Depends(principal)]) -> Response:
+    """Stage durations, documents by state, queue lengths and batches, in the Prometheus text format.
+    System-wide numbers: the admin key (or the single JUESUAN_API_TOKEN when it is the only key)."""
+    if not get_keyring().may_operate(who):
+        raise HTTPException(403, "无权查看系统指标：需要管理员密钥（JUESUAN_ADMIN_KEY）。")
     body = await run_in_threadpool(metrics.render, get_status().r)
     return Response(body, media_type=metrics.CONTENT_TYPE)
 

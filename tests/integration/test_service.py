@@ -14,7 +14,7 @@ from reportlab.lib import pdfencrypt
 from corpus.generator import generate_document, generate_file
 from services.pipeline import check_bytes
 from shared.keys import safe_name
-from tests.integration.conftest import SEEDS, Client
+from tests.integration.conftest import SEEDS, TOKEN, Client
 from tests.pdfs import image_only_pdf, income_table_pdf, many_pages_pdf
 
 SAMPLE_PDFS = SEEDS.parent / "samples" / "pdf"
@@ -149,12 +149,29 @@ def test_bad_inputs_fail_one_document_each(client: Client):
     assert client.http.get("/health").json()["status"] == "ok"
 
 
-def test_token_is_enforced(client: Client):
+def test_key_is_enforced_and_only_read_from_the_header(client: Client):
     anonymous = Client(client.stack, token=None)
-    assert anonymous.http.get("/health").status_code == 401
+    assert anonymous.http.get("/health").status_code == 200  # probes and the API docs are open
+    assert anonymous.http.get("/openapi.json").status_code == 200
     assert anonymous.http.post("/batches").status_code == 401
-    assert Client(client.stack, token="wrong").http.get("/openapi.json").status_code == 401
-    assert client.http.get("/openapi.json").status_code == 200
+    batch = client.new_batch()
+    assert anonymous.http.get(f"/batches/{batch}").status_code == 401
+    assert Client(client.stack, token="wrong").http.get(f"/batches/{batch}").status_code == 401
+    assert anonymous.http.get(f"/batches/{batch}", params={"token": TOKEN}).status_code == 401  # never in the URL
+
+
+def test_report_links_are_signed_for_browsers(client: Client):
+    batch = client.new_batch()
+    client.upload(batch, [("x.txt", generate_document(77, "pdf", []).data)])
+    status = client.wait_complete(batch)
+    link = status["documents"][0]["reports"]["html"]
+    assert "sig=" in link and "exp=" in link
+    anonymous = Client(client.stack, token=None)
+    assert anonymous.http.get(link).status_code == 200  # no key: the signature opens this one path
+    assert anonymous.http.get(status["summary"]["html"]).status_code == 200
+    assert anonymous.http.get(link.replace("report.html", "report.json")).status_code == 401  # another path
+    tampered = link.replace("exp=", "exp=1")
+    assert anonymous.http.get(tampered).status_code == 401
 
 
 def test_unknown_batch_and_document(client: Client):
