@@ -28,8 +28,7 @@ import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
-
-import redis
+from typing import Any
 
 from services.stage import input_ref, send_stage
 from shared import logs
@@ -66,15 +65,16 @@ def _message_target(raw: str | bytes) -> tuple[str, str, str] | None:
         return None
 
 
-def broker_messages(r: redis.Redis, grace: float, now: float) -> set[tuple[str, str, str]]:
+def broker_messages(r: Any, grace: float, now: float) -> set[tuple[str, str, str]]:
     """Every (batch, doc, stage) with a message waiting in a queue, or delivered to a worker less than
-    ``grace`` seconds ago (a worker that took a message and died leaves it delivered for good)."""
+    ``grace`` seconds ago (a worker that took a message and died leaves it delivered for good).
+    ``r`` is a redis client (Any: redis-py's reply types do not follow decode_responses)."""
     present: set[tuple[str, str, str]] = set()
     queues: list[str | bytes] = list(STAGES)
-    for q in STAGES:
-        queues.extend(r.scan_iter(match=f"{q}{PRIORITY_SEP}*", count=100))
-    for q in queues:
-        for raw in r.lrange(q, 0, -1):
+    for stage in STAGES:
+        queues.extend(r.scan_iter(match=f"{stage}{PRIORITY_SEP}*", count=100))
+    for queue in queues:
+        for raw in r.lrange(queue, 0, -1):
             target = _message_target(raw)
             if target:
                 present.add(target)

@@ -156,9 +156,9 @@ def _run_held(ref: DocRef, stage: str, core: Callable[[DocRef], str], task: str,
     st = status()
     runs = st.count_run(ref.batch_id, ref.doc_id, stage)
     if runs > MAX_ATTEMPTS:
-        reason = f"处理反复中断：本文件的{stage}阶段已尝试 {MAX_ATTEMPTS} 次均未完成，已停止处理。"
+        abandoned = f"处理反复中断：本文件的{stage}阶段已尝试 {MAX_ATTEMPTS} 次均未完成，已停止处理。"
         log.error("event=stage_abandoned stage=%s batch=%s doc=%s runs=%d", stage, ref.batch_id, ref.doc_id, runs)
-        return ref.model_copy(update={"failed": True, "reason": reason})
+        return ref.model_copy(update={"failed": True, "reason": abandoned})
     st.running(ref.batch_id, ref.doc_id, stage, task)
     log.info("event=stage_start stage=%s batch=%s doc=%s task=%s run=%d", stage, ref.batch_id, ref.doc_id, task, runs)
     t0 = time.perf_counter()
@@ -183,9 +183,9 @@ def _run_held(ref: DocRef, stage: str, core: Callable[[DocRef], str], task: str,
 
 
 def is_transient(exc: BaseException) -> bool:
-    from services.tasks_common import RETRY
+    from services.tasks_common import TRANSIENT
 
-    return isinstance(exc, RETRY["autoretry_for"])
+    return isinstance(exc, TRANSIENT)
 
 
 def load_outcome(ref: DocRef) -> DocOutcome:

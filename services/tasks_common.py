@@ -7,8 +7,10 @@ import redis
 
 from shared.storage import TransientStorageError
 
+TRANSIENT: tuple[type[BaseException], ...] = (TransientStorageError, redis.ConnectionError, redis.TimeoutError,
+                                              ConnectionError)
 RETRY = {
-    "autoretry_for": (TransientStorageError, redis.ConnectionError, redis.TimeoutError, ConnectionError),
+    "autoretry_for": TRANSIENT,
     "retry_backoff": True,
     "retry_backoff_max": 60,
     "retry_jitter": True,

@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 import time
 from datetime import UTC, datetime
+from typing import Any
 
 import redis
 
@@ -75,7 +76,8 @@ def now_iso() -> str:
 class StatusStore:
     def __init__(self, client: redis.Redis | None = None) -> None:
         timeout = get_settings().redis_timeout_seconds
-        self.r = client or redis.Redis.from_url(
+        # Any: redis-py's types do not follow decode_responses=True (every reply here is a str)
+        self.r: Any = client or redis.Redis.from_url(
             get_settings().redis_url, decode_responses=True, socket_timeout=timeout, socket_connect_timeout=timeout
         )
 

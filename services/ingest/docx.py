@@ -80,7 +80,7 @@ class _Walk:
     rows: int = 0
     lines: list[Line] = field(default_factory=list)
     grids: list[Grid] = field(default_factory=list)
-    page_sizes: dict[int, tuple[float, float]] = field(default_factory=dict)
+    page_sizes: dict[int, tuple[float, float] | tuple[None, None]] = field(default_factory=dict)
 
 
 def extract_docx(name: str, data: bytes, limits: OfficeLimits | None = None) -> ExtractedDocument:

@@ -158,7 +158,7 @@ def _pages_without_cjk(pages: list[Page]) -> list[int]:
 def _ranges(numbers: list[int]) -> str:
     out: list[str] = []
     start = prev = numbers[0]
-    for x in numbers[1:] + [None]:  # type: ignore[list-item]
+    for x in [*numbers[1:], None]:
         if x is not None and x == prev + 1:
             prev = x
             continue

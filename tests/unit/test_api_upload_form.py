@@ -14,7 +14,7 @@ import services.api.app as api
 
 @pytest.fixture
 def client(monkeypatch: pytest.MonkeyPatch) -> TestClient:
-    monkeypatch.setattr(api, "_require_batch", lambda batch_id: False)
+    monkeypatch.setattr(api, "_require_batch", lambda batch_id, who: False)
     return TestClient(api.app)
 
 
