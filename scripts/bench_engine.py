@@ -50,7 +50,8 @@ def main() -> int:
 
     styles = ["pdf", "ocr", "word"]
     docs += [
-        (f"generated_{i:03d}_{styles[i % 3]}", generate_document(i, styles[i % 3], []).data) for i in range(args.generated)
+        (f"generated_{i:03d}_{styles[i % 3]}", generate_document(i, styles[i % 3], []).data)
+        for i in range(args.generated)
     ]
     print(f"{'document':38} {'KB':>6} {'median ms':>10} {'p95 ms':>8} {'heap MB':>8}")
     medians = []
@@ -59,7 +60,9 @@ def main() -> int:
         medians.append(med)
         print(f"{name[:38]:38} {len(data) / 1024:6.1f} {med:10.1f} {p95:8.1f} {heap:8.1f}")
     rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    print(f"\n{len(docs)} documents, median of medians {statistics.median(medians):.1f} ms, peak RSS {rss:.0f} MB")
+    print(
+        f"\n{len(docs)} documents, median of medians {statistics.median(medians):.1f} ms, peak RSS {rss:.0f} MB"
+    )
     return 0
 
 

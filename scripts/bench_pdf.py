@@ -64,7 +64,9 @@ def main() -> int:
     if not paths:
         print(f"no PDFs given and none at {SAMPLES}", file=sys.stderr)
         return 1
-    print(f"{'file':34} {'pages':>5} {'check med':>10} {'p95':>7} {'extract':>8} {'pdfplumber':>11} {'ratio':>6} {'heap MB':>8}")
+    print(
+        f"{'file':34} {'pages':>5} {'check med':>10} {'p95':>7} {'extract':>8} {'pdfplumber':>11} {'ratio':>6} {'heap MB':>8}"
+    )
     for path in paths:
         data = path.read_bytes()
         pages = len(extract_pdf(path.name, data).pages)

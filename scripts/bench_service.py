@@ -35,7 +35,9 @@ def vm_hwm_mb(pid: int) -> float:
 
 
 def group_pids(pid: int) -> list[int]:
-    out = subprocess.run(["ps", "-o", "pid=", "-g", str(pid)], capture_output=True, text=True, check=False).stdout
+    out = subprocess.run(
+        ["ps", "-o", "pid=", "-g", str(pid)], capture_output=True, text=True, check=False
+    ).stdout
     return [int(p) for p in out.split()]
 
 
@@ -57,7 +59,9 @@ def main() -> int:
             t0 = time.time()
             for i in range(0, len(docs), args.chunk):
                 part = docs[i : i + args.chunk]
-                r = http.post(f"/batches/{batch}/files", files=[("files", (d.name + ".txt", d.data)) for d in part])
+                r = http.post(
+                    f"/batches/{batch}/files", files=[("files", (d.name + ".txt", d.data)) for d in part]
+                )
                 now = time.time()
                 for res in r.json():
                     uploaded[res["doc_id"]] = now
@@ -83,9 +87,15 @@ def main() -> int:
             stack.stop()
     lat = sorted(finished[d] - uploaded[d] for d in uploaded)
     total = t_end - t0
-    print(f"documents: {len(uploaded)} (failed {failed}), worker concurrency {args.concurrency} per queue, upload chunks of {args.chunk}")
-    print(f"wall time: {total:.1f} s (uploads took {t_uploaded - t0:.1f} s) → {len(uploaded) / total:.1f} documents/s")
-    print(f"upload→report latency: p50 {statistics.median(lat):.2f} s, p95 {lat[int(len(lat) * 0.95) - 1]:.2f} s, max {lat[-1]:.2f} s")
+    print(
+        f"documents: {len(uploaded)} (failed {failed}), worker concurrency {args.concurrency} per queue, upload chunks of {args.chunk}"
+    )
+    print(
+        f"wall time: {total:.1f} s (uploads took {t_uploaded - t0:.1f} s) → {len(uploaded) / total:.1f} documents/s"
+    )
+    print(
+        f"upload→report latency: p50 {statistics.median(lat):.2f} s, p95 {lat[int(len(lat) * 0.95) - 1]:.2f} s, max {lat[-1]:.2f} s"
+    )
     print("peak memory (VmHWM, MB): " + ", ".join(f"{k} {v:.0f}" for k, v in memory.items()))
     return 0
 

@@ -76,14 +76,17 @@ def main(argv: list[str] | None = None) -> int:
     n = args.count
 
     root = Path(tempfile.mkdtemp(prefix="juesuan-chaos-"))
-    stack = Stack(root, env={
-        "JUESUAN_RECOVERY_INTERVAL_SECONDS": "2",
-        "JUESUAN_RECOVERY_GRACE_SECONDS": "10",
-        "JUESUAN_LEASE_SECONDS": "6",
-        "JUESUAN_VISIBILITY_TIMEOUT_SECONDS": "60",
-        "JUESUAN_TASK_SOFT_TIME_LIMIT": "40",
-        "JUESUAN_TASK_TIME_LIMIT": "50",
-    })
+    stack = Stack(
+        root,
+        env={
+            "JUESUAN_RECOVERY_INTERVAL_SECONDS": "2",
+            "JUESUAN_RECOVERY_GRACE_SECONDS": "10",
+            "JUESUAN_LEASE_SECONDS": "6",
+            "JUESUAN_VISIBILITY_TIMEOUT_SECONDS": "60",
+            "JUESUAN_TASK_SOFT_TIME_LIMIT": "40",
+            "JUESUAN_TASK_TIME_LIMIT": "50",
+        },
+    )
     events: list[str] = []
     t0 = time.time()
     try:
@@ -95,8 +98,10 @@ def main(argv: list[str] | None = None) -> int:
         mon.start()
         ids: list[str] = []
         for i in range(0, n, args.chunk):
-            part = docs[i:i + args.chunk]
-            r = http.post(f"/batches/{batch}/files", files=[("files", (f"{d.name}.txt", d.data)) for d in part])
+            part = docs[i : i + args.chunk]
+            r = http.post(
+                f"/batches/{batch}/files", files=[("files", (f"{d.name}.txt", d.data)) for d in part]
+            )
             r.raise_for_status()
             ids.extend(x["doc_id"] for x in r.json())
         events.append(f"{time.time() - t0:.1f}s uploaded {len(ids)}")

@@ -319,7 +319,12 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"juesuan {_version()}")
     sub = parser.add_subparsers(dest="command", metavar="命令")
     check = sub.add_parser("check", help="检查文件或文件夹，生成 HTML/JSON 报告")
-    check.add_argument("paths", nargs="+", metavar="PATH", help="要检查的文件或文件夹（PDF、Word、Excel 或文本；文件夹递归读取）")
+    check.add_argument(
+        "paths",
+        nargs="+",
+        metavar="PATH",
+        help="要检查的文件或文件夹（PDF、Word、Excel 或文本；文件夹递归读取）",
+    )
     check.add_argument(
         "--out", default=DEFAULT_OUT, metavar="DIR", help=f"报告输出目录（默认 ./{DEFAULT_OUT}）"
     )

@@ -76,17 +76,33 @@ class Stack:
     # ------------------------------------------------------------------ processes
     def _spawn(self, name: str, cmd: list[str]) -> subprocess.Popen[bytes]:
         log = open(self.root / "logs" / f"{name}.log", "ab")  # noqa: SIM115  (kept open for the child)
-        proc = subprocess.Popen(cmd, env=self.env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
+        proc = subprocess.Popen(
+            cmd, env=self.env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True
+        )
         self.procs[name] = proc
         return proc
 
     def start_redis(self) -> None:
         data = self.root / "redis"
         data.mkdir(exist_ok=True)
-        self._spawn("redis", [
-            "redis-server", "--port", str(self.redis_port), "--bind", "127.0.0.1", "--dir", str(data),
-            "--appendonly", "yes", "--appendfsync", "always", "--save", "",
-        ])
+        self._spawn(
+            "redis",
+            [
+                "redis-server",
+                "--port",
+                str(self.redis_port),
+                "--bind",
+                "127.0.0.1",
+                "--dir",
+                str(data),
+                "--appendonly",
+                "yes",
+                "--appendfsync",
+                "always",
+                "--save",
+                "",
+            ],
+        )
         import redis
 
         client = redis.Redis(port=self.redis_port, socket_timeout=1)
@@ -94,21 +110,61 @@ class Stack:
 
     def start_s3(self) -> None:
         self._spawn("s3", [sys.executable, "-m", "moto.server", "-H", "127.0.0.1", "-p", str(self.s3_port)])
-        wait_for(lambda: urllib.request.urlopen(f"http://127.0.0.1:{self.s3_port}/", timeout=1), 30, "S3 endpoint")
+        wait_for(
+            lambda: urllib.request.urlopen(f"http://127.0.0.1:{self.s3_port}/", timeout=1), 30, "S3 endpoint"
+        )
 
     def start_api(self) -> None:
-        self._spawn("api", [sys.executable, "-m", "uvicorn", "services.api.app:app", "--host", "127.0.0.1",
-                            "--port", str(self.api_port), "--log-level", "warning"])
-        headers = {"Authorization": f"Bearer {self.env['JUESUAN_API_TOKEN']}"} if self.env.get("JUESUAN_API_TOKEN") else {}
-        wait_for(lambda: urllib.request.urlopen(urllib.request.Request(f"{self.api_url}/health", headers=headers), timeout=2), 60, "api")
+        self._spawn(
+            "api",
+            [
+                sys.executable,
+                "-m",
+                "uvicorn",
+                "services.api.app:app",
+                "--host",
+                "127.0.0.1",
+                "--port",
+                str(self.api_port),
+                "--log-level",
+                "warning",
+            ],
+        )
+        headers = (
+            {"Authorization": f"Bearer {self.env['JUESUAN_API_TOKEN']}"}
+            if self.env.get("JUESUAN_API_TOKEN")
+            else {}
+        )
+        wait_for(
+            lambda: urllib.request.urlopen(
+                urllib.request.Request(f"{self.api_url}/health", headers=headers), timeout=2
+            ),
+            60,
+            "api",
+        )
 
     def start_worker(self, queue: str, suffix: str = "") -> subprocess.Popen[bytes]:
         name = f"worker-{queue}{suffix}"
-        return self._spawn(name, [
-            sys.executable, "-m", "celery", "-A", "services.worker", "worker", "-Q", queue,
-            "-n", f"{queue}{suffix}@%h", f"--concurrency={self.worker_concurrency}", "--loglevel=INFO",
-            "--without-gossip", "--without-mingle", "--without-heartbeat",
-        ])
+        return self._spawn(
+            name,
+            [
+                sys.executable,
+                "-m",
+                "celery",
+                "-A",
+                "services.worker",
+                "worker",
+                "-Q",
+                queue,
+                "-n",
+                f"{queue}{suffix}@%h",
+                f"--concurrency={self.worker_concurrency}",
+                "--loglevel=INFO",
+                "--without-gossip",
+                "--without-mingle",
+                "--without-heartbeat",
+            ],
+        )
 
     def start_recovery(self) -> subprocess.Popen[bytes]:
         return self._spawn("recovery", [sys.executable, "-m", "services.recovery"])
@@ -120,8 +176,11 @@ class Stack:
         from shared.storage import Storage
 
         settings = Settings(
-            redis_url=self.env["JUESUAN_REDIS_URL"], s3_endpoint=self.env["JUESUAN_S3_ENDPOINT"],
-            s3_access_key="devkey", s3_secret_key="devsecret", bucket=self.env["JUESUAN_BUCKET"],
+            redis_url=self.env["JUESUAN_REDIS_URL"],
+            s3_endpoint=self.env["JUESUAN_S3_ENDPOINT"],
+            s3_access_key="devkey",
+            s3_secret_key="devsecret",
+            bucket=self.env["JUESUAN_BUCKET"],
         )
         Storage(settings).ensure_bucket()
         self.start_api()
@@ -148,8 +207,12 @@ class Stack:
             self.stop_process(name)
 
     def state(self) -> dict[str, object]:
-        return {"api_url": self.api_url, "redis_port": self.redis_port, "s3_port": self.s3_port,
-                "pids": {n: p.pid for n, p in self.procs.items()}}
+        return {
+            "api_url": self.api_url,
+            "redis_port": self.redis_port,
+            "s3_port": self.s3_port,
+            "pids": {n: p.pid for n, p in self.procs.items()},
+        }
 
 
 def _up(args: argparse.Namespace) -> int:

@@ -44,8 +44,10 @@ def service_name(argv: list[str] | None = None) -> str:
             val = None
             if a == flag and i + 1 < len(argv):
                 val = argv[i + 1]
-            elif a.startswith(flag + "=") or (flag in ("-Q", "-n") and a.startswith(flag) and len(a) > len(flag)):
-                val = a[len(flag):].lstrip("=")
+            elif a.startswith(flag + "=") or (
+                flag in ("-Q", "-n") and a.startswith(flag) and len(a) > len(flag)
+            ):
+                val = a[len(flag) :].lstrip("=")
             if val:
                 name = val.split("@", 1)[0].split(",", 1)[0]
                 if name and "%" not in name:
@@ -74,7 +76,10 @@ def _client() -> redis.Redis:
     if _redis is None or _redis[0] != os.getpid():
         from shared.settings import get_settings
 
-        _redis = (os.getpid(), redis.Redis.from_url(get_settings().redis_url, socket_timeout=2, socket_connect_timeout=2))
+        _redis = (
+            os.getpid(),
+            redis.Redis.from_url(get_settings().redis_url, socket_timeout=2, socket_connect_timeout=2),
+        )
     return _redis[1]
 
 
@@ -108,15 +113,18 @@ def _on_process_init(**_: Any) -> None:
     logs.configure(_service or service_name(), _level)
 
 
-def _on_prerun(task_id: str | None = None, task: Any = None, args: Any = None, kwargs: Any = None, **_: Any) -> None:
+def _on_prerun(
+    task_id: str | None = None, task: Any = None, args: Any = None, kwargs: Any = None, **_: Any
+) -> None:
     stage = stage_of(getattr(task, "name", None))
     msg = _message(args, kwargs)
     token = logs.bind(batch=msg.get("batch_id"), doc=msg.get("doc_id"), task=task_id, stage=stage)
     _running[str(task_id)] = (time.perf_counter(), token, stage, bool(msg.get("failed")))
 
 
-def _on_postrun(task_id: str | None = None, task: Any = None, retval: Any = None, state: str | None = None,
-                **_: Any) -> None:
+def _on_postrun(
+    task_id: str | None = None, task: Any = None, retval: Any = None, state: str | None = None, **_: Any
+) -> None:
     started = _running.pop(str(task_id), None)
     if started is None:
         return
@@ -124,7 +132,10 @@ def _on_postrun(task_id: str | None = None, task: Any = None, retval: Any = None
     seconds = time.perf_counter() - t0
     outcome = outcome_of(state, stage, input_failed, retval)
     try:
-        log.info("event=task_done", extra={"duration_ms": round(seconds * 1000, 1), "outcome": outcome, "state": state})
+        log.info(
+            "event=task_done",
+            extra={"duration_ms": round(seconds * 1000, 1), "outcome": outcome, "state": state},
+        )
         try:
             metrics.record_stage(_client(), stage, seconds, outcome)
         except Exception as exc:  # noqa: BLE001  (metrics must never fail a task)

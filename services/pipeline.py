@@ -19,9 +19,13 @@ def ingest_limits() -> IngestLimits:
     JUESUAN_MAX_CELLS)."""
     s = get_settings()
     return IngestLimits(
-        max_file_bytes=s.max_file_bytes, max_pdf_pages=s.max_pdf_pages, max_sheets=s.max_sheets,
-        max_text_lines=s.max_text_lines, max_text_chars=s.max_text_chars,
-        max_table_rows=s.max_table_rows, max_cells=s.max_cells,
+        max_file_bytes=s.max_file_bytes,
+        max_pdf_pages=s.max_pdf_pages,
+        max_sheets=s.max_sheets,
+        max_text_lines=s.max_text_lines,
+        max_text_chars=s.max_text_chars,
+        max_table_rows=s.max_table_rows,
+        max_cells=s.max_cells,
     )
 
 

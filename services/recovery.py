@@ -96,8 +96,13 @@ class SweepResult:
 
 
 class Recovery:
-    def __init__(self, status: StatusStore | None = None, storage: Storage | None = None,
-                 settings: Settings | None = None, send: Callable[[str, DocRef], None] = send_stage) -> None:
+    def __init__(
+        self,
+        status: StatusStore | None = None,
+        storage: Storage | None = None,
+        settings: Settings | None = None,
+        send: Callable[[str, DocRef], None] = send_stage,
+    ) -> None:
         self.settings = settings or get_settings()
         self.status = status or StatusStore()
         self.storage = storage or Storage(self.settings)
@@ -164,7 +169,12 @@ class Recovery:
 
     def restart(self, b: str, d: dict[str, object], stage: str) -> None:
         doc_id = str(d["doc_id"])
-        ref = DocRef(batch_id=b, doc_id=doc_id, filename=str(d.get("filename") or ""), raw_key=str(d.get("raw_key") or ""))
+        ref = DocRef(
+            batch_id=b,
+            doc_id=doc_id,
+            filename=str(d.get("filename") or ""),
+            raw_key=str(d.get("raw_key") or ""),
+        )
         error = str(d.get("error") or "")
         if stage == "report" and error:
             ref = ref.model_copy(update={"failed": True, "reason": error})
@@ -174,7 +184,13 @@ class Recovery:
         self.status.waiting(b, doc_id, stage, restarts=str(restarts))
         self.send(stage, ref)
         self.suspects.pop((b, doc_id), None)
-        log.warning("event=document_restarted reason=message_lost batch=%s doc=%s stage=%s restarts=%d", b, doc_id, stage, restarts)
+        log.warning(
+            "event=document_restarted reason=message_lost batch=%s doc=%s stage=%s restarts=%d",
+            b,
+            doc_id,
+            stage,
+            restarts,
+        )
 
 
 def run_forever(stop: threading.Event, settings: Settings | None = None) -> None:
@@ -185,19 +201,30 @@ def run_forever(stop: threading.Event, settings: Settings | None = None) -> None
     while not stop.is_set():
         try:
             # one sweeper at a time across replicas; the lock outlives a sweep, not a dead sweeper
-            if rec.status.r.set(LOCK, me, nx=True, ex=max(int(interval * 3), 5)) or rec.status.r.get(LOCK) == me:
+            if (
+                rec.status.r.set(LOCK, me, nx=True, ex=max(int(interval * 3), 5))
+                or rec.status.r.get(LOCK) == me
+            ):
                 rec.status.r.expire(LOCK, max(int(interval * 3), 5))
                 t0 = time.perf_counter()
                 res = rec.sweep()
-                log.info("event=sweep batches=%d unfinished=%d restarted=%d rebuilt=%d ms=%.1f", res.batches,
-                         res.unfinished, len(res.restarted), res.rebuilt, (time.perf_counter() - t0) * 1000)
+                log.info(
+                    "event=sweep batches=%d unfinished=%d restarted=%d rebuilt=%d ms=%.1f",
+                    res.batches,
+                    res.unfinished,
+                    len(res.restarted),
+                    res.rebuilt,
+                    (time.perf_counter() - t0) * 1000,
+                )
         except Exception as exc:  # noqa: BLE001  (Redis or storage away: try again next interval)
             log.warning("event=sweep_failed error=%s", exc)
         stop.wait(interval)
 
 
 def main(argv: list[str] | None = None) -> int:
-    argparse.ArgumentParser(prog="recovery", description="恢复进程：定期重启丢失消息的文件，并在 Redis 丢失数据后从清单重建状态。").parse_args(argv)
+    argparse.ArgumentParser(
+        prog="recovery", description="恢复进程：定期重启丢失消息的文件，并在 Redis 丢失数据后从清单重建状态。"
+    ).parse_args(argv)
     logs.configure("recovery")
     stop = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stop.set())

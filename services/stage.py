@@ -96,7 +96,12 @@ class _Heartbeat:
             try:
                 status().refresh_lease(self.ref.batch_id, self.ref.doc_id, self.task, self.ttl)
             except Exception as exc:  # noqa: BLE001  (Redis away: the lease may lapse; recovery copes)
-                log.warning("event=lease_refresh_failed batch=%s doc=%s error=%s", self.ref.batch_id, self.ref.doc_id, exc)
+                log.warning(
+                    "event=lease_refresh_failed batch=%s doc=%s error=%s",
+                    self.ref.batch_id,
+                    self.ref.doc_id,
+                    exc,
+                )
 
     def __enter__(self) -> Self:
         self.thread.start()
@@ -117,7 +122,9 @@ def _failure(exc: BaseException, stage: str) -> str | None:
     return None
 
 
-def run_stage(msg: dict, stage: str, core: Callable[[DocRef], str], task_id: str | None = None) -> dict | None:
+def run_stage(
+    msg: dict, stage: str, core: Callable[[DocRef], str], task_id: str | None = None
+) -> dict | None:
     """Run ``core`` (which returns the key of the object it wrote) for one document at most once,
     then send the next stage's message. Returns the ref passed on, or None when dropped."""
     ref = DocRef.model_validate(msg)
@@ -126,22 +133,37 @@ def run_stage(msg: dict, stage: str, core: Callable[[DocRef], str], task_id: str
     nxt = next_stage(stage)
     assert nxt, "the report stage has its own runner"
     if st.state_of(ref.batch_id, ref.doc_id) in {s.value for s in TERMINAL}:
-        log.info("event=stage_dropped reason=document_finished stage=%s batch=%s doc=%s", stage, ref.batch_id, ref.doc_id)
+        log.info(
+            "event=stage_dropped reason=document_finished stage=%s batch=%s doc=%s",
+            stage,
+            ref.batch_id,
+            ref.doc_id,
+        )
         return None
     if ref.failed:  # failed upstream: pass through to the report
         send_stage(nxt, ref)
         return ref.model_dump()
     out = output_key(stage, ref)
     if out and storage().exists(out):
-        log.info("event=stage_skipped reason=output_exists stage=%s batch=%s doc=%s", stage, ref.batch_id, ref.doc_id)
+        log.info(
+            "event=stage_skipped reason=output_exists stage=%s batch=%s doc=%s",
+            stage,
+            ref.batch_id,
+            ref.doc_id,
+        )
         passed = ref.model_copy(update={"key": out})
         send_stage(nxt, passed)
         return passed.model_dump()
     ttl = get_settings().lease_seconds
     holder = st.acquire_lease(ref.batch_id, ref.doc_id, task, ttl)
     if holder is not None:
-        log.info("event=stage_dropped reason=running_elsewhere holder=%s stage=%s batch=%s doc=%s",
-                 holder, stage, ref.batch_id, ref.doc_id)
+        log.info(
+            "event=stage_dropped reason=running_elsewhere holder=%s stage=%s batch=%s doc=%s",
+            holder,
+            stage,
+            ref.batch_id,
+            ref.doc_id,
+        )
         return None
     try:
         passed = _run_held(ref, stage, core, task, ttl)
@@ -157,10 +179,19 @@ def _run_held(ref: DocRef, stage: str, core: Callable[[DocRef], str], task: str,
     runs = st.count_run(ref.batch_id, ref.doc_id, stage)
     if runs > MAX_ATTEMPTS:
         abandoned = f"处理反复中断：本文件的{stage}阶段已尝试 {MAX_ATTEMPTS} 次均未完成，已停止处理。"
-        log.error("event=stage_abandoned stage=%s batch=%s doc=%s runs=%d", stage, ref.batch_id, ref.doc_id, runs)
+        log.error(
+            "event=stage_abandoned stage=%s batch=%s doc=%s runs=%d", stage, ref.batch_id, ref.doc_id, runs
+        )
         return ref.model_copy(update={"failed": True, "reason": abandoned})
     st.running(ref.batch_id, ref.doc_id, stage, task)
-    log.info("event=stage_start stage=%s batch=%s doc=%s task=%s run=%d", stage, ref.batch_id, ref.doc_id, task, runs)
+    log.info(
+        "event=stage_start stage=%s batch=%s doc=%s task=%s run=%d",
+        stage,
+        ref.batch_id,
+        ref.doc_id,
+        task,
+        runs,
+    )
     t0 = time.perf_counter()
     try:
         with _Heartbeat(ref, task, ttl):
@@ -175,7 +206,9 @@ def _run_held(ref: DocRef, stage: str, core: Callable[[DocRef], str], task: str,
             log.exception("event=stage_error stage=%s batch=%s doc=%s", stage, ref.batch_id, ref.doc_id)
             reason = INTERNAL_ERROR
         else:
-            log.warning("event=stage_failed stage=%s batch=%s doc=%s reason=%s", stage, ref.batch_id, ref.doc_id, exc)
+            log.warning(
+                "event=stage_failed stage=%s batch=%s doc=%s reason=%s", stage, ref.batch_id, ref.doc_id, exc
+            )
         return ref.model_copy(update={"failed": True, "reason": reason})
     ms = (time.perf_counter() - t0) * 1000
     log.info("event=stage_done stage=%s batch=%s doc=%s ms=%.1f", stage, ref.batch_id, ref.doc_id, ms)
@@ -192,7 +225,9 @@ def load_outcome(ref: DocRef) -> DocOutcome:
     try:
         return storage().get_model(doc_manifest_key(ref.batch_id, ref.doc_id), DocOutcome)
     except KeyError:
-        return DocOutcome(batch_id=ref.batch_id, doc_id=ref.doc_id, filename=ref.filename, raw_key=ref.raw_key)
+        return DocOutcome(
+            batch_id=ref.batch_id, doc_id=ref.doc_id, filename=ref.filename, raw_key=ref.raw_key
+        )
 
 
 __all__ = ["DocState", "input_ref", "load_outcome", "run_stage", "send_stage", "status", "storage"]

@@ -7,8 +7,12 @@ import redis
 
 from shared.storage import TransientStorageError
 
-TRANSIENT: tuple[type[BaseException], ...] = (TransientStorageError, redis.ConnectionError, redis.TimeoutError,
-                                              ConnectionError)
+TRANSIENT: tuple[type[BaseException], ...] = (
+    TransientStorageError,
+    redis.ConnectionError,
+    redis.TimeoutError,
+    ConnectionError,
+)
 RETRY = {
     "autoretry_for": TRANSIENT,
     "retry_backoff": True,

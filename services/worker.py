@@ -41,7 +41,12 @@ def make_app() -> Celery:
         task_routes={f"juesuan.{q}": {"queue": q} for q in QUEUES},
         task_default_queue="ingest",
         worker_hijack_root_logger=False,
-        imports=("services.ingest.tasks", "services.parse.tasks", "services.validate.tasks", "services.report.tasks"),
+        imports=(
+            "services.ingest.tasks",
+            "services.parse.tasks",
+            "services.validate.tasks",
+            "services.report.tasks",
+        ),
     )
     return app
 

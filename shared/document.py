@@ -49,12 +49,18 @@ class BBox(BaseModel):
         if other is None:
             return self
         return BBox(
-            x0=min(self.x0, other.x0), y0=min(self.y0, other.y0), x1=max(self.x1, other.x1), y1=max(self.y1, other.y1)
+            x0=min(self.x0, other.x0),
+            y0=min(self.y0, other.y0),
+            x1=max(self.x1, other.x1),
+            y1=max(self.y1, other.y1),
         )
 
     def rounded(self, places: int = 1) -> BBox:
         return BBox(
-            x0=round(self.x0, places), y0=round(self.y0, places), x1=round(self.x1, places), y1=round(self.y1, places)
+            x0=round(self.x0, places),
+            y0=round(self.y0, places),
+            x1=round(self.x1, places),
+            y1=round(self.y1, places),
         )
 
     @staticmethod

@@ -30,10 +30,24 @@ from shared.errors import BadInputError
 # --- sniffing -----------------------------------------------------------------------------------
 
 IMAGE_KINDS: dict[str, str] = {"png": "PNG", "jpeg": "JPEG", "gif": "GIF", "bmp": "BMP", "tiff": "TIFF"}
-KINDS: frozenset[str] = frozenset({
-    "empty", "zip", "docx", "xlsx", "pptx", "odf", "pdf", "doc_ole", "rar", "7z", "gzip", "text",
-    "binary", *IMAGE_KINDS,
-})
+KINDS: frozenset[str] = frozenset(
+    {
+        "empty",
+        "zip",
+        "docx",
+        "xlsx",
+        "pptx",
+        "odf",
+        "pdf",
+        "doc_ole",
+        "rar",
+        "7z",
+        "gzip",
+        "text",
+        "binary",
+        *IMAGE_KINDS,
+    }
+)
 
 _OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 _ZIP_MAGICS = (b"PK\x03\x04", b"PK\x05\x06")
@@ -144,8 +158,10 @@ def reject_reason(kind: str, data: bytes) -> str | None:
     if kind in READABLE or kind == "zip":
         return None
     if kind in IMAGE_KINDS:
-        return (f"文件是图片（{IMAGE_KINDS[kind]}），可能是扫描件：需要文字识别（OCR），当前版本暂不支持，"
-                "请上传由 Word/WPS 导出的 PDF 或原始 Word/Excel 文件。")
+        return (
+            f"文件是图片（{IMAGE_KINDS[kind]}），可能是扫描件：需要文字识别（OCR），当前版本暂不支持，"
+            "请上传由 Word/WPS 导出的 PDF 或原始 Word/Excel 文件。"
+        )
     if kind == "doc_ole":
         content = ole_content(data)
         if content == "encrypted":
@@ -187,8 +203,8 @@ def _unicode_path_extra(info: zipfile.ZipInfo, raw: bytes) -> str | None:
     """The UTF-8 name from an Info-ZIP Unicode Path field, if present and matching ``raw``."""
     extra, i = info.extra, 0
     while i + 4 <= len(extra):
-        tag, size = struct.unpack("<HH", extra[i:i + 4])
-        body = extra[i + 4:i + 4 + size]
+        tag, size = struct.unpack("<HH", extra[i : i + 4])
+        body = extra[i + 4 : i + 4 + size]
         if tag == _UNICODE_PATH_EXTRA and len(body) >= 5 and body[0] == 1:
             (crc,) = struct.unpack("<I", body[1:5])
             if crc == binascii.crc32(raw):
@@ -252,19 +268,24 @@ def _is_skipped(path: str) -> bool:
 
 
 def _is_dir(info: zipfile.ZipInfo, name: str) -> bool:
-    return info.is_dir() or name.endswith(("/", "\\")) or bool(info.external_attr & 0x10 and not info.file_size)
+    return (
+        info.is_dir() or name.endswith(("/", "\\")) or bool(info.external_attr & 0x10 and not info.file_size)
+    )
 
 
 def _is_symlink(info: zipfile.ZipInfo) -> bool:
     return stat.S_ISLNK(info.external_attr >> 16)
 
 
-def _check_archive(infos: list[zipfile.ZipInfo], data: bytes, *, max_entries: int,
-                   max_total_bytes: int, max_ratio: int) -> None:
+def _check_archive(
+    infos: list[zipfile.ZipInfo], data: bytes, *, max_entries: int, max_total_bytes: int, max_ratio: int
+) -> None:
     """Whole-archive checks on the central directory, before anything is decompressed."""
     if len(infos) > max_entries:
-        raise _archive_error(f"{len(infos)} entries > {max_entries}",
-                             f"压缩包内文件过多（{len(infos)} 个，上限 {max_entries} 个）：请分批上传。")
+        raise _archive_error(
+            f"{len(infos)} entries > {max_entries}",
+            f"压缩包内文件过多（{len(infos)} 个，上限 {max_entries} 个）：请分批上传。",
+        )
     if any(info.flag_bits & 0x1 for info in infos):
         raise _archive_error("encrypted entries", "压缩包已加密：请上传未加密的 ZIP 压缩包。")
     for info in infos:
@@ -294,8 +315,9 @@ class ZipEntry(NamedTuple):
     reason: str | None = None
 
 
-def _read_streaming(zf: zipfile.ZipFile, info: zipfile.ZipInfo, name: str, *, limit: int,
-                    max_ratio: int) -> bytes:
+def _read_streaming(
+    zf: zipfile.ZipFile, info: zipfile.ZipInfo, name: str, *, limit: int, max_ratio: int
+) -> bytes:
     """At most ``limit`` bytes of the member, decompressed in chunks; the declared sizes are not
     trusted. The compression ratio is checked as the bytes come (a bomb raises BadInputError before
     it is inflated). Reading to the end lets zipfile verify the CRC (and catch a size that lied)."""
@@ -315,8 +337,9 @@ def _read_streaming(zf: zipfile.ZipFile, info: zipfile.ZipInfo, name: str, *, li
     return bytes(buf)
 
 
-def extract_zip(data: bytes, *, max_entries: int, max_total_bytes: int, max_ratio: int,
-                max_file_bytes: int) -> Iterator[ZipEntry]:
+def extract_zip(
+    data: bytes, *, max_entries: int, max_total_bytes: int, max_ratio: int, max_file_bytes: int
+) -> Iterator[ZipEntry]:
     """Unpack a zip in memory, one member at a time → ``ZipEntry`` per regular file, in archive
     order (nested archives included as plain files, not recursed).
 
@@ -332,12 +355,14 @@ def extract_zip(data: bytes, *, max_entries: int, max_total_bytes: int, max_rati
     try:
         zf = zipfile.ZipFile(io.BytesIO(data))
     except (zipfile.BadZipFile, ValueError, EOFError, OSError, struct.error, UnicodeDecodeError) as exc:
-        raise _archive_error(f"not a valid zip: {exc}",
-                             "压缩包已损坏或不是有效的 ZIP 文件：请重新压缩后上传。") from exc
+        raise _archive_error(
+            f"not a valid zip: {exc}", "压缩包已损坏或不是有效的 ZIP 文件：请重新压缩后上传。"
+        ) from exc
     with zf:
         infos = zf.infolist()
-        _check_archive(infos, data, max_entries=max_entries, max_total_bytes=max_total_bytes,
-                       max_ratio=max_ratio)
+        _check_archive(
+            infos, data, max_entries=max_entries, max_total_bytes=max_total_bytes, max_ratio=max_ratio
+        )
         too_large = f"文件过大（解压后超过单个文件 {_size(max_file_bytes)} 的上限），已跳过。"
         used = 0
         for info in infos:
@@ -359,12 +384,20 @@ def extract_zip(data: bytes, *, max_entries: int, max_total_bytes: int, max_rati
                 continue
             remaining = max_total_bytes - used
             try:
-                content = _read_streaming(zf, info, name, limit=min(max_file_bytes, remaining) + 1,
-                                          max_ratio=max_ratio)
+                content = _read_streaming(
+                    zf, info, name, limit=min(max_file_bytes, remaining) + 1, max_ratio=max_ratio
+                )
             except BadInputError:
                 raise
-            except (zipfile.BadZipFile, zlib.error, EOFError, OSError, ValueError,
-                    NotImplementedError, RuntimeError):
+            except (
+                zipfile.BadZipFile,
+                zlib.error,
+                EOFError,
+                OSError,
+                ValueError,
+                NotImplementedError,
+                RuntimeError,
+            ):
                 yield ZipEntry(path, None, "压缩包内文件已损坏，无法解压。")
                 continue
             if len(content) > max_file_bytes:

@@ -54,7 +54,9 @@ def safe_name(name: str) -> str:
     if len(base) > MAX_NAME_CHARS:
         stem, dot, ext = base.rpartition(".")
         suffix = f".{ext}" if dot and stem and 0 < len(ext) <= _MAX_EXT_CHARS else ""
-        base = (base[: len(base) - len(suffix)] if suffix else base)[: MAX_NAME_CHARS - len(suffix)].rstrip(". ") + suffix
+        base = (base[: len(base) - len(suffix)] if suffix else base)[: MAX_NAME_CHARS - len(suffix)].rstrip(
+            ". "
+        ) + suffix
     return base
 
 

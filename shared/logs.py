@@ -25,15 +25,23 @@ from types import MappingProxyType
 from typing import Any, TextIO
 
 _EMPTY: Mapping[str, Any] = MappingProxyType({})
-_CTX: contextvars.ContextVar[Mapping[str, Any]] = contextvars.ContextVar("juesuan_log_context", default=_EMPTY)
+_CTX: contextvars.ContextVar[Mapping[str, Any]] = contextvars.ContextVar(
+    "juesuan_log_context", default=_EMPTY
+)
 
 RESERVED = frozenset({"ts", "level", "service", "logger", "msg", "exc"})
 # Fields that are identifiers or words, never numbers (a doc id of digits stays a string).
-STRING_FIELDS = frozenset({"batch", "doc", "task", "stage", "event", "reason", "error", "queue", "path", "request_id"})
+STRING_FIELDS = frozenset(
+    {"batch", "doc", "task", "stage", "event", "reason", "error", "queue", "path", "request_id"}
+)
 RENAMED = {"ms": "duration_ms"}
 
 # The attributes every LogRecord has: anything else on a record came from ``extra=``.
-_STANDARD_ATTRS = frozenset(vars(logging.LogRecord("x", logging.INFO, "x", 0, "x", None, None))) | {"message", "asctime", "taskName"}
+_STANDARD_ATTRS = frozenset(vars(logging.LogRecord("x", logging.INFO, "x", 0, "x", None, None))) | {
+    "message",
+    "asctime",
+    "taskName",
+}
 
 # "key=" at the start of the message or after whitespace; a value runs to the next such key.
 _KEY = re.compile(r"(?:^|(?<=\s))([A-Za-z_][A-Za-z0-9_.]*)=")
@@ -101,7 +109,7 @@ def parse_kv(message: str) -> dict[str, Any]:
     for i, m in enumerate(matches):
         end = matches[i + 1].start() if i + 1 < len(matches) else len(text)
         key = RENAMED.get(m.group(1), m.group(1))
-        out[key] = _value(key, text[m.end():end])
+        out[key] = _value(key, text[m.end() : end])
     return out
 
 
@@ -114,7 +122,9 @@ class JsonFormatter(logging.Formatter):
     def format(self, record: logging.LogRecord) -> str:
         msg = record.getMessage()
         out: dict[str, Any] = {
-            "ts": datetime.fromtimestamp(record.created, UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z"),
+            "ts": datetime.fromtimestamp(record.created, UTC)
+            .isoformat(timespec="milliseconds")
+            .replace("+00:00", "Z"),
             "level": record.levelname,
             "service": self.service,
             "logger": record.name,

@@ -23,8 +23,12 @@ TERMINAL = {DocState.DONE, DocState.FAILED}
 # The four stages in order, and the state a document is in while each one runs. Between stages a
 # document is ``queued`` with ``stage`` naming the stage it waits for.
 STAGES = ("ingest", "parse", "validate", "report")
-RUNNING = {"ingest": DocState.INGESTING, "parse": DocState.PARSING, "validate": DocState.VALIDATING,
-           "report": DocState.RENDERING}
+RUNNING = {
+    "ingest": DocState.INGESTING,
+    "parse": DocState.PARSING,
+    "validate": DocState.VALIDATING,
+    "report": DocState.RENDERING,
+}
 # The object each stage writes; the next stage reads it (report's own outputs are the reports).
 OUTPUT_PREFIX = {"ingest": "extracted", "parse": "parsed", "validate": "findings"}
 

@@ -101,7 +101,7 @@ def document_states(r: redis.Redis, limit: int = MAX_SCAN_KEYS) -> tuple[Counter
     counts: Counter[str] = Counter()
     for i in range(0, len(keys), 1000):
         pipe = r.pipeline(transaction=False)
-        for k in keys[i:i + 1000]:
+        for k in keys[i : i + 1000]:
             pipe.hget(k, "state")
         counts.update(_s(v) for v in pipe.execute() if v is not None)
     return counts, truncated
@@ -120,7 +120,7 @@ def queue_lengths(r: redis.Redis, queues: Iterable[str] = QUEUES) -> dict[str, i
             pipe.llen(q + suffix)
     lens = pipe.execute()
     n = len(PRIORITY_SUFFIXES)
-    return {q: sum(int(x) for x in lens[i * n:(i + 1) * n]) for i, q in enumerate(queues)}
+    return {q: sum(int(x) for x in lens[i * n : (i + 1) * n]) for i, q in enumerate(queues)}
 
 
 # ------------------------------------------------------------------------------------ exposition
@@ -129,8 +129,11 @@ class RedisCollector(Collector):
         self.r = r
 
     def collect(self):
-        h = HistogramMetricFamily("juesuan_stage_duration_seconds", "Duration of stage tasks, by stage and outcome.",
-                                  labels=["stage", "outcome"])
+        h = HistogramMetricFamily(
+            "juesuan_stage_duration_seconds",
+            "Duration of stage tasks, by stage and outcome.",
+            labels=["stage", "outcome"],
+        )
         for (stage, outcome), (buckets, total) in stage_histograms(self.r).items():
             h.add_metric([stage, outcome], buckets, total)
         yield h
@@ -141,17 +144,25 @@ class RedisCollector(Collector):
             g.add_metric([state], float(states.get(state, 0)))
         yield g
 
-        q = GaugeMetricFamily("juesuan_queue_length", "Messages waiting in each Celery queue.", labels=["queue"])
+        q = GaugeMetricFamily(
+            "juesuan_queue_length", "Messages waiting in each Celery queue.", labels=["queue"]
+        )
         for name, n in queue_lengths(self.r).items():
             q.add_metric([name], float(n))
         yield q
 
         n_batches, trunc_batches = batch_count(self.r)
         yield GaugeMetricFamily("juesuan_batches", "Batches known to Redis.", value=float(n_batches))
-        yield GaugeMetricFamily("juesuan_batches_active", "Batches with documents not yet done or failed.",
-                                value=float(self.r.scard(ACTIVE_KEY)))
-        yield GaugeMetricFamily("juesuan_metrics_truncated", "1 when a scrape stopped scanning Redis at its key bound.",
-                                value=float(trunc_docs or trunc_batches))
+        yield GaugeMetricFamily(
+            "juesuan_batches_active",
+            "Batches with documents not yet done or failed.",
+            value=float(self.r.scard(ACTIVE_KEY)),
+        )
+        yield GaugeMetricFamily(
+            "juesuan_metrics_truncated",
+            "1 when a scrape stopped scanning Redis at its key bound.",
+            value=float(trunc_docs or trunc_batches),
+        )
 
 
 def render(r: redis.Redis) -> str:
@@ -161,5 +172,14 @@ def render(r: redis.Redis) -> str:
     return generate_latest(registry).decode("utf-8")
 
 
-__all__ = ["CONTENT_TYPE", "QUEUES", "RedisCollector", "batch_count", "document_states", "queue_lengths",
-           "record_stage", "render", "stage_histograms"]
+__all__ = [
+    "CONTENT_TYPE",
+    "QUEUES",
+    "RedisCollector",
+    "batch_count",
+    "document_states",
+    "queue_lengths",
+    "record_stage",
+    "render",
+    "stage_histograms",
+]

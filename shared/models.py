@@ -117,7 +117,9 @@ class Quantity(BaseModel):
     places: int = 0  # decimal places as displayed (drives rounding tolerance)
 
 
-ClaimKind = Literal["amount", "change", "share", "completion", "count", "score", "grade", "sum", "list", "usage", "compare"]
+ClaimKind = Literal[
+    "amount", "change", "share", "completion", "count", "score", "grade", "sum", "list", "usage", "compare"
+]
 
 
 class Claim(BaseModel):
@@ -275,7 +277,9 @@ class DocumentMeta(BaseModel):
     tables_found: list[str] = Field(default_factory=list)
     claims_found: int = 0
     page_count: int = 0
-    page_labels: dict[int, str] = Field(default_factory=dict)  # physical page → printed number, where they differ
+    page_labels: dict[int, str] = Field(
+        default_factory=dict
+    )  # physical page → printed number, where they differ
 
 
 class DocumentReport(BaseModel):

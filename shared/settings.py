@@ -40,7 +40,9 @@ class Settings(BaseSettings):
     max_zip_ratio: int = 200  # uncompressed/compressed per entry; above this it is a zip bomb
     presign_expiry_seconds: int = 3600
     # api limits
-    max_request_bytes: int = 22 * 1024 * 1024  # POST /batches/{id}/files: one 20 MiB file + multipart overhead
+    max_request_bytes: int = (
+        22 * 1024 * 1024
+    )  # POST /batches/{id}/files: one 20 MiB file + multipart overhead
     max_json_bytes: int = 1024 * 1024  # every other request body (JSON, the MinIO webhook)
     storage_timeout_seconds: int = 5  # read timeout of storage calls (connect: 2 s)
 

@@ -78,7 +78,10 @@ class StatusStore:
         timeout = get_settings().redis_timeout_seconds
         # Any: redis-py's types do not follow decode_responses=True (every reply here is a str)
         self.r: Any = client or redis.Redis.from_url(
-            get_settings().redis_url, decode_responses=True, socket_timeout=timeout, socket_connect_timeout=timeout
+            get_settings().redis_url,
+            decode_responses=True,
+            socket_timeout=timeout,
+            socket_connect_timeout=timeout,
         )
 
     def ping(self) -> None:
@@ -88,8 +91,10 @@ class StatusStore:
     def create_batch(self, manifest: BatchManifest) -> None:
         tenant = manifest.tenant or "default"
         pipe = self.r.pipeline()
-        pipe.hset(_batch(manifest.batch_id), mapping={"created_at": manifest.created_at, "name": manifest.name or "",
-                                                      "tenant": tenant})
+        pipe.hset(
+            _batch(manifest.batch_id),
+            mapping={"created_at": manifest.created_at, "name": manifest.name or "", "tenant": tenant},
+        )
         pipe.zadd(_tenant(tenant), {manifest.batch_id: _epoch_seconds(manifest.created_at)})
         pipe.zadd(ALL_BATCHES, {manifest.batch_id: _epoch_seconds(manifest.created_at)})
         pipe.execute()
@@ -126,7 +131,11 @@ class StatusStore:
         return bool(added)
 
     def set_state(self, b: str, d: str, state: DocState, stage: str | None = None, **fields: object) -> None:
-        mapping: dict[str, str] = {"state": state.value, "stage": stage or state.value, "updated_at": str(time.time())}
+        mapping: dict[str, str] = {
+            "state": state.value,
+            "stage": stage or state.value,
+            "updated_at": str(time.time()),
+        }
         for k, v in fields.items():
             mapping[k] = v if isinstance(v, str) else json.dumps(v, ensure_ascii=False)
         pipe = self.r.pipeline()

@@ -117,7 +117,11 @@ class Storage:
 
     def list_keys(self, prefix: str) -> list[str]:
         try:
-            return [o.object_name for o in self.client.list_objects(self.bucket, prefix=prefix, recursive=True) if o.object_name]
+            return [
+                o.object_name
+                for o in self.client.list_objects(self.bucket, prefix=prefix, recursive=True)
+                if o.object_name
+            ]
         except (MinioException, urllib3.exceptions.HTTPError, OSError) as exc:
             raise self._wrap(exc) from exc
 
@@ -137,7 +141,9 @@ class Storage:
 
     # ------------------------------------------------------------------ presigned
     def presigned_put(self, key: str, expires_seconds: int) -> str:
-        return self.public_client.presigned_put_object(self.bucket, key, expires=timedelta(seconds=expires_seconds))
+        return self.public_client.presigned_put_object(
+            self.bucket, key, expires=timedelta(seconds=expires_seconds)
+        )
 
     def presigned_post(self, key: str, expires_seconds: int, max_bytes: int) -> tuple[str, dict[str, str]]:
         """(url, form fields) of a browser-style POST upload of exactly ``key``, refused by the
@@ -151,7 +157,9 @@ class Storage:
         return f"{scheme}://{endpoint}/{self.bucket}", fields
 
     def presigned_get(self, key: str, expires_seconds: int) -> str:
-        return self.public_client.presigned_get_object(self.bucket, key, expires=timedelta(seconds=expires_seconds))
+        return self.public_client.presigned_get_object(
+            self.bucket, key, expires=timedelta(seconds=expires_seconds)
+        )
 
     @staticmethod
     def _wrap(exc: Exception) -> Exception:

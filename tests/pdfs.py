@@ -25,7 +25,13 @@ INCOME_ROWS = [
 
 
 def ruled_table(
-    c: canvas.Canvas, x: float, top: float, widths: list[float], rows: list[list[str]], h: float = 18, rules: bool = True,
+    c: canvas.Canvas,
+    x: float,
+    top: float,
+    widths: list[float],
+    rows: list[list[str]],
+    h: float = 18,
+    rules: bool = True,
     right: frozenset[int] = frozenset(),
 ) -> float:
     """Draw ``rows`` as a table with its top-left corner at (x, top), ruled unless ``rules`` is
@@ -52,7 +58,9 @@ def ruled_table(
     return bottom
 
 
-def income_table_pdf(*, page_number: str | None = "- 8 -", encrypt: object = None, rotate: int = 0, rules: bool = True) -> bytes:
+def income_table_pdf(
+    *, page_number: str | None = "- 8 -", encrypt: object = None, rotate: int = 0, rules: bool = True
+) -> bytes:
     buf = io.BytesIO()
     c = canvas.Canvas(buf, pagesize=A4, encrypt=encrypt, invariant=1)
     w, h = A4
@@ -68,7 +76,13 @@ def income_table_pdf(*, page_number: str | None = "- 8 -", encrypt: object = Non
     c.setFont(FONT, 9)
     c.drawRightString(w - 40, h - 100, "单位：万元")
     bottom = ruled_table(
-        c, 40, h - 110, [30, 30, 30, 130, 90, 90, 90], [INCOME_HEADER, *INCOME_ROWS], rules=rules, right=frozenset({4, 5, 6})
+        c,
+        40,
+        h - 110,
+        [30, 30, 30, 130, 90, 90, 90],
+        [INCOME_HEADER, *INCOME_ROWS],
+        rules=rules,
+        right=frozenset({4, 5, 6}),
     )
     c.setFont(FONT, 10)
     c.drawString(40, bottom - 20, "注：本表反映部门本年度取得的各项收入情况。")

@@ -179,8 +179,11 @@ def _activity(state: str, stage: str | None) -> str:
 def _doc_status(batch_id: str, d: dict[str, object]) -> DocStatus:
     keys = d.get("report_keys") or {}
     sign = get_keyring().sign
-    reports = ({k: sign(f"/batches/{batch_id}/documents/{d['doc_id']}/report.{k}") for k in keys}
-               if isinstance(keys, dict) else {})
+    reports = (
+        {k: sign(f"/batches/{batch_id}/documents/{d['doc_id']}/report.{k}") for k in keys}
+        if isinstance(keys, dict)
+        else {}
+    )
     state, stage = str(d.get("state", "")), str(d.get("stage") or "") or None
     year = d.get("year")
     return DocStatus(
@@ -241,28 +244,39 @@ async def chinese_http_errors(request: Request, exc: StarletteHTTPException) -> 
     detail = exc.detail
     if isinstance(detail, str) and detail.isascii():
         detail = FRAMEWORK_MESSAGES.get(exc.status_code, f"请求无法处理（HTTP {exc.status_code}）。")
-    return JSONResponse({"detail": detail}, status_code=exc.status_code, headers=getattr(exc, "headers", None))
+    return JSONResponse(
+        {"detail": detail}, status_code=exc.status_code, headers=getattr(exc, "headers", None)
+    )
 
 
 @app.exception_handler(RequestValidationError)
 async def chinese_validation_errors(_: Request, exc: RequestValidationError) -> JSONResponse:
     where = "；".join(".".join(str(p) for p in e.get("loc", ())) for e in exc.errors()[:5])
-    return JSONResponse({"detail": f"请求参数错误：请检查 {where}。", "errors": jsonable_encoder(exc.errors())},
-                        status_code=422)
+    return JSONResponse(
+        {"detail": f"请求参数错误：请检查 {where}。", "errors": jsonable_encoder(exc.errors())},
+        status_code=422,
+    )
 
 
 @app.exception_handler(TransientStorageError)
 async def storage_unavailable(_: Request, exc: TransientStorageError) -> JSONResponse:
     log.warning("event=storage_unavailable error=%s", exc)
-    return JSONResponse({"detail": "存储服务暂时不可用：请稍后重试。"}, status_code=503,
-                        headers={"Retry-After": str(RETRY_AFTER_SECONDS)})
+    return JSONResponse(
+        {"detail": "存储服务暂时不可用：请稍后重试。"},
+        status_code=503,
+        headers={"Retry-After": str(RETRY_AFTER_SECONDS)},
+    )
 
 
 @app.post("/batches", response_model=BatchCreated, status_code=201, tags=["批次"])
 def create_batch(who: Caller, body: Annotated[BatchCreate | None, Body()] = None) -> BatchCreated:
     """A new batch, owned by the caller's tenant (the admin's batches belong to "admin")."""
-    manifest = BatchManifest(batch_id=new_batch_id(), created_at=now_iso(), name=(body.name if body else None),
-                             tenant=who.tenant or "admin")
+    manifest = BatchManifest(
+        batch_id=new_batch_id(),
+        created_at=now_iso(),
+        name=(body.name if body else None),
+        tenant=who.tenant or "admin",
+    )
     get_storage().put_json(batch_manifest_key(manifest.batch_id), manifest)
     get_status().create_batch(manifest)
     log.info("event=batch_created batch=%s tenant=%s", manifest.batch_id, manifest.tenant)
@@ -280,29 +294,47 @@ class BatchListItem(BaseModel):
 
 
 @app.get("/batches", response_model=list[BatchListItem], tags=["批次"])
-def list_batches(who: Caller, limit: Annotated[int, Query(ge=1, le=500)] = 100,
-                 offset: Annotated[int, Query(ge=0)] = 0) -> list[BatchListItem]:
+def list_batches(
+    who: Caller, limit: Annotated[int, Query(ge=1, le=500)] = 100, offset: Annotated[int, Query(ge=0)] = 0
+) -> list[BatchListItem]:
     """The caller's batches, newest first (the admin sees every tenant's)."""
     st = get_status()
     out = []
     for b in st.list_batches(None if who.admin else who.tenant, limit=limit, offset=offset):
         info = st.batch_info(b)
         total, finished = st.progress(b)
-        out.append(BatchListItem(batch_id=b, name=info.get("name") or None, created_at=info.get("created_at"),
-                                 tenant=info.get("tenant"), total=total, finished=finished,
-                                 complete=total > 0 and finished >= total))
+        out.append(
+            BatchListItem(
+                batch_id=b,
+                name=info.get("name") or None,
+                created_at=info.get("created_at"),
+                tenant=info.get("tenant"),
+                total=total,
+                finished=finished,
+                complete=total > 0 and finished >= total,
+            )
+        )
     return out
 
 
 UPLOAD_FORM_DOC = {
     "requestBody": {
         "required": True,
-        "content": {"multipart/form-data": {"schema": {
-            "type": "object",
-            "required": ["files"],
-            "properties": {"files": {"type": "array", "items": {"type": "string", "format": "binary"},
-                                     "description": "决算文件或其 zip 压缩包"}},
-        }}},
+        "content": {
+            "multipart/form-data": {
+                "schema": {
+                    "type": "object",
+                    "required": ["files"],
+                    "properties": {
+                        "files": {
+                            "type": "array",
+                            "items": {"type": "string", "format": "binary"},
+                            "description": "决算文件或其 zip 压缩包",
+                        }
+                    },
+                }
+            }
+        },
     },
 }
 BAD_MULTIPART = "上传内容格式错误：multipart/form-data 表单不完整或已损坏，请重新上传（文件字段名为 files）。"
@@ -320,19 +352,29 @@ class _MultiPartParser(MultiPartParser):
         _, params = parse_options_header(self.headers["Content-Type"])
         charset = params.get(b"charset", "utf-8")
         try:
-            self._charset = codecs.lookup(charset.decode("latin-1") if isinstance(charset, bytes) else charset).name
+            self._charset = codecs.lookup(
+                charset.decode("latin-1") if isinstance(charset, bytes) else charset
+            ).name
         except LookupError:
             self._charset = "latin-1"
         if b"boundary" not in params:
             raise MultiPartException("Missing boundary in multipart.")
         callbacks = {
-            "on_part_begin": self.on_part_begin, "on_part_data": self.on_part_data, "on_part_end": self.on_part_end,
-            "on_header_field": self.on_header_field, "on_header_value": self.on_header_value,
-            "on_header_end": self.on_header_end, "on_headers_finished": self.on_headers_finished, "on_end": self.on_end,
+            "on_part_begin": self.on_part_begin,
+            "on_part_data": self.on_part_data,
+            "on_part_end": self.on_part_end,
+            "on_header_field": self.on_header_field,
+            "on_header_value": self.on_header_value,
+            "on_header_end": self.on_header_end,
+            "on_headers_finished": self.on_headers_finished,
+            "on_end": self.on_end,
         }
         try:
-            parser = python_multipart.MultipartParser(params[b"boundary"], callbacks,  # type: ignore[arg-type]
-                                                      max_header_size=MAX_PART_HEADER_BYTES)
+            parser = python_multipart.MultipartParser(
+                params[b"boundary"],
+                callbacks,  # type: ignore[arg-type]
+                max_header_size=MAX_PART_HEADER_BYTES,
+            )
             async for chunk in self.stream:
                 parser.write(chunk)
                 for part, data in self._file_parts_to_write:
@@ -361,12 +403,19 @@ async def _read_form(request: Request) -> FormData:
         raise HTTPException(400, BAD_MULTIPART)
     try:
         async with aclosing(request.stream()) as stream:
-            parser = _MultiPartParser(request.headers, stream, max_files=s.max_files_per_request, max_fields=20,
-                                      max_part_size=64 * 1024)
+            parser = _MultiPartParser(
+                request.headers,
+                stream,
+                max_files=s.max_files_per_request,
+                max_fields=20,
+                max_part_size=64 * 1024,
+            )
             return await parser.parse()
     except MultiPartException as exc:
         if exc.message.startswith("Too many files"):
-            raise HTTPException(413, f"单次上传文件过多：上限 {s.max_files_per_request} 个，请分批上传或打包为 zip。") from exc
+            raise HTTPException(
+                413, f"单次上传文件过多：上限 {s.max_files_per_request} 个，请分批上传或打包为 zip。"
+            ) from exc
         raise HTTPException(400, BAD_MULTIPART) from exc
     except OSError as exc:
         if exc.errno == errno.ENOSPC:
@@ -375,18 +424,34 @@ async def _read_form(request: Request) -> FormData:
         raise
 
 
-def _storage_failed_upload(exc: Exception, accepted: list[UploadResult], not_accepted: list[str]) -> JSONResponse:
+def _storage_failed_upload(
+    exc: Exception, accepted: list[UploadResult], not_accepted: list[str]
+) -> JSONResponse:
     """503 naming the files not taken (the one that failed and the rest) and those taken before."""
-    log.warning("event=upload_storage_failed accepted=%d not_accepted=%d error=%s", len(accepted), len(not_accepted), exc)
+    log.warning(
+        "event=upload_storage_failed accepted=%d not_accepted=%d error=%s",
+        len(accepted),
+        len(not_accepted),
+        exc,
+    )
     names = "、".join(f"“{n}”" for n in not_accepted)
     detail = f"存储服务暂时不可用，以下 {len(not_accepted)} 个文件未接收，请 {RETRY_AFTER_SECONDS} 秒后重新上传：{names}。"
     if accepted:
-        detail += f"此前的 {len(accepted)} 个文件已接收，无需重传：" + "、".join(f"“{r.filename}”" for r in accepted) + "。"
+        detail += (
+            f"此前的 {len(accepted)} 个文件已接收，无需重传："
+            + "、".join(f"“{r.filename}”" for r in accepted)
+            + "。"
+        )
     body = {"detail": detail, "not_accepted": not_accepted, "accepted": [r.model_dump() for r in accepted]}
     return JSONResponse(body, status_code=503, headers={"Retry-After": str(RETRY_AFTER_SECONDS)})
 
 
-@app.post("/batches/{batch_id}/files", response_model=list[UploadResult], tags=["上传"], openapi_extra=UPLOAD_FORM_DOC)
+@app.post(
+    "/batches/{batch_id}/files",
+    response_model=list[UploadResult],
+    tags=["上传"],
+    openapi_extra=UPLOAD_FORM_DOC,
+)
 async def upload_files(batch_id: str, request: Request, who: Caller) -> list[UploadResult] | JSONResponse:
     """Files in the multipart field ``files`` (each a document or a zip of documents)."""
     await run_in_threadpool(_require_batch, batch_id, who)
@@ -397,7 +462,10 @@ async def upload_files(batch_id: str, request: Request, who: Caller) -> list[Upl
         if not files:
             raise HTTPException(400, "未收到文件：请在表单字段 files 中上传文件。")
         if len(files) > s.max_files_per_request:
-            raise HTTPException(413, f"单次上传文件过多：{len(files)} 个，上限 {s.max_files_per_request} 个，请分批上传或打包为 zip。")
+            raise HTTPException(
+                413,
+                f"单次上传文件过多：{len(files)} 个，上限 {s.max_files_per_request} 个，请分批上传或打包为 zip。",
+            )
         results: list[UploadResult] = []
         for i, f in enumerate(files):
             name = f.filename or "document"
@@ -480,8 +548,9 @@ def _register_object(batch_id: str, doc_id: str, name: str, key: str, result: Ev
         return
     if size > get_settings().max_file_bytes:
         reason = too_large_reason()
-        outcome = DocOutcome(batch_id=batch_id, doc_id=doc_id, filename=name, raw_key=key,
-                             state=DocState.FAILED, error=reason)
+        outcome = DocOutcome(
+            batch_id=batch_id, doc_id=doc_id, filename=name, raw_key=key, state=DocState.FAILED, error=reason
+        )
         result.refused.append(RefusedObject(key=key, reason=reason, registered=register(outcome)))
         return
     outcome = DocOutcome(batch_id=batch_id, doc_id=doc_id, filename=name, raw_key=key)
@@ -529,10 +598,22 @@ def batch_status(batch_id: str, who: Caller) -> BatchStatus:
             waiting[d.stage] = waiting.get(d.stage, 0) + 1
     complete = bool(docs) and all(d.state in {s.value for s in TERMINAL} for d in docs)
     sign = get_keyring().sign
-    summary = {"json": sign(f"/batches/{batch_id}/summary.json"), "html": sign(f"/batches/{batch_id}/summary.html")}
-    return BatchStatus(batch_id=batch_id, name=info.get("name") or None, created_at=info.get("created_at"),
-                       total=len(docs), counts=counts, waiting=waiting, complete=complete, rebuilt=rebuilt,
-                       documents=docs, summary=summary)
+    summary = {
+        "json": sign(f"/batches/{batch_id}/summary.json"),
+        "html": sign(f"/batches/{batch_id}/summary.html"),
+    }
+    return BatchStatus(
+        batch_id=batch_id,
+        name=info.get("name") or None,
+        created_at=info.get("created_at"),
+        total=len(docs),
+        counts=counts,
+        waiting=waiting,
+        complete=complete,
+        rebuilt=rebuilt,
+        documents=docs,
+        summary=summary,
+    )
 
 
 @app.post("/batches/{batch_id}/recover", tags=["批次"])

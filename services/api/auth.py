@@ -49,7 +49,9 @@ ADMIN = Principal(tenant=None, admin=True)
 
 
 class KeyRing:
-    def __init__(self, keys: dict[str, str], admin_key: str | None, link_secret: bytes, link_ttl: int) -> None:
+    def __init__(
+        self, keys: dict[str, str], admin_key: str | None, link_secret: bytes, link_ttl: int
+    ) -> None:
         self._keys = keys  # key → tenant
         self._admin = admin_key
         self._secret = link_secret

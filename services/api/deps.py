@@ -68,8 +68,9 @@ class AuthMiddleware:
             if ring.verify(scope["path"], query.get("exp", ""), query.get("sig", "")):
                 who = ADMIN  # the signature binds this one path
         if who is None:
-            await JSONResponse({"detail": UNAUTHORIZED}, status_code=401,
-                               headers={"WWW-Authenticate": "Bearer"})(scope, receive, send)
+            await JSONResponse(
+                {"detail": UNAUTHORIZED}, status_code=401, headers={"WWW-Authenticate": "Bearer"}
+            )(scope, receive, send)
             return
         scope.setdefault("state", {})["principal"] = who
         await self.app(scope, receive, send)
@@ -97,7 +98,9 @@ def _too_large_message(limit: int) -> str:
 
 async def _refuse(message: str, scope: Scope, receive: Receive, send: Send) -> None:
     # "Connection: close" makes the server drop the connection instead of draining the body.
-    await JSONResponse({"detail": message}, status_code=413, headers={"Connection": "close"})(scope, receive, send)
+    await JSONResponse({"detail": message}, status_code=413, headers={"Connection": "close"})(
+        scope, receive, send
+    )
 
 
 class BodyLimitMiddleware:
@@ -159,7 +162,9 @@ class BodyLimitMiddleware:
                     replaced = True
                     await _refuse(message, scope, receive, send)
                     return
-                if not body_done:  # answered before the body was read (e.g. a malformed upload): do not drain it
+                if (
+                    not body_done
+                ):  # answered before the body was read (e.g. a malformed upload): do not drain it
                     msg = {**msg, "headers": [*msg.get("headers", []), (b"connection", b"close")]}
             await send(msg)
 

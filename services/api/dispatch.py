@@ -36,8 +36,14 @@ def register(outcome: DocOutcome, start: bool = True) -> bool:
     storage = get_storage()
     if outcome.state == DocState.FAILED:
         write_error_report(outcome)
-        get_status().set_state(outcome.batch_id, outcome.doc_id, DocState.FAILED, stage="upload",
-                               error=outcome.error or "", report_keys=outcome.report_keys)
+        get_status().set_state(
+            outcome.batch_id,
+            outcome.doc_id,
+            DocState.FAILED,
+            stage="upload",
+            error=outcome.error or "",
+            report_keys=outcome.report_keys,
+        )
     storage.put_json(doc_manifest_key(outcome.batch_id, outcome.doc_id), outcome)
     if start and outcome.state == DocState.QUEUED:
         restart(outcome.batch_id, outcome.doc_id, outcome.filename, outcome.raw_key)
@@ -47,8 +53,13 @@ def register(outcome: DocOutcome, start: bool = True) -> bool:
 def write_error_report(outcome: DocOutcome) -> None:
     """A document rejected at upload still gets a downloadable report saying why."""
     storage = get_storage()
-    report = DocumentReport(document=DocumentMeta(source_name=outcome.filename, sha256=outcome.sha256), error=outcome.error)
-    keys = {"json": stage_key("reports", outcome.batch_id, outcome.doc_id, "json"), "html": stage_key("reports", outcome.batch_id, outcome.doc_id, "html")}
+    report = DocumentReport(
+        document=DocumentMeta(source_name=outcome.filename, sha256=outcome.sha256), error=outcome.error
+    )
+    keys = {
+        "json": stage_key("reports", outcome.batch_id, outcome.doc_id, "json"),
+        "html": stage_key("reports", outcome.batch_id, outcome.doc_id, "html"),
+    }
     storage.put_bytes(keys["json"], report_json(report).encode("utf-8"), "application/json; charset=utf-8")
     storage.put_bytes(keys["html"], render_document_html(report).encode("utf-8"), "text/html; charset=utf-8")
     outcome.report_keys = keys

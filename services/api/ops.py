@@ -74,10 +74,23 @@ class RequestLogMiddleware:
                 await self.app(scope, receive, send_wrapper)
             finally:
                 ms = round((time.perf_counter() - t0) * 1000, 1)
-                level = logging.WARNING if status >= 500 else logging.DEBUG if path in QUIET_PATHS else logging.INFO
-                log.log(level, "event=http_request", extra={
-                    "method": scope.get("method", ""), "path": path, "status": status, "duration_ms": ms,
-                })
+                level = (
+                    logging.WARNING
+                    if status >= 500
+                    else logging.DEBUG
+                    if path in QUIET_PATHS
+                    else logging.INFO
+                )
+                log.log(
+                    level,
+                    "event=http_request",
+                    extra={
+                        "method": scope.get("method", ""),
+                        "path": path,
+                        "status": status,
+                        "duration_ms": ms,
+                    },
+                )
 
 
 __all__ = ["RequestLogMiddleware", "router"]

@@ -37,8 +37,15 @@ class UploadResult(BaseModel):
 def _failed(batch_id: str, filename: str, reason: str, sha: str | None = None) -> UploadResult:
     filename = display_name(filename)
     doc_id = doc_id_for_content(batch_id, sha) if sha else new_doc_id()
-    outcome = DocOutcome(batch_id=batch_id, doc_id=doc_id, filename=filename, raw_key="", sha256=sha,
-                         state=DocState.FAILED, error=reason)
+    outcome = DocOutcome(
+        batch_id=batch_id,
+        doc_id=doc_id,
+        filename=filename,
+        raw_key="",
+        sha256=sha,
+        state=DocState.FAILED,
+        error=reason,
+    )
     register(outcome)
     return UploadResult(filename=filename, doc_id=doc_id, state=DocState.FAILED.value, error=reason)
 
@@ -61,12 +68,25 @@ def accept_bytes(batch_id: str, filename: str, data: bytes) -> list[UploadResult
         # One member in memory at a time: each is registered (and stored) before the next is read.
         out: list[UploadResult] = []
         try:
-            for entry in extract_zip(data, max_entries=s.max_zip_entries, max_total_bytes=s.max_zip_total_bytes,
-                                     max_ratio=s.max_zip_ratio, max_file_bytes=s.max_file_bytes):
+            for entry in extract_zip(
+                data,
+                max_entries=s.max_zip_entries,
+                max_total_bytes=s.max_zip_total_bytes,
+                max_ratio=s.max_zip_ratio,
+                max_file_bytes=s.max_file_bytes,
+            ):
                 if entry.data is None:
-                    out.append(_failed(batch_id, f"{filename}/{entry.path}", entry.reason or "压缩包内文件无法解压。"))
+                    out.append(
+                        _failed(
+                            batch_id, f"{filename}/{entry.path}", entry.reason or "压缩包内文件无法解压。"
+                        )
+                    )
                 elif sniff(entry.data) == "zip":
-                    out.append(_failed(batch_id, f"{filename}/{entry.path}", "压缩包内嵌套压缩包：请直接上传其中的文件。"))
+                    out.append(
+                        _failed(
+                            batch_id, f"{filename}/{entry.path}", "压缩包内嵌套压缩包：请直接上传其中的文件。"
+                        )
+                    )
                 else:
                     out.extend(accept_bytes(batch_id, entry.path, entry.data))
                 del entry
@@ -83,7 +103,9 @@ def accept_bytes(batch_id: str, filename: str, data: bytes) -> list[UploadResult
         return [UploadResult(filename=filename, doc_id=owner, state="duplicate", duplicate_of=owner)]
     key = raw_key(batch_id, doc_id, filename)
     get_storage().put_bytes(key, data, CONTENT_TYPES.get(kind, "application/octet-stream"))
-    outcome = DocOutcome(batch_id=batch_id, doc_id=doc_id, filename=safe_name(filename), raw_key=key, sha256=sha)
+    outcome = DocOutcome(
+        batch_id=batch_id, doc_id=doc_id, filename=safe_name(filename), raw_key=key, sha256=sha
+    )
     if not register(outcome):
         return [UploadResult(filename=filename, doc_id=doc_id, state="duplicate", duplicate_of=doc_id)]
     return [UploadResult(filename=filename, doc_id=doc_id, state=DocState.QUEUED.value)]

@@ -47,7 +47,10 @@ def refusal(data: bytes, limits: IngestLimits | None = None) -> tuple[str, str |
     """(detected kind, Chinese reason to refuse or None): the checks made before anything is read."""
     limits = limits or IngestLimits()
     if len(data) > limits.max_file_bytes:
-        return "too_large", f"文件过大：{_size(len(data))}，超过单个文件 {_size(limits.max_file_bytes)} 的上限。"
+        return (
+            "too_large",
+            f"文件过大：{_size(len(data))}，超过单个文件 {_size(limits.max_file_bytes)} 的上限。",
+        )
     kind = sniff(data)
     reason = reject_reason(kind, data)
     if reason is None and kind == "text":
@@ -60,7 +63,9 @@ def refusal(data: bytes, limits: IngestLimits | None = None) -> tuple[str, str |
 def office_limits(limits: IngestLimits) -> OfficeLimits:
     """The Word/Excel extractors' bounds for ``limits`` (the zip-level ones keep their defaults)."""
     return OfficeLimits(
-        max_table_cells=limits.max_cells, max_table_rows=limits.max_table_rows, max_sheets=limits.max_sheets,
+        max_table_cells=limits.max_cells,
+        max_table_rows=limits.max_table_rows,
+        max_sheets=limits.max_sheets,
         max_pages=limits.max_pdf_pages,
         max_cells_per_sheet=min(OfficeLimits.max_cells_per_sheet, limits.max_cells),
     )
@@ -73,13 +78,21 @@ def ingest_bytes(name: str, data: bytes, limits: IngestLimits | None = None) -> 
     if reason:
         raise BadInputError(f"refused {kind}", reason)
     if kind == "zip":
-        raise BadInputError("zip given to ingest", "这是 ZIP 压缩包：请上传其中的文件（批量上传时压缩包会自动解开）。")
+        raise BadInputError(
+            "zip given to ingest", "这是 ZIP 压缩包：请上传其中的文件（批量上传时压缩包会自动解开）。"
+        )
     if kind == "pdf":
         from .pdf import PdfLimits, extract_pdf
 
-        return extract_pdf(name, data, PdfLimits(
-            max_pages=limits.max_pdf_pages, max_cells=limits.max_cells, max_table_rows=limits.max_table_rows,
-        ))
+        return extract_pdf(
+            name,
+            data,
+            PdfLimits(
+                max_pages=limits.max_pdf_pages,
+                max_cells=limits.max_cells,
+                max_table_rows=limits.max_table_rows,
+            ),
+        )
     if kind == "docx":
         from .docx import extract_docx
 

@@ -56,11 +56,22 @@ _TXBX = qn("w:txbxContent")
 _MC_ALT = "{http://schemas.openxmlformats.org/markup-compatibility/2006}AlternateContent"
 _BOXES = frozenset({qn("w:drawing"), qn("w:pict"), qn("w:object"), _MC_ALT})
 # Never displayed as body text (or displayed elsewhere: text boxes are read on their own).
-_SKIP = frozenset({
-    qn("w:pPr"), qn("w:rPr"), qn("w:delText"), qn("w:instrText"), qn("w:delInstrText"), qn("w:del"),
-    qn("w:moveFrom"), qn("w:rt"), qn("w:fldData"), qn("w:footnoteReference"), qn("w:endnoteReference"),
-    qn("w:commentReference"),
-})
+_SKIP = frozenset(
+    {
+        qn("w:pPr"),
+        qn("w:rPr"),
+        qn("w:delText"),
+        qn("w:instrText"),
+        qn("w:delInstrText"),
+        qn("w:del"),
+        qn("w:moveFrom"),
+        qn("w:rt"),
+        qn("w:fldData"),
+        qn("w:footnoteReference"),
+        qn("w:endnoteReference"),
+        qn("w:commentReference"),
+    }
+)
 _VAL, _TYPE = qn("w:val"), qn("w:type")
 _MAX_SPAN = 1000
 
@@ -90,7 +101,9 @@ def extract_docx(name: str, data: bytes, limits: OfficeLimits | None = None) -> 
     _precount(data, members, limits)
     body = _open_body(data)
     sections = [s for s in body.iter(qn("w:sectPr")) if s.getparent().tag in (qn("w:pPr"), body.tag)]
-    walk = _Walk(limits=limits, rendered=next(body.iter(_RENDERED_BREAK), None) is not None, sections=sections)
+    walk = _Walk(
+        limits=limits, rendered=next(body.iter(_RENDERED_BREAK), None) is not None, sections=sections
+    )
     for block in _blocks(body):
         _block(block, walk)
     last = max([ln.page for ln in walk.lines] + [g.page for g in walk.grids] + [1])
@@ -99,18 +112,25 @@ def extract_docx(name: str, data: bytes, limits: OfficeLimits | None = None) -> 
     pages = []
     for number in range(1, last + 1):
         width, height = walk.page_sizes.get(number, (None, None))
-        pages.append(Page(
-            number=number, width=width, height=height,
-            lines=[ln for ln in walk.lines if ln.page == number],
-            grids=[g for g in walk.grids if g.page == number],
-        ))
+        pages.append(
+            Page(
+                number=number,
+                width=width,
+                height=height,
+                lines=[ln for ln in walk.lines if ln.page == number],
+                grids=[g for g in walk.grids if g.page == number],
+            )
+        )
     notes = []
     if next(body.iter(qn("w:altChunk")), None) is not None:
         notes.append("文档中有以嵌入方式插入的内容（如粘贴的网页或其他文档），这部分内容未能读取。")
     if next(body.iter(qn("w:object")), None) is not None:
         notes.append("文档中有嵌入对象（如以“对象”方式粘贴的 Excel 表格），显示为图片，其中内容未能读取。")
     return ExtractedDocument(
-        source_name=name, sha256=hashlib.sha256(data).hexdigest(), kind=DocumentKind.DOCX, pages=pages,
+        source_name=name,
+        sha256=hashlib.sha256(data).hexdigest(),
+        kind=DocumentKind.DOCX,
+        pages=pages,
         warnings=notes,
     )
 
@@ -141,11 +161,14 @@ def _precount(data: bytes, members: list[str], limits: OfficeLimits) -> None:
         return  # damage: python-docx reports it
     rows = sum(1 for _ in _ROW_TAG.finditer(raw))
     if rows > limits.max_table_rows:
-        raise too_large_error("Word", f"{rows} table rows", f"表格行数超过 {limits.max_table_rows:,} 行，约 {rows:,} 行")
+        raise too_large_error(
+            "Word", f"{rows} table rows", f"表格行数超过 {limits.max_table_rows:,} 行，约 {rows:,} 行"
+        )
     cells = sum(1 for _ in _CELL_TAG.finditer(raw))
     if cells > limits.max_table_cells:
-        raise too_large_error("Word", f"{cells} table cells",
-                              f"表格单元格超过 {limits.max_table_cells:,} 个，约 {cells:,} 个")
+        raise too_large_error(
+            "Word", f"{cells} table cells", f"表格单元格超过 {limits.max_table_cells:,} 个，约 {cells:,} 个"
+        )
 
 
 def _open_body(data: bytes) -> Any:
@@ -213,8 +236,9 @@ def _paragraph(p: Any, walk: _Walk) -> tuple[str, int, list[Any]]:
     the page counter past the breaks it holds."""
     walk.paragraphs += 1
     if walk.paragraphs > walk.limits.max_paragraphs:
-        raise too_large_error("Word", f"> {walk.limits.max_paragraphs} paragraphs",
-                              f"段落超过 {walk.limits.max_paragraphs} 个")
+        raise too_large_error(
+            "Word", f"> {walk.limits.max_paragraphs} paragraphs", f"段落超过 {walk.limits.max_paragraphs} 个"
+        )
     ppr = p.find(qn("w:pPr"))
     if not walk.rendered and _flag(ppr, qn("w:pageBreakBefore")):
         walk.page += 1
@@ -294,8 +318,11 @@ def _table(tbl: Any, walk: _Walk) -> Grid | None:
     for r, tr in enumerate(_children(tbl, _TR)):
         walk.rows += 1
         if walk.rows > walk.limits.max_table_rows:
-            raise too_large_error("Word", f"> {walk.limits.max_table_rows} table rows",
-                                  f"表格行数超过 {walk.limits.max_table_rows:,} 行")
+            raise too_large_error(
+                "Word",
+                f"> {walk.limits.max_table_rows} table rows",
+                f"表格行数超过 {walk.limits.max_table_rows:,} 行",
+            )
         trpr = tr.find(qn("w:trPr"))
         header = _flag(trpr, qn("w:tblHeader"))
         headers.append(header)
@@ -332,10 +359,18 @@ def _table(tbl: Any, walk: _Walk) -> Grid | None:
     if n_rows == 0 or n_cols == 0:
         return None
     _count_cells(walk, max(n_rows * n_cols - len(cells), 0))
-    covered = {(r, c) for x in cells for r in range(x.row, x.row + x.row_span)
-               for c in range(x.col, min(x.col + x.col_span, n_cols))}
-    cells += [GridCell(row=r, col=c, header=headers[r])  # short rows: empty cells where no cell is
-              for r in range(n_rows) for c in range(n_cols) if (r, c) not in covered]
+    covered = {
+        (r, c)
+        for x in cells
+        for r in range(x.row, x.row + x.row_span)
+        for c in range(x.col, min(x.col + x.col_span, n_cols))
+    }
+    cells += [
+        GridCell(row=r, col=c, header=headers[r])  # short rows: empty cells where no cell is
+        for r in range(n_rows)
+        for c in range(n_cols)
+        if (r, c) not in covered
+    ]
     cells.sort(key=lambda x: (x.row, x.col))
     page = pages[0] if pages else start_page
     walk.page_sizes.setdefault(page, size)
@@ -345,8 +380,11 @@ def _table(tbl: Any, walk: _Walk) -> Grid | None:
 def _count_cells(walk: _Walk, n: int) -> None:
     walk.cells += n
     if walk.cells > walk.limits.max_table_cells:
-        raise too_large_error("Word", f"> {walk.limits.max_table_cells} table cells",
-                              f"表格单元格超过 {walk.limits.max_table_cells:,} 个")
+        raise too_large_error(
+            "Word",
+            f"> {walk.limits.max_table_cells} table cells",
+            f"表格单元格超过 {walk.limits.max_table_cells:,} 个",
+        )
 
 
 def _cell_text(tc: Any, walk: _Walk) -> tuple[str, int | None]:

@@ -30,8 +30,10 @@ _TARGETS: dict[str, tuple[str, str, str, str]] = {
     "docx": ("doc", "docx:MS Word 2007 XML", "Word 97-2003 文档（.doc）", "libreoffice-writer-nogui"),
     "xlsx": ("xls", "xlsx:Calc MS Excel 2007 XML", "Excel 97-2003 表格（.xls）", "libreoffice-calc-nogui"),
 }
-_SAVE_AS = {"docx": "请在 Word 或 WPS 中将文件“另存为” .docx 格式后上传",
-            "xlsx": "请在 Excel 或 WPS 中将文件“另存为” .xlsx 格式后上传"}
+_SAVE_AS = {
+    "docx": "请在 Word 或 WPS 中将文件“另存为” .docx 格式后上传",
+    "xlsx": "请在 Excel 或 WPS 中将文件“另存为” .xlsx 格式后上传",
+}
 
 
 def _binary() -> str | None:
@@ -70,9 +72,19 @@ def convert_legacy(data: bytes, target: str, timeout: float = TIMEOUT_SECONDS) -
         outdir = root / "out"
         outdir.mkdir()
         command = [
-            binary, f"-env:UserInstallation={(root / 'profile').as_uri()}", "--headless", "--invisible",
-            "--norestore", "--nologo", "--nodefault", "--nolockcheck",
-            "--convert-to", export_filter, "--outdir", str(outdir), str(source),
+            binary,
+            f"-env:UserInstallation={(root / 'profile').as_uri()}",
+            "--headless",
+            "--invisible",
+            "--norestore",
+            "--nologo",
+            "--nodefault",
+            "--nolockcheck",
+            "--convert-to",
+            export_filter,
+            "--outdir",
+            str(outdir),
+            str(source),
         ]
         env = {**os.environ, "HOME": str(root)}
         _run(command, env, timeout, what, target)
@@ -88,12 +100,17 @@ def convert_legacy(data: bytes, target: str, timeout: float = TIMEOUT_SECONDS) -
 def _run(command: list[str], env: dict[str, str], timeout: float, what: str, target: str) -> None:
     try:
         proc = subprocess.Popen(  # a fixed argument list, no shell
-            command, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env,
+            command,
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            env=env,
             start_new_session=True,
         )
     except OSError as exc:
-        raise BadInputError(f"cannot start libreoffice: {exc}",
-                            f"{what}转换失败：无法启动 LibreOffice。{_SAVE_AS[target]}。") from exc
+        raise BadInputError(
+            f"cannot start libreoffice: {exc}", f"{what}转换失败：无法启动 LibreOffice。{_SAVE_AS[target]}。"
+        ) from exc
     try:
         _out, err = proc.communicate(timeout=timeout)
     except subprocess.TimeoutExpired as exc:

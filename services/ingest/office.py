@@ -97,8 +97,15 @@ def check_office_zip(data: bytes, limits: OfficeLimits | None = None, label: str
     try:
         with zipfile.ZipFile(io.BytesIO(data)) as zf:
             infos = zf.infolist()
-    except (zipfile.BadZipFile, zipfile.LargeZipFile, ValueError, EOFError, OSError, struct.error,
-            UnicodeDecodeError) as exc:
+    except (
+        zipfile.BadZipFile,
+        zipfile.LargeZipFile,
+        ValueError,
+        EOFError,
+        OSError,
+        struct.error,
+        UnicodeDecodeError,
+    ) as exc:
         raise damaged_error(label, f"bad zip: {exc}") from exc
     if not infos:
         raise damaged_error(label, "empty zip")
@@ -114,21 +121,31 @@ def check_office_zip(data: bytes, limits: OfficeLimits | None = None, label: str
             raise damaged_error(label, f"entry {info.filename!r} runs past the end of the file")
         ratio = info.file_size / max(info.compress_size, 1)
         if info.file_size > limits.ratio_floor and ratio > limits.max_ratio:
-            raise _bomb_error(label, f"entry {info.filename!r} ratio {ratio:.0f}",
-                              f"内部部件“{info.filename}”的压缩比超过 {limits.max_ratio} 倍")
+            raise _bomb_error(
+                label,
+                f"entry {info.filename!r} ratio {ratio:.0f}",
+                f"内部部件“{info.filename}”的压缩比超过 {limits.max_ratio} 倍",
+            )
         if info.filename.lower().endswith((".xml", ".rels")) and info.file_size > limits.max_part_bytes:
-            raise _bomb_error(label, f"entry {info.filename!r} declares {info.file_size} bytes",
-                              f"内部部件“{info.filename}”解压后达 {_size(info.file_size)}")
+            raise _bomb_error(
+                label,
+                f"entry {info.filename!r} declares {info.file_size} bytes",
+                f"内部部件“{info.filename}”解压后达 {_size(info.file_size)}",
+            )
     total = sum(i.file_size for i in infos)
     if total > limits.max_total_bytes:
-        raise _bomb_error(label, f"declared total {total}",
-                          f"解压后总大小 {_size(total)}，超过上限 {_size(limits.max_total_bytes)}")
+        raise _bomb_error(
+            label,
+            f"declared total {total}",
+            f"解压后总大小 {_size(total)}，超过上限 {_size(limits.max_total_bytes)}",
+        )
     ordered = sorted(infos, key=lambda i: i.header_offset)
     for a, b in itertools.pairwise(ordered):
         end = a.header_offset + _LOCAL_HEADER + _name_length(a) + a.compress_size
         if b.header_offset < end:
-            raise _bomb_error(label, f"entries {a.filename!r} and {b.filename!r} overlap",
-                              "内部部件的数据相互重叠")
+            raise _bomb_error(
+                label, f"entries {a.filename!r} and {b.filename!r} overlap", "内部部件的数据相互重叠"
+            )
     return names
 
 

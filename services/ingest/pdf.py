@@ -37,7 +37,9 @@ from .pdf_grid import (
 )
 
 THIN = 2.0  # a path thinner than this (points) is a rule
-FOOTER_RE = re.compile(r"^[\s\-—–－·•]*(?:第\s*)?(\d{1,4})(?:\s*页)?(?:\s*(?:/|共)\s*\d{1,4}\s*页?)?[\s\-—–－·•]*$")
+FOOTER_RE = re.compile(
+    r"^[\s\-—–－·•]*(?:第\s*)?(\d{1,4})(?:\s*页)?(?:\s*(?:/|共)\s*\d{1,4}\s*页?)?[\s\-—–－·•]*$"
+)
 _BAD_CHARS = re.compile(r"[\ufffd\ue000-\uf8ff\x00-\x08\x0b-\x1f]")
 
 
@@ -45,8 +47,13 @@ class PdfLimits:
     """Bounds on what one PDF may cost."""
 
     def __init__(
-        self, max_pages: int = 300, max_chars_per_page: int = 60_000, max_paths_per_page: int = 40_000,
-        max_cells_per_page: int = 20_000, max_cells: int = 200_000, max_table_rows: int = 20_000,
+        self,
+        max_pages: int = 300,
+        max_chars_per_page: int = 60_000,
+        max_paths_per_page: int = 40_000,
+        max_cells_per_page: int = 20_000,
+        max_cells: int = 200_000,
+        max_table_rows: int = 20_000,
     ):
         self.max_pages = max_pages
         self.max_chars_per_page = max_chars_per_page
@@ -71,7 +78,8 @@ def open_pdf(data: bytes) -> pdfium.PdfDocument:
         text = str(exc).lower()
         if "password" in text:
             raise BadInputError(
-                "encrypted pdf", "文件已加密：打开此 PDF 需要密码，请上传未加密的版本（或在阅读器中取消密码后另存）。"
+                "encrypted pdf",
+                "文件已加密：打开此 PDF 需要密码，请上传未加密的版本（或在阅读器中取消密码后另存）。",
             ) from exc
         raise BadInputError(
             f"damaged pdf: {exc}", "PDF 文件已损坏或格式不正确，无法打开：请从原始文件重新导出 PDF 后上传。"
@@ -110,7 +118,9 @@ def extract_pdf(name: str, data: bytes, limits: PdfLimits | None = None) -> Extr
             rows += sum(g.n_rows for g in out.grids)
             cells += sum(g.n_rows * g.n_cols for g in out.grids)
             if rows > limits.max_table_rows:
-                raise _too_many(f"表格行数超过 {limits.max_table_rows:,} 行", f"> {limits.max_table_rows} rows")
+                raise _too_many(
+                    f"表格行数超过 {limits.max_table_rows:,} 行", f"> {limits.max_table_rows} rows"
+                )
             if cells > limits.max_cells:
                 raise _too_many(f"表格单元格超过 {limits.max_cells:,} 个", f"> {limits.max_cells} cells")
     finally:
@@ -142,6 +152,7 @@ def extract_pdf(name: str, data: bytes, limits: PdfLimits | None = None) -> Extr
 def _pages_without_cjk(pages: list[Page]) -> list[int]:
     """Pages whose text has figures but not one CJK character, in a document that has CJK
     elsewhere: their Chinese glyphs could not be mapped (a font neither embedded nor installed)."""
+
     def cjk(p: Page) -> int:
         texts = [ln.text for ln in p.lines] + [c.text for g in p.grids for c in g.cells]
         return sum(1 for t in texts for ch in t if "\u4e00" <= ch <= "\u9fff")
@@ -212,7 +223,8 @@ def _chars(page: pdfium.PdfPage, frame: _Frame, limits: PdfLimits) -> tuple[list
         n = textpage.count_chars()
         if n > limits.max_chars_per_page:
             raise BadInputError(
-                f"page with {n} characters", f"PDF 某一页的文字过多（{n} 个字符），不像部门决算文件，已停止读取。"
+                f"page with {n} characters",
+                f"PDF 某一页的文字过多（{n} 个字符），不像部门决算文件，已停止读取。",
             )
         text = textpage.get_text_range(0, n) if n else ""
         raw = textpage.raw
@@ -311,8 +323,10 @@ def _read_page(
     try:
         found = find_grids(hs, vs, limits.max_cells_per_page)
     except GridTooLarge as exc:
-        raise _too_many(f"第 {number} 页的表格线划出约 {exc.cells:,} 个单元格，每页上限 {limits.max_cells_per_page:,} 个",
-                        f"page {number}: {exc}") from None
+        raise _too_many(
+            f"第 {number} 页的表格线划出约 {exc.cells:,} 个单元格，每页上限 {limits.max_cells_per_page:,} 个",
+            f"page {number}: {exc}",
+        ) from None
     rest = assign_chars(found, chars)
     label = _page_label(pdf, index)
     text_lines = group_lines(rest)
@@ -329,8 +343,10 @@ def _read_page(
                 text=text[s:e],
                 span=(s, e),
                 bbox=BBox(
-                    x0=ln_chars[i].x0, y0=min(c.y0 for c in ln_chars[i : j + 1]),
-                    x1=ln_chars[j].x1, y1=max(c.y1 for c in ln_chars[i : j + 1]),
+                    x0=ln_chars[i].x0,
+                    y0=min(c.y0 for c in ln_chars[i : j + 1]),
+                    x1=ln_chars[j].x1,
+                    y1=max(c.y1 for c in ln_chars[i : j + 1]),
                 ).rounded(),
             )
             for s, e, i, j in token_idx

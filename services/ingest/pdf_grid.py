@@ -298,7 +298,9 @@ def group_lines(chars: list[Char]) -> list[list[Char]]:
         for i in range(len(lines) - 1, max(len(lines) - 4, -1), -1):
             top, bottom = bounds[i]
             overlap = min(bottom, ch.y1) - max(top, ch.y0)
-            if overlap > 0.5 * min(ch.h, bottom - top) and abs(ch.cy - (top + bottom) / 2) < 0.6 * max(ch.h, bottom - top):
+            if overlap > 0.5 * min(ch.h, bottom - top) and abs(ch.cy - (top + bottom) / 2) < 0.6 * max(
+                ch.h, bottom - top
+            ):
                 lines[i].append(ch)
                 bounds[i] = (min(top, ch.y0), max(bottom, ch.y1))
                 placed = True

@@ -20,7 +20,9 @@ def ingest_core(ref: DocRef) -> str:
     try:
         size = storage().size(ref.raw_key)  # before reading: a presigned upload may be any size
     except KeyError as exc:
-        raise BadInputError("raw object missing", "原始文件不存在：上传未完成或已被删除，请重新上传。") from exc
+        raise BadInputError(
+            "raw object missing", "原始文件不存在：上传未完成或已被删除，请重新上传。"
+        ) from exc
     if size > get_settings().max_file_bytes:
         mb = get_settings().max_file_bytes // 1024 // 1024
         raise BadInputError("raw object too large", f"文件过大：超过单个文件 {mb} MB 的上限，未处理。")
@@ -31,7 +33,9 @@ def ingest_core(ref: DocRef) -> str:
     sha = hashlib.sha256(data).hexdigest()
     owner = status().claim_content(ref.batch_id, sha, ref.doc_id)
     if owner != ref.doc_id:
-        raise BadInputError("duplicate", f"重复文件：与本批次中已上传的文件（{owner}）内容完全相同，未重复检查。")
+        raise BadInputError(
+            "duplicate", f"重复文件：与本批次中已上传的文件（{owner}）内容完全相同，未重复检查。"
+        )
     doc = ingest_bytes(ref.filename, data, limits)
     key = stage_key("extracted", ref.batch_id, ref.doc_id)
     storage().put_json(key, doc)

@@ -31,6 +31,7 @@ MAX_TEXT_LINES = 50_000
 MAX_TEXT_CHARS = 2_000_000
 KANGXI_RE = re.compile("[\u2f00-\u2fdf]")
 
+
 def decode_bytes(data: bytes) -> tuple[str, str]:
     """Return (text, encoding name). Raises a BadInputError subclass for unusable input."""
     if not data or not data.strip():
@@ -60,8 +61,15 @@ def decode_bytes(data: bytes) -> tuple[str, str]:
 
 
 _PLAUSIBLE = (
-    (0x20, 0x7E), (0x2000, 0x206F), (0x2E80, 0x2FDF), (0x3000, 0x303F),
-    (0x4E00, 0x9FFF), (0xFF00, 0xFFEF), (0x00A0, 0x00FF), (0x2460, 0x24FF), (0x2500, 0x257F),
+    (0x20, 0x7E),
+    (0x2000, 0x206F),
+    (0x2E80, 0x2FDF),
+    (0x3000, 0x303F),
+    (0x4E00, 0x9FFF),
+    (0xFF00, 0xFFEF),
+    (0x00A0, 0x00FF),
+    (0x2460, 0x24FF),
+    (0x2500, 0x257F),
 )
 
 
@@ -133,13 +141,17 @@ def count_lines(text: str) -> int:
 
 
 def _over_lines(n: int, limit: int) -> str:
-    return (f"文本行数过多：{n:,} 行，超过单个文件 {limit:,} 行的上限（部门决算文件通常不到 5,000 行），已停止读取。"
-            "请确认上传的是部门决算文件；如果其中附带了大量明细数据，请删去后再上传。")
+    return (
+        f"文本行数过多：{n:,} 行，超过单个文件 {limit:,} 行的上限（部门决算文件通常不到 5,000 行），已停止读取。"
+        "请确认上传的是部门决算文件；如果其中附带了大量明细数据，请删去后再上传。"
+    )
 
 
 def _over_chars(n: int, limit: int) -> str:
-    return (f"文本字数过多：{n:,} 个字符，超过单个文件 {limit:,} 个字符的上限，已停止读取。"
-            "请确认上传的是部门决算文件；如果其中附带了大量明细数据，请删去后再上传。")
+    return (
+        f"文本字数过多：{n:,} 个字符，超过单个文件 {limit:,} 个字符的上限，已停止读取。"
+        "请确认上传的是部门决算文件；如果其中附带了大量明细数据，请删去后再上传。"
+    )
 
 
 def text_refusal(data: bytes, max_lines: int = MAX_TEXT_LINES, max_chars: int = MAX_TEXT_CHARS) -> str | None:

@@ -74,7 +74,9 @@ def extract_xlsx(name: str, data: bytes, limits: OfficeLimits | None = None) -> 
     members = check_office_zip(data, limits, "Excel")
     n_sheets = sum(1 for m in members if m.startswith("xl/worksheets/") and m.endswith(".xml"))
     if n_sheets > limits.max_sheets:
-        raise too_large_error("Excel", f"{n_sheets} sheets", f"工作表 {n_sheets} 个，上限 {limits.max_sheets} 个")
+        raise too_large_error(
+            "Excel", f"{n_sheets} sheets", f"工作表 {n_sheets} 个，上限 {limits.max_sheets} 个"
+        )
     uncached = _prescan(data, limits)
     try:
         with warnings.catch_warnings():
@@ -85,8 +87,9 @@ def extract_xlsx(name: str, data: bytes, limits: OfficeLimits | None = None) -> 
     try:
         sheets = wb.worksheets
         if len(sheets) > limits.max_sheets:
-            raise too_large_error("Excel", f"{len(sheets)} sheets",
-                                  f"工作表 {len(sheets)} 个，上限 {limits.max_sheets} 个")
+            raise too_large_error(
+                "Excel", f"{len(sheets)} sheets", f"工作表 {len(sheets)} 个，上限 {limits.max_sheets} 个"
+            )
         visible = [ws for ws in sheets if ws.sheet_state == "visible"]
         notes: list[str] = []
         hidden = [ws.title for ws in sheets if ws.sheet_state != "visible"]
@@ -98,8 +101,11 @@ def extract_xlsx(name: str, data: bytes, limits: OfficeLimits | None = None) -> 
         for number, ws in enumerate(visible, 1):
             stored = len(ws._cells)  # the stored cells, not the range formatting may inflate
             if stored > limits.max_cells_per_sheet:
-                raise too_large_error("Excel", f"sheet {ws.title!r} has {stored} cells",
-                                      f"工作表“{ws.title}”的单元格超过 {limits.max_cells_per_sheet} 个")
+                raise too_large_error(
+                    "Excel",
+                    f"sheet {ws.title!r} has {stored} cells",
+                    f"工作表“{ws.title}”的单元格超过 {limits.max_cells_per_sheet} 个",
+                )
             page, seq = _read_sheet(ws, number, seq, budget)
             pages.append(page)
     finally:
@@ -107,10 +113,15 @@ def extract_xlsx(name: str, data: bytes, limits: OfficeLimits | None = None) -> 
     titles = {ws.title for ws in visible}
     for title, count in uncached.items():
         if title in titles:
-            notes.append(f"工作表“{title}”中有 {count} 个公式单元格没有保存计算结果，读作空白："
-                         "请在 Excel 中打开文件、重新计算并保存后上传。")
+            notes.append(
+                f"工作表“{title}”中有 {count} 个公式单元格没有保存计算结果，读作空白："
+                "请在 Excel 中打开文件、重新计算并保存后上传。"
+            )
     return ExtractedDocument(
-        source_name=name, sha256=hashlib.sha256(data).hexdigest(), kind=DocumentKind.XLSX, pages=pages,
+        source_name=name,
+        sha256=hashlib.sha256(data).hexdigest(),
+        kind=DocumentKind.XLSX,
+        pages=pages,
         warnings=notes,
     )
 
@@ -132,11 +143,17 @@ class _Budget:
         self.rows += rows
         self.cells += cells
         if self.rows > self.limits.max_table_rows:
-            raise too_large_error("Excel", f"> {self.limits.max_table_rows} table rows (sheet {title!r})",
-                                  f"表格行数超过 {self.limits.max_table_rows:,} 行")
+            raise too_large_error(
+                "Excel",
+                f"> {self.limits.max_table_rows} table rows (sheet {title!r})",
+                f"表格行数超过 {self.limits.max_table_rows:,} 行",
+            )
         if self.cells > self.limits.max_table_cells:
-            raise too_large_error("Excel", f"> {self.limits.max_table_cells} table cells (sheet {title!r})",
-                                  f"表格单元格超过 {self.limits.max_table_cells:,} 个")
+            raise too_large_error(
+                "Excel",
+                f"> {self.limits.max_table_cells} table cells (sheet {title!r})",
+                f"表格单元格超过 {self.limits.max_table_cells:,} 个",
+            )
 
 
 def _read_sheet(ws: Any, number: int, seq: int, budget: _Budget | None = None) -> tuple[Page, int]:
@@ -194,8 +211,9 @@ def _read_sheet(ws: Any, number: int, seq: int, budget: _Budget | None = None) -
     return page, seq
 
 
-def _bordered_rows(stored: dict[Pos, Any], r0: int, r1: int, c0: int, c1: int
-                   ) -> tuple[set[int], set[int], dict[int, tuple[int, int]]]:
+def _bordered_rows(
+    stored: dict[Pos, Any], r0: int, r1: int, c0: int, c1: int
+) -> tuple[set[int], set[int], dict[int, tuple[int, int]]]:
     """Rows of the used range with a vertically (strong) or only horizontally (weak) bordered
     cell, and for each such row the columns its bordered cells reach."""
     strong: set[int] = set()
@@ -220,8 +238,9 @@ def _side(side: Any) -> bool:
     return side is not None and bool(side.style)
 
 
-def _table_rows(r0: int, r1: int, row_vals: dict[int, list[Pos]], strong: set[int], weak: set[int]
-                ) -> tuple[set[int], bool]:
+def _table_rows(
+    r0: int, r1: int, row_vals: dict[int, list[Pos]], strong: set[int], weak: set[int]
+) -> tuple[set[int], bool]:
     """The rows that belong to tables, and whether borders decided them (see the module doc)."""
     multi = {r for r, v in row_vals.items() if len(v) >= 2}
     filled = {r for r, v in row_vals.items() if v}
@@ -259,8 +278,9 @@ def _line(number: int, starts: list[Pos], texts: dict[Pos, str], spans: dict[Pos
     return Line(page=number, line=0, text=text, norm=normalize_for_matching(text), bbox=box)
 
 
-def _columns(top: int, bottom: int, texts: dict[Pos, str], spans: dict[Pos, Pos],
-             edges: dict[int, tuple[int, int]]) -> tuple[int, int]:
+def _columns(
+    top: int, bottom: int, texts: dict[Pos, str], spans: dict[Pos, Pos], edges: dict[int, tuple[int, int]]
+) -> tuple[int, int]:
     """The first and last column of the table on rows top..bottom."""
     reach = [p for p in texts if top <= p[0] <= bottom]
     bordered = [edges[r] for r in range(top, bottom + 1) if r in edges]
@@ -269,8 +289,16 @@ def _columns(top: int, bottom: int, texts: dict[Pos, str], spans: dict[Pos, Pos]
     return left, right
 
 
-def _grid(number: int, top: int, bottom: int, left: int, right: int, texts: dict[Pos, str],
-          spans: dict[Pos, Pos], owner: dict[Pos, Pos]) -> Grid:
+def _grid(
+    number: int,
+    top: int,
+    bottom: int,
+    left: int,
+    right: int,
+    texts: dict[Pos, str],
+    spans: dict[Pos, Pos],
+    owner: dict[Pos, Pos],
+) -> Grid:
     cells: list[GridCell] = []
     for r in range(top, bottom + 1):
         for c in range(left, right + 1):
@@ -280,13 +308,22 @@ def _grid(number: int, top: int, bottom: int, left: int, right: int, texts: dict
             rs, cs = spans.get((r, c), (1, 1)) if head == (r, c) else (1, 1)
             rs, cs = min(rs, bottom - r + 1), min(cs, right - c + 1)
             text = texts.get((r, c), "") if head == (r, c) else ""
-            cells.append(GridCell(row=r - top, col=c - left, row_span=rs, col_span=cs, text=text,
-                                  bbox=_box((r, c), spans, rs, cs)))
+            cells.append(
+                GridCell(
+                    row=r - top,
+                    col=c - left,
+                    row_span=rs,
+                    col_span=cs,
+                    text=text,
+                    bbox=_box((r, c), spans, rs, cs),
+                )
+            )
     box = BBox(x0=left, y0=top, x1=right + 1, y1=bottom + 1)
     return Grid(page=number, seq=0, n_rows=bottom - top + 1, n_cols=right - left + 1, cells=cells, bbox=box)
 
 
 # --- values -----------------------------------------------------------------------------------------
+
 
 def display_text(cell: Any) -> str:
     """A cell's value as the sheet shows it (see the module doc); "" for an empty cell."""
@@ -326,13 +363,19 @@ def format_number(value: float, fmt: str) -> str:
     section = sections[0]
     if value == 0 and len(sections) >= 3:
         section = sections[2]
-        literal = "".join(m[1:-1] if m.startswith('"') else m[1:] if m.startswith("\\") else ""
-                          for m in _QUOTED.findall(section)).strip()
+        literal = "".join(
+            m[1:-1] if m.startswith('"') else m[1:] if m.startswith("\\") else ""
+            for m in _QUOTED.findall(section)
+        ).strip()
         if literal and not re.search(r"[0#]", _QUOTED.sub("", section)):  # zero shown as text ("-")
             return literal
     bare = _QUOTED.sub("", section)
-    if bare.strip().lower() in ("general", "", "@") or re.search(r"[eE][+-]", bare) or "/" in bare \
-            or not re.search(r"[0#?]", bare):
+    if (
+        bare.strip().lower() in ("general", "", "@")
+        or re.search(r"[eE][+-]", bare)
+        or "/" in bare
+        or not re.search(r"[0#?]", bare)
+    ):
         return general_number(value)
     point = re.search(r"\.([0#?]*)", bare)
     places = len(point.group(1)) if point else 0
@@ -392,22 +435,39 @@ def _prescan(data: bytes, limits: OfficeLimits) -> dict[str, int]:
                 continue
             try:
                 raw = zf.read(name)
-            except (zipfile.BadZipFile, zlib.error, OSError, EOFError, ValueError, NotImplementedError) as exc:
+            except (
+                zipfile.BadZipFile,
+                zlib.error,
+                OSError,
+                EOFError,
+                ValueError,
+                NotImplementedError,
+            ) as exc:
                 raise damaged_error("Excel", f"{name}: {exc}") from exc
             title = titles.get(name, name)
-            area = sum(_area(ref.decode("ascii", "replace")) for m in _RANGE_REF.finditer(raw)
-                       for ref in m.group(1).split())
+            area = sum(
+                _area(ref.decode("ascii", "replace"))
+                for m in _RANGE_REF.finditer(raw)
+                for ref in m.group(1).split()
+            )
             if area > limits.max_cells_per_sheet:
-                raise too_large_error("Excel", f"sheet {title!r}: merged ranges / hyperlinks cover {area} cells",
-                                      f"工作表“{title}”的合并单元格或超链接覆盖超过 {limits.max_cells_per_sheet} 个单元格")
+                raise too_large_error(
+                    "Excel",
+                    f"sheet {title!r}: merged ranges / hyperlinks cover {area} cells",
+                    f"工作表“{title}”的合并单元格或超链接覆盖超过 {limits.max_cells_per_sheet} 个单元格",
+                )
             stored = sum(1 for _ in _CELL_TAG.finditer(raw))
             total += stored
             if stored > limits.max_cells_per_sheet:
-                raise too_large_error("Excel", f"sheet {title!r} stores {stored} cells",
-                                      f"工作表“{title}”的单元格超过 {limits.max_cells_per_sheet:,} 个，约 {stored:,} 个")
+                raise too_large_error(
+                    "Excel",
+                    f"sheet {title!r} stores {stored} cells",
+                    f"工作表“{title}”的单元格超过 {limits.max_cells_per_sheet:,} 个，约 {stored:,} 个",
+                )
             if total > limits.max_table_cells:
-                raise too_large_error("Excel", f"workbook stores > {total} cells",
-                                      f"单元格超过 {limits.max_table_cells:,} 个")
+                raise too_large_error(
+                    "Excel", f"workbook stores > {total} cells", f"单元格超过 {limits.max_table_cells:,} 个"
+                )
             count = _count_uncached(raw) if b"<f" in raw or b":f" in raw else 0
             if count:
                 out[title] = count
@@ -454,7 +514,9 @@ def _sheet_titles(zf: zipfile.ZipFile) -> dict[str, str]:
     """Worksheet part name → sheet title, from the workbook and its relationships."""
     try:
         book = etree.fromstring(zf.read("xl/workbook.xml"), etree.XMLParser(resolve_entities=False))
-        rels = etree.fromstring(zf.read("xl/_rels/workbook.xml.rels"), etree.XMLParser(resolve_entities=False))
+        rels = etree.fromstring(
+            zf.read("xl/_rels/workbook.xml.rels"), etree.XMLParser(resolve_entities=False)
+        )
     except (KeyError, etree.LxmlError, zipfile.BadZipFile, zlib.error, OSError, EOFError, ValueError):
         return {}  # no titles: the warnings name the part instead
     targets = {rel.get("Id"): rel.get("Target", "") for rel in rels}

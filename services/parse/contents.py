@@ -8,7 +8,9 @@ import re
 from shared.document import Line
 
 PART_RE = re.compile(r"^第([一二三四五六七八九十])部分")
-TOC_ENTRY_RE = re.compile(r"^(第[一二三四五六七八九十]部分|[一二三四五六七八九十]{1,3}、|[（(][一二三四五六七八九十]{1,3}[）)]|附件|附表|\d{1,2}[.、])")
+TOC_ENTRY_RE = re.compile(
+    r"^(第[一二三四五六七八九十]部分|[一二三四五六七八九十]{1,3}、|[（(][一二三四五六七八九十]{1,3}[）)]|附件|附表|\d{1,2}[.、])"
+)
 MAX_TOC_LINES = 120
 
 

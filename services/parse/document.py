@@ -183,7 +183,9 @@ def _table_years(heads: list[list[Line]]) -> list[tuple[int, SourceRef]]:
 
 
 def _unit(lines: list[Line]) -> str:
-    units = Counter(m.group(1) for ln in lines if (m := re.search(r"金额单位\s*[：:．.]\s*(万\s*元|元)", ln.norm)))
+    units = Counter(
+        m.group(1) for ln in lines if (m := re.search(r"金额单位\s*[：:．.]\s*(万\s*元|元)", ln.norm))
+    )
     return units.most_common(1)[0][0].replace(" ", "") if units else "万元"
 
 

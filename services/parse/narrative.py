@@ -182,7 +182,11 @@ class ClaimExtractor:
                 last = self._completion(m, sent[:pos], topic, subtopic, ref) or last
                 self._last_start = s0 + m.start()
             elif kind == "change" and last is not None and _short(prefix, 8):
-                start = self._last_start if self._last_start is not None and self._last_start < s0 + m.start() else s0 + m.start()
+                start = (
+                    self._last_start
+                    if self._last_start is not None and self._last_start < s0 + m.start()
+                    else s0 + m.start()
+                )
                 self._change(m, last, topic, st.ref(max(start, s0 + m.start() - 80), s0 + m.end()))
             elif kind == "change_named":
                 named = self._named(m.group("subj"), last)
@@ -237,7 +241,11 @@ class ClaimExtractor:
         return claim
 
     def _subject(self, prefix: str, topic: str, subtopic: str) -> tuple[str, str] | None:
-        if topic == Topic.FISCAL and (m := CATEGORY_BEFORE_RE.search(prefix)) and (code := category_code(m.group(1))):
+        if (
+            topic == Topic.FISCAL
+            and (m := CATEGORY_BEFORE_RE.search(prefix))
+            and (code := category_code(m.group(1)))
+        ):
             return (category_subject(code), m.group(1))  # “一般公共服务支出（类）2106.66万元”
         found = find_subject(prefix)
         if found:
@@ -266,7 +274,9 @@ class ClaimExtractor:
         subj = self._item or self._completion_subject(before, topic, subtopic)
         first, second = (m.group("bw"), m.group("b")), (m.group("bw2"), m.group("b2"))
         scope = m.group("scope") or ""
-        budget, other = (second, first) if second[0] and scope and second[0].startswith(scope) else (first, second)
+        budget, other = (
+            (second, first) if second[0] and scope and second[0].startswith(scope) else (first, second)
+        )
         values = {
             "budget": qty(budget[1], "万元"),
             "actual": qty(m.group("a"), "万元"),
@@ -303,9 +313,13 @@ class ClaimExtractor:
             values["percent"] = qty(m.group("p"), "%" if m.group("pct") else "")
         if m.group("year"):
             self.years.append((int(m.group("year")), ref))
-        self._add("change", (last[0], ""), topic, values, ref, direction=m.group("dir"), rate_word=m.group("rw"))
+        self._add(
+            "change", (last[0], ""), topic, values, ref, direction=m.group("dir"), rate_word=m.group("rw")
+        )
 
-    def _flat(self, m: re.Match[str], prefix: str, last: tuple[str, Quantity] | None, topic: str, ref: SourceRef) -> None:
+    def _flat(
+        self, m: re.Match[str], prefix: str, last: tuple[str, Quantity] | None, topic: str, ref: SourceRef
+    ) -> None:
         """“与上年相比，<subject>持平” or “<amount>，与上年持平”: a change of zero."""
         subj = find_subject(m.group("subj") or "")
         if subj is None and last is not None and _short(prefix, 10):
@@ -373,7 +387,14 @@ class ClaimExtractor:
             items = [re.sub(r"(等|等等)$", "", x) for x in items if x]
             subject = Subject.PERSONNEL if m.group("subj") == "人员经费" else Subject.PUBLIC_FUNDS
             ref = st.ref(s0 + m.start("items"), s0 + m.end("items"))
-            self._add("list", (subject, m.group("subj")), topic, {"amount": qty(m.group("n"), "万元")}, ref, items=items)
+            self._add(
+                "list",
+                (subject, m.group("subj")),
+                topic,
+                {"amount": qty(m.group("n"), "万元")},
+                ref,
+                items=items,
+            )
 
     # ------------------------------------------------------------------ counts, shares, scores
     def _sme_shares(self, st: Stream, s0: int, sent: str, topic: str) -> None:
@@ -381,7 +402,14 @@ class ClaimExtractor:
         for m in SME_SHARE_RE.finditer(sent):
             ref = st.ref(s0 + m.start(), s0 + m.end())
             key = keys[m.group("t")]
-            self._add("share", ("proc:sme_of:" + key, m.group(0)), topic, {"percent": qty(m.group("p"), "%")}, ref, base=key)
+            self._add(
+                "share",
+                ("proc:sme_of:" + key, m.group(0)),
+                topic,
+                {"percent": qty(m.group("p"), "%")},
+                ref,
+                base=key,
+            )
 
     def _counts(self, st: Stream, s0: int, sent: str, topic: str) -> None:
         for rx, key in COUNT_RES:
@@ -393,14 +421,23 @@ class ClaimExtractor:
         """Scanned over the whole stream: the grade is often in the sentence after the score."""
         for m in GRADE_RE.finditer(st.norm):
             ref = st.ref(m.start(), m.end())
-            self._add("grade", (Subject.GRADE, ""), topic, {"score": qty(m.group("s"), "分")}, ref, grade=m.group("g"))
+            self._add(
+                "grade",
+                (Subject.GRADE, ""),
+                topic,
+                {"score": qty(m.group("s"), "分")},
+                ref,
+                grade=m.group("g"),
+            )
 
     def _scores(self, st: Stream, s0: int, sent: str, topic: str) -> None:
         for m in SCORE_SUM_RE.finditer(sent):
             parts = [("", qty(p, "分")) for p in re.findall(rf"({NUM})\s*分", m.group("inner"))]
             if len(parts) >= 2:
                 ref = st.ref(s0 + m.start(), s0 + m.end())
-                c = self._add("sum", (Subject.SCORE_TOTAL, ""), topic, {"total": qty(m.group("t"), "分")}, ref)
+                c = self._add(
+                    "sum", (Subject.SCORE_TOTAL, ""), topic, {"total": qty(m.group("t"), "分")}, ref
+                )
                 c.parts = parts
 
 

@@ -56,14 +56,20 @@ COUNT_PATTERNS: list[tuple[str, str]] = [
 ]
 COUNT_RES = [(re.compile(p), k) for p, k in COUNT_PATTERNS]
 # “货物采购授予中小企业合同金额占货物支出金额的 100%”: the SME share of each procurement type
-SME_SHARE_RE = re.compile(rf"(?P<t>货物|工程|服务)采购授予中小企业合同金额占(?P=t)支出金额的\s*(?P<p>{NUM})\s*[%％]")
+SME_SHARE_RE = re.compile(
+    rf"(?P<t>货物|工程|服务)采购授予中小企业合同金额占(?P=t)支出金额的\s*(?P<p>{NUM})\s*[%％]"
+)
 
 # 五(三) item by item: “1、一般公共服务支出（类）财政事务（款）行政运行（项）。主要用于：…”
 _NAME = r"[\u4e00-\u9fff（）()、]+?"
-ITEM_HEAD_RE = re.compile(rf"(?P<lei>{_NAME})[（(]类[）)]\s*(?P<kuan>{_NAME})[（(]款[）)]\s*(?P<xiang>{_NAME})[（(]项[）)]")
+ITEM_HEAD_RE = re.compile(
+    rf"(?P<lei>{_NAME})[（(]类[）)]\s*(?P<kuan>{_NAME})[（(]款[）)]\s*(?P<xiang>{_NAME})[（(]项[）)]"
+)
 USAGE_RE = re.compile(r"主要用于\s*[：:]?\s*(?P<what>[^。；;]{2,120})")
 # 六: “人员经费 2152.26 万元，主要包括：基本工资、津贴补贴、…；公用经费 …”
-LIST_RE = re.compile(rf"(?P<subj>人员经费|公用经费)\s*(?P<n>{NUM})\s*万元\s*[，,]\s*主要包括\s*[：:]\s*(?P<items>[^；;。]+)")
+LIST_RE = re.compile(
+    rf"(?P<subj>人员经费|公用经费)\s*(?P<n>{NUM})\s*万元\s*[，,]\s*主要包括\s*[：:]\s*(?P<items>[^；;。]+)"
+)
 AFTER_BUDGET_RE = re.compile(r"预算数?\s*为?\s*$")
 AFTER_ACTUAL_RE = re.compile(r"决算数?\s*为?\s*$")
 CATEGORY_BEFORE_RE = re.compile(r"([\u4e00-\u9fff]+?支出)\s*[（(]类[）)]\s*$")

@@ -52,8 +52,14 @@ SUBJECTS: list[tuple[str, str]] = [
     (r"政府采购服务支出|服务采购金额", "proc:services"),
     (r"面向中小企业预留的?政府采购项目(预算)?金额", "proc:sme_reserved"),
     (r"面向小微企业预留的?政府采购项目(预算)?金额", "proc:micro_reserved"),
-    (r"面向中小企业预留的?政府采购项目中.{0,20}由中小企业供应商中标或成交的.{0,6}金额", "proc:sme_reserved_awarded"),
-    (r"面向小微企业预留的?政府采购项目中.{0,20}由小微企业供应商中标或成交的.{0,6}金额", "proc:micro_reserved_awarded"),
+    (
+        r"面向中小企业预留的?政府采购项目中.{0,20}由中小企业供应商中标或成交的.{0,6}金额",
+        "proc:sme_reserved_awarded",
+    ),
+    (
+        r"面向小微企业预留的?政府采购项目中.{0,20}由小微企业供应商中标或成交的.{0,6}金额",
+        "proc:micro_reserved_awarded",
+    ),
     (r"其他政府采购项目中.{0,20}由中小企业供应商中标或成交的.{0,6}金额", "proc:sme_other_awarded"),
     (r"授予小微企业合同金额", "proc:micro"),
     (r"授[予权]中小企业合同金额", "proc:sme"),
@@ -75,6 +81,7 @@ TOPICS: list[tuple[str, str]] = [
     (r"国有资产", "assets"),
     (r"绩效", "performance"),
 ]
+
 
 def find_subject(text: str) -> tuple[str, str] | None:
     """The subject named last in ``text`` (closest to the number that follows it)."""

@@ -138,9 +138,7 @@ def read_numbers(atoms: list[Atom], ocr: bool, lead_ints: int = 0) -> list[Num]:
             and "," not in a.raw
         ):
             conf = min(a.repaired, nxt.repaired, REPAIRED_LOST_POINT)
-            out.append(
-                Num(Decimal(f"{a.raw}.{nxt.raw}"), f"{a.raw} {nxt.raw}", 2, False, conf, _note(conf))
-            )
+            out.append(Num(Decimal(f"{a.raw}.{nxt.raw}"), f"{a.raw} {nxt.raw}", 2, False, conf, _note(conf)))
             i += 2
         elif a.kind in ("int", "dotint"):
             raw = a.raw.rstrip(".")

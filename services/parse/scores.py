@@ -38,7 +38,12 @@ def _fund_row(table: ScoreTable, nums: list[str], ln: Line) -> None:
     table.execution_rate = _q(nums[4], "%")
     table.execution_source = SourceRef(prov=ln.prov, quote=ln.text.strip())
     table.items.append(
-        ScoreItem(name="资金执行率", weight=to_decimal(nums[3]), score=to_decimal(nums[5]), source=table.execution_source)
+        ScoreItem(
+            name="资金执行率",
+            weight=to_decimal(nums[3]),
+            score=to_decimal(nums[5]),
+            source=table.execution_source,
+        )
     )
 
 
@@ -54,7 +59,12 @@ def merge_word_rows(lines: list[Line]) -> list[Line]:
         if row:
             first = row[0]
             out.append(
-                Line(page=first.page, line=first.line, text=" ".join(r.text.strip() for r in row), norm=" ".join(r.norm.strip() for r in row))
+                Line(
+                    page=first.page,
+                    line=first.line,
+                    text=" ".join(r.text.strip() for r in row),
+                    norm=" ".join(r.norm.strip() for r in row),
+                )
             )
             row = []
         if ln.line:
@@ -97,7 +107,10 @@ def parse_score_tables(lines: list[Line]) -> list[ScoreTable]:
         start = TABLE_START_RE.match(norm)
         if start:
             close_record()
-            current = ScoreTable(title=start.group(1).strip() or "项目支出绩效自评表", source=SourceRef(prov=ln.prov, quote=ln.text.strip()))
+            current = ScoreTable(
+                title=start.group(1).strip() or "项目支出绩效自评表",
+                source=SourceRef(prov=ln.prov, quote=ln.text.strip()),
+            )
             tables.append(current)
             continue
         if current is None:
@@ -116,7 +129,12 @@ def parse_score_tables(lines: list[Line]) -> list[ScoreTable]:
                 _fund_row(current, nums, ln)
             continue
         nums_here = _plain_numbers(norm)
-        if not record and not INDICATOR_RE.search(norm) and len(nums_here) >= 2 and ENDS_WITH_DIGIT_RE.search(norm):
+        if (
+            not record
+            and not INDICATOR_RE.search(norm)
+            and len(nums_here) >= 2
+            and ENDS_WITH_DIGIT_RE.search(norm)
+        ):
             if len(nums_here) == 6 and "." in nums_here[4] and current.budget is None:
                 _fund_row(current, nums_here, ln)
             elif len(nums_here) in (2, 3, 4) and not CJK_RE.search(norm):
@@ -132,7 +150,11 @@ def parse_score_tables(lines: list[Line]) -> list[ScoreTable]:
             record.append(ln)
         else:
             recent.append(ln)
-            if _plain_numbers(norm) and len(_plain_numbers(" ".join(r.norm for r in record))) >= 2 and ENDS_WITH_DIGIT_RE.search(norm):
+            if (
+                _plain_numbers(norm)
+                and len(_plain_numbers(" ".join(r.norm for r in record))) >= 2
+                and ENDS_WITH_DIGIT_RE.search(norm)
+            ):
                 close_record()
     close_record()
     return [t for t in tables if t.items]

@@ -169,17 +169,21 @@ def render_document_html(report: DocumentReport, *, index_href: str | None = Non
     ran, not_run = split_coverage(report.coverage)
     laid_out = meta.kind in ("pdf", "docx", "xlsx")
     labels = {int(k): v for k, v in meta.page_labels.items()}
-    return _env().get_template("document.html").render(
-        location=lambda ev: evidence_location(ev, labels, with_line=not laid_out),
-        report=report,
-        meta=meta,
-        sha_short=(meta.sha256 or "")[:SHA_SHORT_LEN],
-        kind_label=kind_label(meta.kind),
-        counts=severity_counts(report),
-        groups=[] if report.error else group_findings(report.findings),
-        ran=ran,
-        not_run=not_run,
-        index_href=index_href,
+    return (
+        _env()
+        .get_template("document.html")
+        .render(
+            location=lambda ev: evidence_location(ev, labels, with_line=not laid_out),
+            report=report,
+            meta=meta,
+            sha_short=(meta.sha256 or "")[:SHA_SHORT_LEN],
+            kind_label=kind_label(meta.kind),
+            counts=severity_counts(report),
+            groups=[] if report.error else group_findings(report.findings),
+            ran=ran,
+            not_run=not_run,
+            index_href=index_href,
+        )
     )
 
 

@@ -40,13 +40,30 @@ def build_summary(batch_id: str, outcomes: list[DocOutcome]) -> BatchSummary:
     for o in sorted(outcomes, key=lambda o: (o.department or "", o.filename)):
         sev.update(o.counts)
         cat.update(o.categories)
-        rows.append(SummaryRow(doc_id=o.doc_id, filename=o.filename, department=o.department, year=o.year,
-                               state=o.state.value, error=o.error, counts=o.counts, categories=o.categories))
+        rows.append(
+            SummaryRow(
+                doc_id=o.doc_id,
+                filename=o.filename,
+                department=o.department,
+                year=o.year,
+                state=o.state.value,
+                error=o.error,
+                counts=o.counts,
+                categories=o.categories,
+            )
+        )
     done = sum(1 for o in outcomes if o.state == DocState.DONE)
     failed = sum(1 for o in outcomes if o.state == DocState.FAILED)
-    return BatchSummary(batch_id=batch_id, documents=len(outcomes), done=done, failed=failed,
-                        complete=done + failed == len(outcomes), totals_by_severity=dict(sev),
-                        totals_by_category=dict(cat), rows=rows)
+    return BatchSummary(
+        batch_id=batch_id,
+        documents=len(outcomes),
+        done=done,
+        failed=failed,
+        complete=done + failed == len(outcomes),
+        totals_by_severity=dict(sev),
+        totals_by_category=dict(cat),
+        rows=rows,
+    )
 
 
 def render_summary_html(s: BatchSummary) -> str:
@@ -56,8 +73,10 @@ def render_summary_html(s: BatchSummary) -> str:
     body = []
     for r in s.rows:
         if r.state == DocState.FAILED.value:
-            body.append(f"<tr class=failed><td>{e(r.department or '—')}</td><td>{e(r.filename)}</td>"
-                        f"<td colspan={len(cats) + 3}>处理失败：{e(r.error or '')}</td></tr>")
+            body.append(
+                f"<tr class=failed><td>{e(r.department or '—')}</td><td>{e(r.filename)}</td>"
+                f"<td colspan={len(cats) + 3}>处理失败：{e(r.error or '')}</td></tr>"
+            )
             continue
         cells = "".join(f"<td>{r.categories.get(c.value, 0) or ''}</td>" for c in cats)
         body.append(
@@ -71,8 +90,8 @@ def render_summary_html(s: BatchSummary) -> str:
 td,th{{border:1px solid #ccc;padding:4px 8px;text-align:center}}td:nth-child(2),td:first-child{{text-align:left}}
 tr.failed td{{background:#fff0f0}}</style>
 <h1>批次汇总</h1><p>批次 {e(s.batch_id)}：共 {s.documents} 个文件，完成 {s.done}，失败 {s.failed}（{state}）。
-发现问题：错误 {s.totals_by_severity.get('error', 0)} 条，警告 {s.totals_by_severity.get('warning', 0)} 条，提示 {s.totals_by_severity.get('info', 0)} 条。</p>
+发现问题：错误 {s.totals_by_severity.get("error", 0)} 条，警告 {s.totals_by_severity.get("warning", 0)} 条，提示 {s.totals_by_severity.get("info", 0)} 条。</p>
 <table><tr><th>部门</th><th>文件</th>{head}<th>错误</th><th>警告</th><th>提示</th></tr>
-{''.join(body)}
-<tr><th colspan=2>合计</th>{totals}<th>{s.totals_by_severity.get('error', 0)}</th><th>{s.totals_by_severity.get('warning', 0)}</th><th>{s.totals_by_severity.get('info', 0)}</th></tr></table>
+{"".join(body)}
+<tr><th colspan=2>合计</th>{totals}<th>{s.totals_by_severity.get("error", 0)}</th><th>{s.totals_by_severity.get("warning", 0)}</th><th>{s.totals_by_severity.get("info", 0)}</th></tr></table>
 </html>"""

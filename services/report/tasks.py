@@ -34,7 +34,10 @@ def report_core(ref: DocRef) -> DocOutcome:
         outcome.sha256 = report.document.sha256
         outcome.counts = report.counts()
         outcome.categories = dict(Counter(f.category.value for f in report.findings))
-    keys = {"json": stage_key("reports", ref.batch_id, ref.doc_id, "json"), "html": stage_key("reports", ref.batch_id, ref.doc_id, "html")}
+    keys = {
+        "json": stage_key("reports", ref.batch_id, ref.doc_id, "json"),
+        "html": stage_key("reports", ref.batch_id, ref.doc_id, "html"),
+    }
     st.put_bytes(keys["json"], report_json(report).encode("utf-8"), "application/json; charset=utf-8")
     st.put_bytes(keys["html"], render_document_html(report).encode("utf-8"), "text/html; charset=utf-8")
     outcome.report_keys = keys
@@ -50,16 +53,28 @@ def write_summary_if_complete(batch_id: str) -> bool:
     outcomes = [st.get_model(k, DocOutcome) for k in st.list_keys(f"manifests/{batch_id}/docs/")]
     summary = build_summary(batch_id, outcomes)
     st.put_json(summary_key(batch_id, "json"), summary)
-    st.put_bytes(summary_key(batch_id, "html"), render_summary_html(summary).encode("utf-8"), "text/html; charset=utf-8")
+    st.put_bytes(
+        summary_key(batch_id, "html"),
+        render_summary_html(summary).encode("utf-8"),
+        "text/html; charset=utf-8",
+    )
     log.info("event=summary_written batch=%s documents=%d", batch_id, len(outcomes))
     return True
 
 
 def _publish(ref: DocRef, outcome: DocOutcome) -> None:
     status().set_state(
-        ref.batch_id, ref.doc_id, outcome.state, stage="report", task="", error=outcome.error or "",
-        counts=outcome.counts, categories=outcome.categories, report_keys=outcome.report_keys,
-        department=outcome.department or "", year=str(outcome.year or ""),
+        ref.batch_id,
+        ref.doc_id,
+        outcome.state,
+        stage="report",
+        task="",
+        error=outcome.error or "",
+        counts=outcome.counts,
+        categories=outcome.categories,
+        report_keys=outcome.report_keys,
+        department=outcome.department or "",
+        year=str(outcome.year or ""),
     )
 
 
@@ -69,18 +84,29 @@ def run_report(msg: dict, task: str) -> dict | None:
     ref = DocRef.model_validate(msg)
     st = status()
     if st.state_of(ref.batch_id, ref.doc_id) in {s.value for s in TERMINAL}:
-        log.info("event=stage_dropped reason=document_finished stage=report batch=%s doc=%s", ref.batch_id, ref.doc_id)
+        log.info(
+            "event=stage_dropped reason=document_finished stage=report batch=%s doc=%s",
+            ref.batch_id,
+            ref.doc_id,
+        )
         return None
     stored = load_outcome(ref)
     if stored.state in TERMINAL and stored.report_keys:
         _publish(ref, stored)
-        log.info("event=stage_skipped reason=output_exists stage=report batch=%s doc=%s", ref.batch_id, ref.doc_id)
+        log.info(
+            "event=stage_skipped reason=output_exists stage=report batch=%s doc=%s", ref.batch_id, ref.doc_id
+        )
         write_summary_if_complete(ref.batch_id)
         return None
     ttl = get_settings().lease_seconds
     holder = st.acquire_lease(ref.batch_id, ref.doc_id, task, ttl)
     if holder is not None:
-        log.info("event=stage_dropped reason=running_elsewhere holder=%s stage=report batch=%s doc=%s", holder, ref.batch_id, ref.doc_id)
+        log.info(
+            "event=stage_dropped reason=running_elsewhere holder=%s stage=report batch=%s doc=%s",
+            holder,
+            ref.batch_id,
+            ref.doc_id,
+        )
         return None
     try:
         st.count_run(ref.batch_id, ref.doc_id, "report")

@@ -42,7 +42,9 @@ def check_sum(
         [total.evidence(), *[p.evidence() for p in parts if p.cell.state == "number"][:8]],
         [fmt(total.value)],
         fmt(expected),
-        f"{parts_label}：" + " + ".join(fmt(p.value) for p in parts if p.cell.state == "number") + f" = {fmt(expected)}；"
+        f"{parts_label}："
+        + " + ".join(fmt(p.value) for p in parts if p.cell.state == "number")
+        + f" = {fmt(expected)}；"
         f"容差按各数显示精度（每个数 ±0.005）计算",
         conf,
     )

@@ -26,21 +26,29 @@ def validate_document(doc: ParsedDocument) -> DocumentReport:
         try:
             found = list(rule.check(rule, doc, ctx))
         except NotApplicable as exc:
-            coverage.append(RuleCoverage(code=rule.code, title=rule.title, status=RuleStatus.NOT_RUN, reason=str(exc)))
+            coverage.append(
+                RuleCoverage(code=rule.code, title=rule.title, status=RuleStatus.NOT_RUN, reason=str(exc))
+            )
             continue
         except Exception:  # a rule's bug costs that rule, never the document's report
             log.exception("rule failed rule=%s doc=%s", rule.code, doc.source_name)
-            coverage.append(RuleCoverage(
-                code=rule.code, title=rule.title, status=RuleStatus.FAILED,
-                reason="规则执行出错（已记录日志），本项未检查，请人工复核",
-            ))
+            coverage.append(
+                RuleCoverage(
+                    code=rule.code,
+                    title=rule.title,
+                    status=RuleStatus.FAILED,
+                    reason="规则执行出错（已记录日志），本项未检查，请人工复核",
+                )
+            )
             continue
         findings.extend(found)
         status = RuleStatus.RAN
         reason = None
         if ctx.checks == 0 and ctx.skipped:
             status, reason = RuleStatus.NOT_RUN, "；".join(dict.fromkeys(ctx.skipped))[:300]
-        coverage.append(RuleCoverage(code=rule.code, title=rule.title, status=status, checks=ctx.checks, reason=reason))
+        coverage.append(
+            RuleCoverage(code=rule.code, title=rule.title, status=status, checks=ctx.checks, reason=reason)
+        )
     meta = DocumentMeta(
         source_name=doc.source_name,
         sha256=doc.sha256,
@@ -54,6 +62,12 @@ def validate_document(doc: ParsedDocument) -> DocumentReport:
         page_labels=doc.page_labels,
     )
     order = {"error": 0, "warning": 1, "info": 2}
-    findings.sort(key=lambda f: (order[f.severity.value], f.code, f.evidence[0].line if f.evidence and f.evidence[0].line else 0))
+    findings.sort(
+        key=lambda f: (
+            order[f.severity.value],
+            f.code,
+            f.evidence[0].line if f.evidence and f.evidence[0].line else 0,
+        )
+    )
     log.info("validated doc=%s findings=%d", doc.source_name, len(findings))
     return DocumentReport(document=meta, findings=findings, coverage=coverage, parse_notes=doc.parse_notes)

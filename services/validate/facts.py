@@ -29,7 +29,11 @@ class Fact:
     @property
     def places(self) -> int:
         """Displayed decimals; an empty cell is an exact zero, and a count is exact too."""
-        if self.cell.state != "number" or self.table.kind in (TableKind.STATE_ASSETS,) or self.row.group in COUNT_GROUPS:
+        if (
+            self.cell.state != "number"
+            or self.table.kind in (TableKind.STATE_ASSETS,)
+            or self.row.group in COUNT_GROUPS
+        ):
             return 12
         if self.cell.places is not None:
             return self.cell.places
@@ -63,13 +67,19 @@ def fact(table: Table | None, row: Row | None, column: str | None) -> Fact | Non
     return Fact(table, row, column, row.cells[column])
 
 
-def summary_fact(doc: ParsedDocument, kind: TableKind, side: str, *names: str, column: str | None = None) -> Fact | None:
+def summary_fact(
+    doc: ParsedDocument, kind: TableKind, side: str, *names: str, column: str | None = None
+) -> Fact | None:
     t = doc.table(kind)
     if t is None:
         return None
     for r in t.rows:
-        if r.side == side and any(n == r.name.replace(" ", "") or r.name.replace(" ", "").endswith(n) for n in names):
-            col = column or ("决算数" if side == "income" or kind == TableKind.INCOME_EXPENDITURE_SUMMARY else "小计")
+        if r.side == side and any(
+            n == r.name.replace(" ", "") or r.name.replace(" ", "").endswith(n) for n in names
+        ):
+            col = column or (
+                "决算数" if side == "income" or kind == TableKind.INCOME_EXPENDITURE_SUMMARY else "小计"
+            )
             return fact(t, r, col)
     return None
 
@@ -77,7 +87,9 @@ def summary_fact(doc: ParsedDocument, kind: TableKind, side: str, *names: str, c
 def total_row(table: Table | None) -> Row | None:
     if table is None:
         return None
-    return next((r for r in table.rows if r.code is None and r.name.replace(" ", "") in ("合计", "总计")), None)
+    return next(
+        (r for r in table.rows if r.code is None and r.name.replace(" ", "") in ("合计", "总计")), None
+    )
 
 
 def coded_fact(doc: ParsedDocument, kind: TableKind, code: str | None, column: str) -> Fact | None:
@@ -100,7 +112,9 @@ def economic_fact(doc: ParsedDocument, code_or_total: str) -> Fact | None:
     t = doc.table(TableKind.GENERAL_BUDGET_BASIC)
     if t is None:
         return None
-    row = next((r for r in t.rows if r.code == code_or_total or (r.code is None and r.name == code_or_total)), None)
+    row = next(
+        (r for r in t.rows if r.code == code_or_total or (r.code is None and r.name == code_or_total)), None
+    )
     return fact(t, row, "金额")
 
 

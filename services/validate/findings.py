@@ -18,7 +18,11 @@ _LOWER = {Severity.ERROR: Severity.WARNING, Severity.WARNING: Severity.INFO, Sev
 def cell_evidence(table: Table, row: Row, column: str) -> Evidence:
     cell = row.cells.get(column)
     label = f"{row.code} {row.name}" if row.code else row.name
-    raw = cell.raw if cell and cell.raw else ("（空）" if not cell or cell.state == "empty" else cell.text or "")
+    raw = (
+        cell.raw
+        if cell and cell.raw
+        else ("（空）" if not cell or cell.state == "empty" else cell.text or "")
+    )
     return Evidence(
         quote=f"{label}：{raw}",
         prov=cell.prov if cell and cell.prov.page else row.prov,

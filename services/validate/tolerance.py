@@ -39,7 +39,9 @@ def same_value(a: Decimal, a_places: int, b: Decimal, b_places: int, slack_units
     return a_lo - extra < b_hi and b_lo < a_hi + extra
 
 
-def ratio_interval(num: tuple[Decimal, Decimal], den: tuple[Decimal, Decimal]) -> tuple[Decimal, Decimal] | None:
+def ratio_interval(
+    num: tuple[Decimal, Decimal], den: tuple[Decimal, Decimal]
+) -> tuple[Decimal, Decimal] | None:
     """Interval of num/den × 100 for positive intervals; None when the denominator may be 0."""
     if den[0] <= 0:
         return None

@@ -168,7 +168,7 @@ ORDINAL_RE = re.compile(r"^[\s'\"“”、，,.·＝=－\-]*([一二三四五六
 
 
 def strip_ordinal(label: str) -> str:
-    """"八、社会保障和就业支出" → "社会保障和就业支出"."""
+    """ "八、社会保障和就业支出" → "社会保障和就业支出"."""
     return re.sub(r"^[^\u4e00-\u9fff]*[一二三四五六七八九十儿\s]*[、.，]\s*", "", label).strip()
 
 

@@ -176,7 +176,7 @@ def category_subject(code: str) -> str:
 def subject_zh(key: str) -> str:
     """The Chinese name of a subject key."""
     if key.startswith(CATEGORY_PREFIX):
-        return category_name(key[len(CATEGORY_PREFIX):])
+        return category_name(key[len(CATEGORY_PREFIX) :])
     if key.startswith(ITEM_PREFIX):
         return key.rsplit("|", 1)[-1] + "（项）"
     return SUBJECT_ZH.get(key, key)

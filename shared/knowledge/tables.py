@@ -93,10 +93,32 @@ def match_title(norm: str) -> TableKind | None:
 # Canonical columns of each table, in the standard printed order (the text reader, which cannot
 # see headers, relies on this order; the grid reader names columns from their header labels).
 COLUMNS: dict[TableKind, list[str]] = {
-    TableKind.INCOME: ["本年收入合计", "财政拨款收入", "上级补助收入", "事业收入", "经营收入", "附属单位上缴收入", "其他收入"],
-    TableKind.EXPENDITURE: ["本年支出合计", "基本支出", "项目支出", "上缴上级支出", "经营支出", "对附属单位补助支出"],
+    TableKind.INCOME: [
+        "本年收入合计",
+        "财政拨款收入",
+        "上级补助收入",
+        "事业收入",
+        "经营收入",
+        "附属单位上缴收入",
+        "其他收入",
+    ],
+    TableKind.EXPENDITURE: [
+        "本年支出合计",
+        "基本支出",
+        "项目支出",
+        "上缴上级支出",
+        "经营支出",
+        "对附属单位补助支出",
+    ],
     TableKind.GENERAL_BUDGET_EXPENDITURE: ["本年支出合计", "基本支出", "项目支出"],
-    TableKind.GOV_FUND: ["年初结转和结余", "本年收入", "本年支出合计", "基本支出", "项目支出", "年末结转和结余"],
+    TableKind.GOV_FUND: [
+        "年初结转和结余",
+        "本年收入",
+        "本年支出合计",
+        "基本支出",
+        "项目支出",
+        "年末结转和结余",
+    ],
     TableKind.STATE_CAPITAL: ["本年支出合计", "基本支出", "项目支出"],
 }
 FUNDS = ["一般公共预算财政拨款", "政府性基金预算财政拨款", "国有资本经营预算财政拨款"]

@@ -58,7 +58,9 @@ def test_every_injected_defect_is_found(style):
             allowed = {d.code for d in doc.defects}
             for d in doc.defects:
                 allowed |= KNOCK_ON.get(d.code, set())
-            extras += [(doc.name, defect, f.code, f.message) for f in report.findings if f.code not in allowed]
+            extras += [
+                (doc.name, defect, f.code, f.message) for f in report.findings if f.code not in allowed
+            ]
     assert not misses
     assert not extras
 
@@ -109,7 +111,9 @@ def test_every_injected_defect_is_found_in_files(fmt):
             allowed = {d.code for d in doc.defects}
             for d in doc.defects:
                 allowed |= KNOCK_ON.get(d.code, set())
-            extras += [(doc.name, defect, f.code, f.message) for f in report.findings if f.code not in allowed]
+            extras += [
+                (doc.name, defect, f.code, f.message) for f in report.findings if f.code not in allowed
+            ]
     assert not misses
     assert not extras
 

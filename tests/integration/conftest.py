@@ -50,7 +50,9 @@ class Client:
                 if status["complete"]:
                     return status
             time.sleep(0.3)
-        raise AssertionError(f"batch not complete after {timeout}s: {status.get('counts')}\n{dump_logs(self.stack)}")
+        raise AssertionError(
+            f"batch not complete after {timeout}s: {status.get('counts')}\n{dump_logs(self.stack)}"
+        )
 
 
 @pytest.fixture(scope="session")

@@ -23,7 +23,9 @@ PART = b'--zzz\r\nContent-Disposition: form-data; name="files"; filename="big.tx
 def _small_buffer_client(client: Client) -> httpx.Client:
     """A client whose socket buffers little, so what the generator yielded is what the server took."""
     transport = httpx.HTTPTransport(socket_options=[(socket.SOL_SOCKET, socket.SO_SNDBUF, 64 * 1024)])
-    return httpx.Client(base_url=client.stack.api_url, headers=client.http.headers, timeout=30, transport=transport)
+    return httpx.Client(
+        base_url=client.stack.api_url, headers=client.http.headers, timeout=30, transport=transport
+    )
 
 
 MULTIPART = {"Content-Type": "multipart/form-data; boundary=zzz"}
@@ -33,8 +35,10 @@ MULTIPART = {"Content-Type": "multipart/form-data; boundary=zzz"}
 def api_only(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Client]:
     """redis, S3 and the api (no workers), the upload limit at 8 MiB: with the default 22 MiB the
     kernel's socket buffers (several MB on loopback) eat most of the 25 MB margin."""
-    s = Stack(tmp_path_factory.mktemp("api_only"),
-              env={"JUESUAN_API_TOKEN": TOKEN, "JUESUAN_MAX_REQUEST_BYTES": str(8 * MB)})
+    s = Stack(
+        tmp_path_factory.mktemp("api_only"),
+        env={"JUESUAN_API_TOKEN": TOKEN, "JUESUAN_MAX_REQUEST_BYTES": str(8 * MB)},
+    )
     try:
         s.start_redis()
         s.start_s3()
@@ -109,8 +113,10 @@ def test_odd_file_names_beside_a_good_file(client: Client):
         batch = client.new_batch()
         good = generate_document(910 + i, "pdf", [])
         other = generate_document(920 + i, "ocr", [])
-        r = client.http.post(f"/batches/{batch}/files",
-                             files=[("files", (odd, other.data)), ("files", ("good.txt", good.data))])
+        r = client.http.post(
+            f"/batches/{batch}/files",
+            files=[("files", (odd, other.data)), ("files", ("good.txt", good.data))],
+        )
         assert r.status_code == 200, (odd[:20], r.status_code, r.text[:300])
         by_name = {x["filename"]: x for x in r.json()}
         assert by_name["good.txt"]["state"] == "queued"
@@ -122,9 +128,17 @@ def test_odd_file_names_beside_a_good_file(client: Client):
 
 
 def test_malformed_minio_events_are_400_in_chinese(client: Client):
-    for body in (b"[1, 2]", b'"x"', b'{"Records": {}}', b'{"Records": [1]}', b'{"Records": [{"s3": {}}]}',
-                 b'{"Records": [{"s3": {"object": {"key": 7}}}]}', b'{"Records": [{"s3": {"object": null}}]}',
-                 b"not json", b"\xff\xfe"):
+    for body in (
+        b"[1, 2]",
+        b'"x"',
+        b'{"Records": {}}',
+        b'{"Records": [1]}',
+        b'{"Records": [{"s3": {}}]}',
+        b'{"Records": [{"s3": {"object": {"key": 7}}}]}',
+        b'{"Records": [{"s3": {"object": null}}]}',
+        b"not json",
+        b"\xff\xfe",
+    ):
         r = client.http.post("/events/minio", content=body)
         assert r.status_code == 400, (body, r.status_code, r.text)
         assert r.json()["detail"].startswith("事件格式错误"), r.text
@@ -144,22 +158,33 @@ def test_minio_event_for_missing_or_huge_object(client: Client):
     r = client.http.post("/events/minio", json=_event(missing))
     assert r.status_code == 200, r.text
     body = r.json()
-    assert body["started"] == 0 and body["refused"][0]["key"] == missing and not body["refused"][0]["registered"]
+    assert (
+        body["started"] == 0 and body["refused"][0]["key"] == missing and not body["refused"][0]["registered"]
+    )
     assert "没有该对象" in body["refused"][0]["reason"]
     assert client.http.get(f"/batches/{batch}").json()["total"] == 0  # not registered
 
     huge = raw_key(batch, new_doc_id(), "huge.txt")
     _storage(client.stack).put_bytes(huge, b"x" * (6 * MB + 1))  # this stack's limit is 6 MB
     body = client.http.post("/events/minio", json=_event(huge)).json()
-    assert body["started"] == 0 and body["refused"][0]["registered"] and "文件过大" in body["refused"][0]["reason"]
+    assert (
+        body["started"] == 0
+        and body["refused"][0]["registered"]
+        and "文件过大" in body["refused"][0]["reason"]
+    )
     (doc,) = client.http.get(f"/batches/{batch}").json()["documents"]
     assert doc["state"] == "failed" and "文件过大" in doc["error"]
 
 
 def test_ids_that_are_not_ours_are_404(client: Client):
     batch = client.new_batch()
-    for path in (f"/batches/{batch}:docs", "/batches/b_x", "/batches/b_..", f"/batches/{batch}x/summary.json",
-                 "/batches/%2e%2e/recover"):
+    for path in (
+        f"/batches/{batch}:docs",
+        "/batches/b_x",
+        "/batches/b_..",
+        f"/batches/{batch}x/summary.json",
+        "/batches/%2e%2e/recover",
+    ):
         r = client.http.get(path) if "recover" not in path else client.http.post(path)
         assert r.status_code == 404 and r.json()["detail"] == "批次不存在。", (path, r.status_code, r.text)
     for doc in ("d_nope", "d_" + "0" * 21, "x", "d_" + "0" * 19 + ":"):
@@ -198,7 +223,10 @@ def test_hung_storage_gives_degraded_health_and_503_uploads(client: Client):
         assert time.monotonic() - t0 < 2.0
         assert r.status_code == 503 and r.json()["status"] == "degraded" and r.json()["redis"] == "ok", r.text
         t0 = time.monotonic()
-        r = client.http.post(f"/batches/{batch}/files", files=[("files", ("一.txt", docs[0].data)), ("files", ("二.txt", docs[1].data))])
+        r = client.http.post(
+            f"/batches/{batch}/files",
+            files=[("files", ("一.txt", docs[0].data)), ("files", ("二.txt", docs[1].data))],
+        )
         assert time.monotonic() - t0 < 10.0
         assert r.status_code == 503 and r.headers["Retry-After"] == "30", r.text
         body = r.json()
@@ -240,11 +268,17 @@ def test_odd_name_of_a_refused_file_is_shown_safely(client: Client):
     batch = client.new_batch()
     good = generate_document(930, "pdf", [])
     odd = "\x01扫描" + "年" * 2000 + ".png"
-    r = client.http.post(f"/batches/{batch}/files",
-                         files=[("files", (odd, b"\x89PNG\r\n\x1a\n" + b"\x00" * 500)), ("files", ("good.txt", good.data))])
+    r = client.http.post(
+        f"/batches/{batch}/files",
+        files=[("files", (odd, b"\x89PNG\r\n\x1a\n" + b"\x00" * 500)), ("files", ("good.txt", good.data))],
+    )
     assert r.status_code == 200, r.text
     status = client.wait_complete(batch)
     (failed,) = [d for d in status["documents"] if d["state"] == "failed"]
-    assert len(failed["filename"]) <= 200 and failed["filename"].endswith(".png") and "\x01" not in failed["filename"]
+    assert (
+        len(failed["filename"]) <= 200
+        and failed["filename"].endswith(".png")
+        and "\x01" not in failed["filename"]
+    )
     assert "图片" in failed["error"]
     assert [d["state"] for d in status["documents"] if d["filename"] == "good.txt"] == ["done"]

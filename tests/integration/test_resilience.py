@@ -39,8 +39,15 @@ def slow_stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
 
 
 def _storage(stack: Stack) -> Storage:
-    return Storage(Settings(redis_url=stack.env["JUESUAN_REDIS_URL"], s3_endpoint=stack.env["JUESUAN_S3_ENDPOINT"],
-                            s3_access_key="devkey", s3_secret_key="devsecret", bucket="juesuan"))
+    return Storage(
+        Settings(
+            redis_url=stack.env["JUESUAN_REDIS_URL"],
+            s3_endpoint=stack.env["JUESUAN_S3_ENDPOINT"],
+            s3_access_key="devkey",
+            s3_secret_key="devsecret",
+            bucket="juesuan",
+        )
+    )
 
 
 def _upload(client: Client, n: int, seed: int) -> tuple[str, list[str]]:
@@ -105,14 +112,22 @@ def test_redis_losing_everything_is_rebuilt_from_manifests(slow_stack: Stack):
     assert r.exists(f"js:batch:{batch}"), dump_logs(slow_stack)
     rebuilt = client.http.get(f"/batches/{batch}").json()
     assert rebuilt["counts"] == done["counts"]
-    assert {d["doc_id"]: d["findings"] for d in rebuilt["documents"]} == {d["doc_id"]: d["findings"] for d in done["documents"]}
+    assert {d["doc_id"]: d["findings"] for d in rebuilt["documents"]} == {
+        d["doc_id"]: d["findings"] for d in done["documents"]
+    }
     assert client.http.get(rebuilt["documents"][0]["reports"]["html"]).status_code == 200
 
 
 def _runs(stack: Stack, batch: str, doc_ids: list[str]) -> dict[str, dict[str, int]]:
     r = redis.Redis(port=stack.redis_port, decode_responses=True)
-    return {d: {k.removeprefix("runs:"): int(v) for k, v in r.hgetall(f"js:doc:{batch}:{d}").items() if k.startswith("runs:")}
-            for d in doc_ids}
+    return {
+        d: {
+            k.removeprefix("runs:"): int(v)
+            for k, v in r.hgetall(f"js:doc:{batch}:{d}").items()
+            if k.startswith("runs:")
+        }
+        for d in doc_ids
+    }
 
 
 def test_message_lost_while_queued_completes_without_recover(slow_stack: Stack):
@@ -145,14 +160,19 @@ def test_long_queue_and_a_stopped_worker_run_no_stage_twice(slow_stack: Stack):
     client = Client(slow_stack)
     batch, ids = _upload(client, 6, 1030)
     _wait_state(client, batch, "parsing")
-    worker = slow_stack.procs["worker-parse"] if "worker-parse" in slow_stack.procs else next(
-        p for n, p in slow_stack.procs.items() if n.startswith("worker-parse"))
+    worker = (
+        slow_stack.procs["worker-parse"]
+        if "worker-parse" in slow_stack.procs
+        else next(p for n, p in slow_stack.procs.items() if n.startswith("worker-parse"))
+    )
     import os
 
     os.killpg(worker.pid, signal.SIGSTOP)
     try:
         time.sleep(12)  # the lease (3 s) lapses; grace is 4 s: twice over and more
-        waiting = [d for d in client.http.get(f"/batches/{batch}").json()["documents"] if d["state"] == "queued"]
+        waiting = [
+            d for d in client.http.get(f"/batches/{batch}").json()["documents"] if d["state"] == "queued"
+        ]
         assert waiting and all(d["stage"] in {"parse", "ingest"} for d in waiting)
     finally:
         os.killpg(worker.pid, signal.SIGCONT)

@@ -24,8 +24,16 @@ def _docs() -> list[tuple[str, bytes]]:
     files = [(p.name, p.read_bytes()) for p in sorted(SEEDS.glob("*.txt"))] if SEEDS.is_dir() else []
     # the real PDFs go through the same chain (the blank template fails with its notice)
     files += [(p.name, p.read_bytes()) for p in sorted(SAMPLE_PDFS.glob("*.pdf")) if "模板" not in p.name]
-    for i, (style, defects) in enumerate([("pdf", ["yoy_percent_wrong"]), ("ocr", []), ("word", ["score_total_wrong"]),
-                                          ("pdf", []), ("ocr", ["count_mismatch"]), ("word", [])]):
+    for i, (style, defects) in enumerate(
+        [
+            ("pdf", ["yoy_percent_wrong"]),
+            ("ocr", []),
+            ("word", ["score_total_wrong"]),
+            ("pdf", []),
+            ("ocr", ["count_mismatch"]),
+            ("word", []),
+        ]
+    ):
         d = generate_document(500 + i, style, defects)
         files.append((d.name + ".txt", d.data))
     for i, fmt in enumerate(("pdf", "docx", "xlsx")):  # real files through the same chain
@@ -50,7 +58,9 @@ def test_batch_reports_match_the_in_process_engine(client: Client):
         doc = by_name[safe_name(name)]
         remote = client.http.get(doc["reports"]["json"]).json()
         local, _ = check_bytes(name, data)
-        assert sorted(map(_key, remote["findings"])) == sorted(_key(f.model_dump(mode="json")) for f in local.findings), name
+        assert sorted(map(_key, remote["findings"])) == sorted(
+            _key(f.model_dump(mode="json")) for f in local.findings
+        ), name
         assert remote["document"]["sha256"] == local.document.sha256
         html = client.http.get(doc["reports"]["html"])
         assert html.status_code == 200 and "决算审查报告" in html.text
@@ -83,11 +93,21 @@ def test_presigned_upload_then_bucket_notification(client: Client):
     assert up["method"] == "POST" and up["fields"]["key"] == up["key"]
     post = httpx.post(up["url"], data=up["fields"], files={"file": ("scan.txt", doc.data)})
     assert post.status_code in (200, 201, 204), post.text
-    event = {"EventName": "s3:ObjectCreated:Put", "Key": f"juesuan/{up['key']}",
-             "Records": [{"eventName": "s3:ObjectCreated:Put", "s3": {"bucket": {"name": "juesuan"}, "object": {"key": up["key"]}}}]}
+    event = {
+        "EventName": "s3:ObjectCreated:Put",
+        "Key": f"juesuan/{up['key']}",
+        "Records": [
+            {
+                "eventName": "s3:ObjectCreated:Put",
+                "s3": {"bucket": {"name": "juesuan"}, "object": {"key": up["key"]}},
+            }
+        ],
+    }
     r = client.http.post("/events/minio", content=json.dumps(event))
     assert r.json() == {"started": 1, "ignored": 0, "refused": []}
-    assert client.http.post("/events/minio", content=json.dumps(event)).json()["started"] == 0  # repeated event
+    assert (
+        client.http.post("/events/minio", content=json.dumps(event)).json()["started"] == 0
+    )  # repeated event
     status = client.wait_complete(batch)
     (d,) = status["documents"]
     assert d["state"] == "done" and d["findings"].get("error", 0) >= 1
@@ -119,7 +139,9 @@ def test_bad_inputs_fail_one_document_each(client: Client):
         "scan.pdf": image_only_pdf(),
         "locked.pdf": income_table_pdf(encrypt=pdfencrypt.StandardEncryption("secret", ownerPassword="o")),
         "long.pdf": many_pages_pdf(2000),
-        "damaged.docx": _zip({"[Content_Types].xml": b"<Types/>", "word/document.xml": b"<w:document>not xml"}),
+        "damaged.docx": _zip(
+            {"[Content_Types].xml": b"<Types/>", "word/document.xml": b"<w:document>not xml"}
+        ),
         "bom_only.txt": b"\xef\xbb\xbf\r\n",
     }
     batch = client.new_batch()
@@ -157,7 +179,9 @@ def test_key_is_enforced_and_only_read_from_the_header(client: Client):
     batch = client.new_batch()
     assert anonymous.http.get(f"/batches/{batch}").status_code == 401
     assert Client(client.stack, token="wrong").http.get(f"/batches/{batch}").status_code == 401
-    assert anonymous.http.get(f"/batches/{batch}", params={"token": TOKEN}).status_code == 401  # never in the URL
+    assert (
+        anonymous.http.get(f"/batches/{batch}", params={"token": TOKEN}).status_code == 401
+    )  # never in the URL
 
 
 def test_report_links_are_signed_for_browsers(client: Client):

@@ -15,8 +15,10 @@ KEY_A, KEY_B, ADMIN = "key-finance-0001", "key-audit-0002", "key-admin-0003"
 
 @pytest.fixture(scope="module")
 def tenant_stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
-    s = Stack(tmp_path_factory.mktemp("tenants"),
-              env={"JUESUAN_API_KEYS": f"finance:{KEY_A},audit:{KEY_B}", "JUESUAN_ADMIN_KEY": ADMIN})
+    s = Stack(
+        tmp_path_factory.mktemp("tenants"),
+        env={"JUESUAN_API_KEYS": f"finance:{KEY_A},audit:{KEY_B}", "JUESUAN_ADMIN_KEY": ADMIN},
+    )
     try:
         s.start()
         yield s

@@ -12,11 +12,23 @@ from tests.layouts.render import Doc
 Builder = Callable[..., dict]
 
 
-def build(tables: Sequence[Builder] = tuple(tb.ALL), *, style: str = "full", layout: str = "sh",
-          show_label: bool = False, meta: str = "unit", narrative: Sequence[str] | None = None,
-          landscape: bool = False, rotated: bool = False, repeat_header: bool = False,
-          title_in_table: bool = False, yuan: bool = False, sep: bool = True, pad: float | None = None,
-          per_table: dict[Builder, dict] | None = None) -> bytes:
+def build(
+    tables: Sequence[Builder] = tuple(tb.ALL),
+    *,
+    style: str = "full",
+    layout: str = "sh",
+    show_label: bool = False,
+    meta: str = "unit",
+    narrative: Sequence[str] | None = None,
+    landscape: bool = False,
+    rotated: bool = False,
+    repeat_header: bool = False,
+    title_in_table: bool = False,
+    yuan: bool = False,
+    sep: bool = True,
+    pad: float | None = None,
+    per_table: dict[Builder, dict] | None = None,
+) -> bytes:
     """Draw the document and return the PDF.
 
     ``tables``: builders from :mod:`tests.layouts.tables` (or replacements taking an ``Opt``), in order.
@@ -42,9 +54,20 @@ def build(tables: Sequence[Builder] = tuple(tb.ALL), *, style: str = "full", lay
     doc.space(10)
     first = True
     for builder in tables:
-        cfg = {"style": style, "layout": layout, "show_label": show_label, "meta": meta, "landscape": landscape,
-               "rotated": rotated, "repeat_header": repeat_header, "title_in_table": title_in_table, "yuan": yuan,
-               "sep": sep, "kw": {}, "table_kw": {}}
+        cfg = {
+            "style": style,
+            "layout": layout,
+            "show_label": show_label,
+            "meta": meta,
+            "landscape": landscape,
+            "rotated": rotated,
+            "repeat_header": repeat_header,
+            "title_in_table": title_in_table,
+            "yuan": yuan,
+            "sep": sep,
+            "kw": {},
+            "table_kw": {},
+        }
         cfg.update((per_table or {}).get(builder, {}))
         t = builder(tb.Opt(cfg["layout"], cfg["sep"], cfg["yuan"]), **cfg["kw"])
         if not first or cfg["landscape"] or cfg["rotated"]:

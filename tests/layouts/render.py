@@ -171,8 +171,9 @@ class Doc:
     def new_page(self, landscape: bool | None = None, rotated: bool | None = None) -> None:
         self._footer()
         self.c.showPage()
-        self._start(self.landscape if landscape is None else landscape,
-                    self.rotated if rotated is None else rotated)
+        self._start(
+            self.landscape if landscape is None else landscape, self.rotated if rotated is None else rotated
+        )
 
     def _footer(self) -> None:
         self.text_at(self.W / 2, self.H - 20, f"— {self.pageno} —", 9, "c")
@@ -212,8 +213,14 @@ class Doc:
         self.y += dy
 
     # tables
-    def table(self, spec: TSpec, style: str = "full", repeat_header: bool = False,
-              max_rows_first: int | None = None, cont_lines: tuple = ()) -> Doc:
+    def table(
+        self,
+        spec: TSpec,
+        style: str = "full",
+        repeat_header: bool = False,
+        max_rows_first: int | None = None,
+        cont_lines: tuple = (),
+    ) -> Doc:
         """Draw ``spec`` across the text width in ``style``. A table longer than the page continues on the
         next; ``max_rows_first`` forces the break after that many body rows. On continuation pages the
         header is repeated if ``repeat_header``, below ``cont_lines`` ((text, size, align): a repeated
@@ -242,7 +249,7 @@ class Doc:
                     hs[r] = max(hs[r], need(c, cell))
             for r, c, cell in lay:
                 if cell.rs > 1:
-                    have = sum(hs[r:r + cell.rs])
+                    have = sum(hs[r : r + cell.rs])
                     if need(c, cell) > have:
                         hs[r + cell.rs - 1] += need(c, cell) - have
             return lay, hs
@@ -285,8 +292,9 @@ class Doc:
                     self.para(text, sz, al, gap=4)
         return self
 
-    def _draw_blocks(self, blocks: list, xs: list[float], spec: TSpec, style: str, lead: float,
-                     top: float, bottom: float) -> None:
+    def _draw_blocks(
+        self, blocks: list, xs: list[float], spec: TSpec, style: str, lead: float, top: float, bottom: float
+    ) -> None:
         c = self.c
         H = self.H
         size = spec.size

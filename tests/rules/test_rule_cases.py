@@ -64,7 +64,14 @@ def _params() -> list[Any]:
             marks = []
             if case.get("xfail"):
                 marks.append(pytest.mark.xfail(reason=str(case["xfail"]), strict=True))
-            params.append(pytest.param(data.get("rule", stem), case, id=f"{data.get('rule', stem)}-{case.get('name')}", marks=marks))
+            params.append(
+                pytest.param(
+                    data.get("rule", stem),
+                    case,
+                    id=f"{data.get('rule', stem)}-{case.get('name')}",
+                    marks=marks,
+                )
+            )
     return params
 
 
@@ -91,7 +98,9 @@ def test_rule_case(code: str, case: dict[str, Any]) -> None:
         assert ctx.checks > 0, f"{code} made no comparison on a pass case (skipped: {ctx.skipped})"
     else:
         findings, ctx, applicable = run_rule(code, case["fail_str"])
-        assert findings, f"{code} missed a violation (applicable={applicable}, checks={ctx.checks}, skipped={ctx.skipped})"
+        assert findings, (
+            f"{code} missed a violation (applicable={applicable}, checks={ctx.checks}, skipped={ctx.skipped})"
+        )
         expected = case.get("expect_in_message")
         if expected is not None:
             messages = [f.message for f in findings]

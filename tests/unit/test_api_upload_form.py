@@ -28,13 +28,18 @@ def test_full_disk_is_507_in_chinese(client: TestClient, monkeypatch: pytest.Mon
     assert "存储空间" in r.json()["detail"]
 
 
-@pytest.mark.parametrize("body", [
-    b"--zzz\r\nContent-Disposition: form-data; name=\"files\"; filename=\"a.txt\"\r\n\r\nabc",  # no end boundary
-    b"garbage without any boundary",
-    b"--zzz\r\nContent-Disposition: form-data\r\n\r\nabc\r\n--zzz--\r\n",  # part without a name
-])
+@pytest.mark.parametrize(
+    "body",
+    [
+        b'--zzz\r\nContent-Disposition: form-data; name="files"; filename="a.txt"\r\n\r\nabc',  # no end boundary
+        b"garbage without any boundary",
+        b"--zzz\r\nContent-Disposition: form-data\r\n\r\nabc\r\n--zzz--\r\n",  # part without a name
+    ],
+)
 def test_malformed_multipart_is_400_in_chinese(client: TestClient, body: bytes):
-    r = client.post("/batches/b_x/files", content=body, headers={"Content-Type": "multipart/form-data; boundary=zzz"})
+    r = client.post(
+        "/batches/b_x/files", content=body, headers={"Content-Type": "multipart/form-data; boundary=zzz"}
+    )
     assert r.status_code == 400, r.text
     assert not r.json()["detail"].isascii()  # Chinese, not starlette's English
 
@@ -51,7 +56,9 @@ def test_openapi_shows_the_file_field(client: TestClient):
     assert schema["properties"]["files"]["items"]["format"] == "binary"
 
 
-def test_storage_failure_mid_upload_is_503_naming_the_files(client: TestClient, monkeypatch: pytest.MonkeyPatch):
+def test_storage_failure_mid_upload_is_503_naming_the_files(
+    client: TestClient, monkeypatch: pytest.MonkeyPatch
+):
     from services.api.uploads import UploadResult
     from shared.storage import TransientStorageError
 
@@ -65,7 +72,9 @@ def test_storage_failure_mid_upload_is_503_naming_the_files(client: TestClient, 
     r = client.post("/batches/b_x/files", files=files)
     assert r.status_code == 503 and r.headers["retry-after"] == "30"
     body = r.json()
-    assert body["not_accepted"] == ["b.txt", "c.txt"] and [x["filename"] for x in body["accepted"]] == ["a.txt"]
+    assert body["not_accepted"] == ["b.txt", "c.txt"] and [x["filename"] for x in body["accepted"]] == [
+        "a.txt"
+    ]
     assert "未接收" in body["detail"] and "“b.txt”" in body["detail"] and "已接收" in body["detail"]
 
 
@@ -76,8 +85,13 @@ def test_body_limits_by_route() -> None:
     s = Settings()
     assert s.max_request_bytes == 22 * 1024 * 1024 and s.max_json_bytes == 1024 * 1024
     assert body_limit("POST", "/batches/b_x/files", s) == s.max_request_bytes
-    for method, path in (("POST", "/events/minio"), ("POST", "/batches"), ("POST", "/batches/b_x/uploads"),
-                         ("GET", "/batches/b_x/files"), ("POST", "/batches/b_x/files/extra")):
+    for method, path in (
+        ("POST", "/events/minio"),
+        ("POST", "/batches"),
+        ("POST", "/batches/b_x/uploads"),
+        ("GET", "/batches/b_x/files"),
+        ("POST", "/batches/b_x/files/extra"),
+    ):
         assert body_limit(method, path, s) == s.max_json_bytes, (method, path)
 
 

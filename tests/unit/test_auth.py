@@ -65,4 +65,5 @@ def test_link_signatures_depend_on_the_keys():
     b = ring(api_keys="a:key-654321").sign("/p", now=0)
     assert a != b
     assert ring(api_keys="a:key-123456", link_secret="s1").sign("/p", now=0) == ring(
-        api_keys="a:key-999999", link_secret="s1").sign("/p", now=0)
+        api_keys="a:key-999999", link_secret="s1"
+    ).sign("/p", now=0)

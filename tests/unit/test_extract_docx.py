@@ -40,9 +40,11 @@ def _income_table(document: docx.document.Document):
         table.cell(0, col).merge(table.cell(1, col)).text = text
     for col, text in enumerate(["类", "款", "项"]):
         table.cell(1, col).text = text
-    rows = [["201", "06", "01", "行政运行", "1,511.90", "1,511.89", "", "0.01"],
-            ["", "", "", "合计", "2,946.25", "2,940.05", "", "6.20"],
-            ["", "", "", "", "", "", "", ""]]
+    rows = [
+        ["201", "06", "01", "行政运行", "1,511.90", "1,511.89", "", "0.01"],
+        ["", "", "", "合计", "2,946.25", "2,940.05", "", "6.20"],
+        ["", "", "", "", "", "", "", ""],
+    ]
     for r, values in enumerate(rows, start=2):
         for c, text in enumerate(values):
             if text:
@@ -143,22 +145,26 @@ def test_hyperlinks_fields_and_content_controls_keep_their_text():
     document = docx.Document()
     body = document.element.body
     sect = body[-1]
-    sect.addprevious(_paragraph_xml(
-        '<w:r><w:t xml:space="preserve">详见 </w:t></w:r>'
-        '<w:hyperlink r:id="rId99"><w:r><w:t>财政部网站</w:t></w:r></w:hyperlink>'
-        '<w:bookmarkStart w:id="0" w:name="_Toc123"/><w:bookmarkEnd w:id="0"/>'
-        '<w:del w:id="1" w:author="a"><w:r><w:delText>删除的文字</w:delText></w:r></w:del>'
-        '<w:ins w:id="2" w:author="a"><w:r><w:t>（新增）</w:t></w:r></w:ins>'
-    ))
-    sect.addprevious(parse_xml(
-        f"<w:sdt {nsdecls('w')}><w:sdtPr/><w:sdtContent>"
-        "<w:p><w:r><w:t>目录</w:t></w:r></w:p>"
-        "<w:p><w:r><w:t>一、部门职责</w:t></w:r><w:r><w:tab/></w:r>"
-        '<w:r><w:fldChar w:fldCharType="begin"/></w:r><w:r><w:instrText> PAGEREF _Toc123 \\h </w:instrText></w:r>'
-        '<w:r><w:fldChar w:fldCharType="separate"/></w:r><w:r><w:t>3</w:t></w:r>'
-        '<w:r><w:fldChar w:fldCharType="end"/></w:r></w:p>'
-        "</w:sdtContent></w:sdt>"
-    ))
+    sect.addprevious(
+        _paragraph_xml(
+            '<w:r><w:t xml:space="preserve">详见 </w:t></w:r>'
+            '<w:hyperlink r:id="rId99"><w:r><w:t>财政部网站</w:t></w:r></w:hyperlink>'
+            '<w:bookmarkStart w:id="0" w:name="_Toc123"/><w:bookmarkEnd w:id="0"/>'
+            '<w:del w:id="1" w:author="a"><w:r><w:delText>删除的文字</w:delText></w:r></w:del>'
+            '<w:ins w:id="2" w:author="a"><w:r><w:t>（新增）</w:t></w:r></w:ins>'
+        )
+    )
+    sect.addprevious(
+        parse_xml(
+            f"<w:sdt {nsdecls('w')}><w:sdtPr/><w:sdtContent>"
+            "<w:p><w:r><w:t>目录</w:t></w:r></w:p>"
+            "<w:p><w:r><w:t>一、部门职责</w:t></w:r><w:r><w:tab/></w:r>"
+            '<w:r><w:fldChar w:fldCharType="begin"/></w:r><w:r><w:instrText> PAGEREF _Toc123 \\h </w:instrText></w:r>'
+            '<w:r><w:fldChar w:fldCharType="separate"/></w:r><w:r><w:t>3</w:t></w:r>'
+            '<w:r><w:fldChar w:fldCharType="end"/></w:r></w:p>'
+            "</w:sdtContent></w:sdt>"
+        )
+    )
     texts = [ln.text for ln in extract_docx("x.docx", _save(document)).lines()]
     assert texts == ["详见 财政部网站（新增）", "目录", "一、部门职责\t3"]
     assert extract_docx("x.docx", _save(document)).lines()[2].norm == "一、部门职责 3"
@@ -187,8 +193,11 @@ def test_pages_follow_explicit_page_and_section_breaks():
     page_before.paragraph_format.page_break_before = True
     doc = extract_docx("x.docx", _save(document))
     assert [(ln.text, ln.page) for ln in doc.lines()] == [
-        ("第一部分 部门概况", 1), ("第二部分 部门决算表", 2), ("第三部分 情况说明", 3),
-        ("（一）收入情况", 3), ("第四部分 名词解释", 4),
+        ("第一部分 部门概况", 1),
+        ("第二部分 部门决算表", 2),
+        ("第三部分 情况说明", 3),
+        ("（一）收入情况", 3),
+        ("第四部分 名词解释", 4),
     ]
     assert doc.grids()[0].page == 2
     assert [p.number for p in doc.pages] == [1, 2, 3, 4]
@@ -201,12 +210,17 @@ def test_rendered_page_breaks_win_over_explicit_ones():
     body = document.element.body
     sect = body[-1]
     sect.addprevious(_paragraph_xml('<w:r><w:t>第一页</w:t></w:r><w:r><w:br w:type="page"/></w:r>'))
-    sect.addprevious(_paragraph_xml('<w:r><w:lastRenderedPageBreak/><w:t>第二页开头</w:t></w:r>'))
-    sect.addprevious(_paragraph_xml('<w:r><w:t>第二页</w:t><w:lastRenderedPageBreak/><w:t>续到第三页</w:t></w:r>'))
-    sect.addprevious(_paragraph_xml('<w:r><w:t>第三页</w:t></w:r>'))
+    sect.addprevious(_paragraph_xml("<w:r><w:lastRenderedPageBreak/><w:t>第二页开头</w:t></w:r>"))
+    sect.addprevious(
+        _paragraph_xml("<w:r><w:t>第二页</w:t><w:lastRenderedPageBreak/><w:t>续到第三页</w:t></w:r>")
+    )
+    sect.addprevious(_paragraph_xml("<w:r><w:t>第三页</w:t></w:r>"))
     doc = extract_docx("x.docx", _save(document))
     assert [(ln.text, ln.page) for ln in doc.lines()] == [
-        ("第一页", 1), ("第二页开头", 2), ("第二页续到第三页", 2), ("第三页", 3),
+        ("第一页", 1),
+        ("第二页开头", 2),
+        ("第二页续到第三页", 2),
+        ("第三页", 3),
     ]
 
 
@@ -230,10 +244,15 @@ def test_short_rows_and_grid_before_get_empty_cells():
     tr.get_or_add_trPr().append(parse_xml(f'<w:gridBefore {nsdecls("w")} w:val="1"/>'))
     tr.findall(qn("w:tc"))[0].append(_paragraph_xml("<w:r><w:t>12.50</w:t></w:r>"))
     grid = extract_docx("x.docx", _save(document)).grids()[0]
-    assert [(c.row, c.col, c.text) for c in grid.cells if c.row == 1] == [(1, 0, ""), (1, 1, "12.50"), (1, 2, "")]
+    assert [(c.row, c.col, c.text) for c in grid.cells if c.row == 1] == [
+        (1, 0, ""),
+        (1, 1, "12.50"),
+        (1, 2, ""),
+    ]
 
 
 # --- errors and limits ---------------------------------------------------------------------------
+
 
 def _zip(members: dict[str, bytes], compression: int = zipfile.ZIP_DEFLATED) -> bytes:
     buf = io.BytesIO()
@@ -262,8 +281,9 @@ def test_zip_bomb_member_is_refused_before_parsing():
 
 
 def test_overlapping_zip_entries_are_refused():
-    data = bytearray(_zip({"[Content_Types].xml": b"<a/>" * 10, "word/document.xml": b"<b/>" * 10},
-                          zipfile.ZIP_STORED))
+    data = bytearray(
+        _zip({"[Content_Types].xml": b"<a/>" * 10, "word/document.xml": b"<b/>" * 10}, zipfile.ZIP_STORED)
+    )
     first = data.find(b"PK\x01\x02")
     second = data.find(b"PK\x01\x02", first + 1)
     offset = struct.unpack_from("<I", data, first + 42)[0]
@@ -323,7 +343,8 @@ def test_macro_enabled_documents_read_like_docx():
     main = b"application/vnd.openxmlformats-officedocument.wordprocessingml.document.main+xml"
     assert main in members["[Content_Types].xml"]
     members["[Content_Types].xml"] = members["[Content_Types].xml"].replace(
-        main, b"application/vnd.ms-word.document.macroEnabled.main+xml")
+        main, b"application/vnd.ms-word.document.macroEnabled.main+xml"
+    )
     doc = extract_docx("x.docm", _zip(members))
     assert [ln.text for ln in doc.lines()][1] == "二、收入决算表"
     assert doc.grids()[0].matrix()[0][2].text == "支出功能分类科目编码"
@@ -336,7 +357,7 @@ def test_embedded_alt_chunks_are_reported():
     doc = extract_docx("x.docx", _save(document))
     assert [ln.text for ln in doc.lines()] == ["正文"]
     assert doc.warnings and "未能读取" in doc.warnings[0]
-    document.add_paragraph().add_run()._r.append(parse_xml(f'<w:object {nsdecls("w")}/>'))
+    document.add_paragraph().add_run()._r.append(parse_xml(f"<w:object {nsdecls('w')}/>"))
     assert "嵌入对象" in extract_docx("x.docx", _save(document)).warnings[-1]
     assert extract_docx("x.docx", _income_document()).warnings == []
 
@@ -355,11 +376,17 @@ def test_text_box_is_read_once_after_its_paragraph():
     vml = "urn:schemas-microsoft-com:vml"
     box = "<w:txbxContent><w:p><w:r><w:t>部门决算公开封面</w:t></w:r></w:p></w:txbxContent>"
     document = docx.Document()
-    document.element.body[-1].addprevious(parse_xml(
-        f'<w:p {nsdecls("w")} xmlns:v="{vml}" xmlns:mc="{mc}" xmlns:wps="{wps}"><w:r><w:t>锚定段落</w:t></w:r><w:r>'
-        f"<mc:AlternateContent><mc:Choice Requires=\"wps\"><w:drawing><wps:txbx>{box}</wps:txbx></w:drawing>"
-        f"</mc:Choice><mc:Fallback><w:pict><v:textbox>{box}</v:textbox></w:pict></mc:Fallback>"
-        "</mc:AlternateContent></w:r></w:p>"
-    ))
+    document.element.body[-1].addprevious(
+        parse_xml(
+            f'<w:p {nsdecls("w")} xmlns:v="{vml}" xmlns:mc="{mc}" xmlns:wps="{wps}"><w:r><w:t>锚定段落</w:t></w:r><w:r>'
+            f'<mc:AlternateContent><mc:Choice Requires="wps"><w:drawing><wps:txbx>{box}</wps:txbx></w:drawing>'
+            f"</mc:Choice><mc:Fallback><w:pict><v:textbox>{box}</v:textbox></w:pict></mc:Fallback>"
+            "</mc:AlternateContent></w:r></w:p>"
+        )
+    )
     document.add_paragraph("下一段")
-    assert [ln.text for ln in extract_docx("x.docx", _save(document)).lines()] == ["锚定段落", "部门决算公开封面", "下一段"]
+    assert [ln.text for ln in extract_docx("x.docx", _save(document)).lines()] == [
+        "锚定段落",
+        "部门决算公开封面",
+        "下一段",
+    ]

@@ -68,8 +68,11 @@ def test_a_conversion_without_output_is_a_bad_input(monkeypatch, tmp_path):
 def test_the_converter_gets_an_isolated_profile_and_the_output_is_returned(monkeypatch, tmp_path):
     log = tmp_path / "args.txt"
     # a stand-in that records its arguments and writes the expected output file
-    _fake_soffice(tmp_path, f'for a in "$@"; do echo "$a"; done > {log}\n'
-                            'while [ "$1" != "--outdir" ]; do shift; done; printf converted > "$2/input.docx"')
+    _fake_soffice(
+        tmp_path,
+        f'for a in "$@"; do echo "$a"; done > {log}\n'
+        'while [ "$1" != "--outdir" ]; do shift; done; printf converted > "$2/input.docx"',
+    )
     monkeypatch.setenv("PATH", str(tmp_path))
     assert convert_legacy(b"doc bytes", "docx") == b"converted"
     args = log.read_text().splitlines()
@@ -120,9 +123,22 @@ def test_real_round_trip_through_libreoffice(tmp_path):
     wb.save(tmp_path / "b.xlsx")
     binary = shutil.which("soffice") or shutil.which("libreoffice")
     for source, fmt in (("a.docx", "doc"), ("b.xlsx", "xls")):  # make the legacy files with LibreOffice
-        subprocess.run([binary, f"-env:UserInstallation={(tmp_path / 'profile').as_uri()}", "--headless",
-                        "--convert-to", fmt, "--outdir", str(tmp_path), str(tmp_path / source)],
-                       check=True, capture_output=True, timeout=120, env={**os.environ, "HOME": str(tmp_path)})
+        subprocess.run(
+            [
+                binary,
+                f"-env:UserInstallation={(tmp_path / 'profile').as_uri()}",
+                "--headless",
+                "--convert-to",
+                fmt,
+                "--outdir",
+                str(tmp_path),
+                str(tmp_path / source),
+            ],
+            check=True,
+            capture_output=True,
+            timeout=120,
+            env={**os.environ, "HOME": str(tmp_path)},
+        )
     doc = extract_docx("a.doc", convert_legacy((tmp_path / "a.doc").read_bytes(), "docx"))
     assert [ln.text for ln in doc.lines()] == ["收入决算表", "注：本表反映部门收入情况。"]
     assert [c.text for c in doc.grids()[0].cells] == ["项目", "本年收入合计", "行政运行", "1,511.90"]

@@ -23,7 +23,16 @@ THIN = Side(style="thin")
 FULL = Border(left=THIN, right=THIN, top=THIN, bottom=THIN)
 BOTTOM = Border(bottom=THIN)
 MONEY = "#,##0.00"
-HEADER = ["支出功能分类科目编码", None, None, "科目名称", "本年收入合计", "财政拨款收入", "事业收入", "其他收入"]
+HEADER = [
+    "支出功能分类科目编码",
+    None,
+    None,
+    "科目名称",
+    "本年收入合计",
+    "财政拨款收入",
+    "事业收入",
+    "其他收入",
+]
 DATA = [
     ["类", "款", "项", None, None, None, None, None],
     ["201", "06", "01", "行政运行", 1511.9, 1511.89, None, 0.01],
@@ -80,7 +89,9 @@ def test_title_unit_and_note_rows_are_lines_around_the_grid():
     assert [type(b) for b in blocks] == [Line, Line, Grid, Line]
     assert [b.line if isinstance(b, Line) else b.seq for b in blocks] == [1, 2, 3, 4]
     assert [b.text for b in blocks if isinstance(b, Line)] == [
-        "收入决算表", "编制单位：某某市财政局 单位：万元", "注：本表反映部门本年度取得的各项收入情况。",
+        "收入决算表",
+        "编制单位：某某市财政局 单位：万元",
+        "注：本表反映部门本年度取得的各项收入情况。",
     ]
     assert blocks[0].bbox == BBox(x0=1, y0=1, x1=9, y1=2)  # merged over A1:H1, in sheet cell units
     assert blocks[3].bbox == BBox(x0=1, y0=8, x1=2, y1=9)
@@ -115,12 +126,14 @@ def test_a_bordered_single_cell_row_stays_in_the_grid():
     ws = wb.active
     ws["A1"] = "一般公共预算财政拨款支出决算表"
     ws.merge_cells("A1:D1")
-    rows = [["项目", None, "本年支出", None],
-            ["一、基本支出", None, None, None],
-            ["人员经费", "301", 800.5, 800.5],
-            ["公用经费", "302", 200.0, 200.0],
-            ["二、项目支出", None, None, None],
-            ["专项业务", "", 100.25, 100.25]]
+    rows = [
+        ["项目", None, "本年支出", None],
+        ["一、基本支出", None, None, None],
+        ["人员经费", "301", 800.5, 800.5],
+        ["公用经费", "302", 200.0, 200.0],
+        ["二、项目支出", None, None, None],
+        ["专项业务", "", 100.25, 100.25],
+    ]
     _write_table(ws, 2, rows)
     ws.merge_cells("A3:D3")  # a section row merged across the table, bordered
     ws.merge_cells("A6:D6")
@@ -139,18 +152,33 @@ def test_several_tables_stacked_on_one_sheet():
     ws = wb.active
     ws["A1"] = "表一 财政拨款收入支出决算总表"
     ws["D2"] = "单位：万元"
-    end = _write_table(ws, 3, [["项目", "金额", "项目", "金额"], ["一般公共预算财政拨款", 2940.05, "一般公共服务支出", 2940.05]])
+    end = _write_table(
+        ws,
+        3,
+        [["项目", "金额", "项目", "金额"], ["一般公共预算财政拨款", 2940.05, "一般公共服务支出", 2940.05]],
+    )
     ws.cell(end, 1, "注：本单位无政府性基金预算财政拨款。")
     ws.cell(end + 2, 1, "表二 一般公共预算财政拨款基本支出决算表")
     ws.cell(end + 3, 4, "单位：万元")
-    _write_table(ws, end + 4, [["科目编码", "科目名称", "人员经费", "公用经费"], ["301", "工资福利支出", 1200.0, None],
-                               ["302", "商品和服务支出", None, 311.4]])
+    _write_table(
+        ws,
+        end + 4,
+        [
+            ["科目编码", "科目名称", "人员经费", "公用经费"],
+            ["301", "工资福利支出", 1200.0, None],
+            ["302", "商品和服务支出", None, 311.4],
+        ],
+    )
     doc = extract_xlsx("x.xlsx", _save(wb))
     kinds = [(type(b).__name__, b.text if isinstance(b, Line) else b.n_rows) for b in doc.blocks()]
     assert kinds == [
-        ("Line", "表一 财政拨款收入支出决算总表"), ("Line", "单位：万元"), ("Grid", 2),
-        ("Line", "注：本单位无政府性基金预算财政拨款。"), ("Line", "表二 一般公共预算财政拨款基本支出决算表"),
-        ("Line", "单位：万元"), ("Grid", 3),
+        ("Line", "表一 财政拨款收入支出决算总表"),
+        ("Line", "单位：万元"),
+        ("Grid", 2),
+        ("Line", "注：本单位无政府性基金预算财政拨款。"),
+        ("Line", "表二 一般公共预算财政拨款基本支出决算表"),
+        ("Line", "单位：万元"),
+        ("Grid", 3),
     ]
     second = doc.grids()[1]
     assert [c.text for c in second.cells if c.row == 1] == ["301", "工资福利支出", "1,200.00", ""]
@@ -162,16 +190,35 @@ def test_without_borders_tables_are_found_by_content():
     ws = wb.active
     ws["A1"] = "部门决算收支总表"
     ws["C2"] = "单位：万元"
-    _write_table(ws, 3, [["项目", "决算数", "上年数"], ["一、基本支出", None, None], ["人员经费", 800.5, 780.0],
-                         ["公用经费", 200.0, 190.0]], border=None)
+    _write_table(
+        ws,
+        3,
+        [
+            ["项目", "决算数", "上年数"],
+            ["一、基本支出", None, None],
+            ["人员经费", 800.5, 780.0],
+            ["公用经费", 200.0, 190.0],
+        ],
+        border=None,
+    )
     ws["A8"] = "注：本表为决算数。"  # row 7 blank: the note is not part of the table
     ws["A10"] = "机构人员"
     _write_table(ws, 11, [["编制人数", 10, None], ["实有人数", 9, None]], border=None)
     doc = extract_xlsx("x.xlsx", _save(wb))
-    assert [ln.text for ln in doc.lines()] == ["部门决算收支总表", "单位：万元", "注：本表为决算数。", "机构人员"]
+    assert [ln.text for ln in doc.lines()] == [
+        "部门决算收支总表",
+        "单位：万元",
+        "注：本表为决算数。",
+        "机构人员",
+    ]
     first, second = doc.grids()
     assert first.n_rows == 4 and first.row_texts()[1] == "一、基本支出"  # a single-value row inside a table
-    assert [c.text for c in second.cells] == ["编制人数", "10", "实有人数", "9"]  # the empty column is trimmed
+    assert [c.text for c in second.cells] == [
+        "编制人数",
+        "10",
+        "实有人数",
+        "9",
+    ]  # the empty column is trimmed
 
 
 def test_extent_ignores_formatting_far_outside_the_values():
@@ -189,42 +236,56 @@ def test_extent_ignores_formatting_far_outside_the_values():
 def test_multi_line_cells_and_other_value_types():
     wb = openpyxl.Workbook()
     ws = wb.active
-    rows = [["本年收入\n合计", "日期", "是否", "人数"],
-            [1234567.891, dt.datetime(2024, 12, 31), True, 10],
-            [0.1234, dt.datetime(2025, 1, 2, 9, 30), False, 10.0]]
+    rows = [
+        ["本年收入\n合计", "日期", "是否", "人数"],
+        [1234567.891, dt.datetime(2024, 12, 31), True, 10],
+        [0.1234, dt.datetime(2025, 1, 2, 9, 30), False, 10.0],
+    ]
     _write_table(ws, 1, rows, fmt="General")
     ws["A2"].number_format = "#,##0.00_ "
     ws["A3"].number_format = "0.00%"
     grid = extract_xlsx("x.xlsx", _save(wb)).grids()[0]
     assert [c.text for c in grid.cells] == [
-        "本年收入合计", "日期", "是否", "人数",
-        "1,234,567.89", "2024-12-31", "TRUE", "10",
-        "12.34%", "2025-01-02T09:30:00", "FALSE", "10",
+        "本年收入合计",
+        "日期",
+        "是否",
+        "人数",
+        "1,234,567.89",
+        "2024-12-31",
+        "TRUE",
+        "10",
+        "12.34%",
+        "2025-01-02T09:30:00",
+        "FALSE",
+        "10",
     ]
 
 
-@pytest.mark.parametrize(("fmt", "value", "shown"), [
-    ("#,##0.00", 2946.25, "2,946.25"),
-    ("0.00", 0.01, "0.01"),
-    ("#,##0.00_ ", 1511.9, "1,511.90"),
-    ("0.00;[Red]-0.00", -3.5, "-3.50"),
-    ("#,##0.00_);[Red]\\(#,##0.00\\)", -1234.5, "-1,234.50"),
-    ("0.00%", 0.9979, "99.79%"),
-    ("0%", 0.5, "50%"),
-    ("0.00", 2.675, "2.68"),  # half away from zero on the decimal value, as Excel rounds
-    ("0", 2.5, "3"),
-    ("#,##0", 1234567, "1,234,567"),
-    ("0.00", -0.001, "0.00"),
-    ('0.00"万元"', 12.0, "12.00"),
-    ('_ * #,##0.00_ ;_ * -#,##0.00_ ;_ * "-"??_ ;_ @_ ', 0, "-"),
-    ('_ * #,##0.00_ ;_ * -#,##0.00_ ;_ * "-"??_ ;_ @_ ', 1511.9, "1,511.90"),
-    ("General", 12.0, "12"),
-    ("General", 10, "10"),
-    ("General", 0.1 + 0.2, "0.3"),
-    ("General", 1 / 3, "0.333333"),
-    ("General", 1e-9, "0"),
-    ("@", 7.5, "7.5"),
-])
+@pytest.mark.parametrize(
+    ("fmt", "value", "shown"),
+    [
+        ("#,##0.00", 2946.25, "2,946.25"),
+        ("0.00", 0.01, "0.01"),
+        ("#,##0.00_ ", 1511.9, "1,511.90"),
+        ("0.00;[Red]-0.00", -3.5, "-3.50"),
+        ("#,##0.00_);[Red]\\(#,##0.00\\)", -1234.5, "-1,234.50"),
+        ("0.00%", 0.9979, "99.79%"),
+        ("0%", 0.5, "50%"),
+        ("0.00", 2.675, "2.68"),  # half away from zero on the decimal value, as Excel rounds
+        ("0", 2.5, "3"),
+        ("#,##0", 1234567, "1,234,567"),
+        ("0.00", -0.001, "0.00"),
+        ('0.00"万元"', 12.0, "12.00"),
+        ('_ * #,##0.00_ ;_ * -#,##0.00_ ;_ * "-"??_ ;_ @_ ', 0, "-"),
+        ('_ * #,##0.00_ ;_ * -#,##0.00_ ;_ * "-"??_ ;_ @_ ', 1511.9, "1,511.90"),
+        ("General", 12.0, "12"),
+        ("General", 10, "10"),
+        ("General", 0.1 + 0.2, "0.3"),
+        ("General", 1 / 3, "0.333333"),
+        ("General", 1e-9, "0"),
+        ("@", 7.5, "7.5"),
+    ],
+)
 def test_number_formats(fmt, value, shown):
     assert format_number(value, fmt) == shown
 
@@ -249,7 +310,12 @@ def test_sheets_are_pages_with_one_running_counter_and_hidden_sheets_skipped():
     doc = extract_xlsx("x.xlsx", _save(wb))
     assert [(p.number, p.name) for p in doc.pages] == [(1, "收入支出决算总表"), (2, "支出决算表")]
     assert [(b.page, b.line if isinstance(b, Line) else b.seq) for b in doc.blocks()] == [
-        (1, 1), (1, 2), (1, 3), (1, 4), (2, 5), (2, 6),
+        (1, 1),
+        (1, 2),
+        (1, 3),
+        (1, 4),
+        (2, 5),
+        (2, 6),
     ]
     assert "隐藏内容" not in " ".join(ln.text for ln in doc.lines())
     assert any("隐藏" in w and "参数" in w for w in doc.warnings)
@@ -262,11 +328,14 @@ def test_formulas_without_cached_values_are_warned_about():
     _write_table(ws, 1, [["项目", "金额"], ["甲", 1.0], ["乙", 2.0], ["合计", "=SUM(B2:B3)"]])
     doc = extract_xlsx("x.xlsx", _save(wb))  # openpyxl writes formulas without their values
     assert [c.text for c in doc.grids()[0].cells if c.row == 3] == ["合计", ""]
-    assert doc.warnings == ["工作表“总表”中有 1 个公式单元格没有保存计算结果，读作空白：请在 Excel 中打开文件、重新计算并保存后上传。"]
+    assert doc.warnings == [
+        "工作表“总表”中有 1 个公式单元格没有保存计算结果，读作空白：请在 Excel 中打开文件、重新计算并保存后上传。"
+    ]
     assert extract_xlsx("x.xlsx", _income_workbook()).warnings == []
 
 
 # --- errors and limits ---------------------------------------------------------------------------
+
 
 def _zip(members: dict[str, bytes]) -> bytes:
     buf = io.BytesIO()
@@ -282,7 +351,9 @@ def test_zip_bomb_is_refused():
     members["xl/worksheets/sheet2.xml"] = bytes(50 * 1024 * 1024)
     with pytest.raises(BadInputError) as exc:
         extract_xlsx("bomb.xlsx", _zip(members))
-    assert exc.value.user_message.startswith("Excel 文件异常，已拒绝") and "压缩炸弹" in exc.value.user_message
+    assert (
+        exc.value.user_message.startswith("Excel 文件异常，已拒绝") and "压缩炸弹" in exc.value.user_message
+    )
     members["xl/worksheets/sheet2.xml"] = b"<x/>" * (2 * 1024 * 1024)
     with pytest.raises(BadInputError) as exc:
         extract_xlsx("big.xlsx", _zip(members), OfficeLimits(max_ratio=10**6, max_part_bytes=1024 * 1024))
@@ -292,8 +363,11 @@ def test_zip_bomb_is_refused():
 def test_random_bytes_inside_a_zip_and_truncated_files_are_damaged():
     rng = random.Random(3)
     junk = bytes(rng.randrange(256) for _ in range(4000))
-    for data in (_zip({"[Content_Types].xml": junk, "xl/workbook.xml": junk}), _income_workbook()[:-200],
-                 b"PK\x03\x04" + junk):
+    for data in (
+        _zip({"[Content_Types].xml": junk, "xl/workbook.xml": junk}),
+        _income_workbook()[:-200],
+        b"PK\x03\x04" + junk,
+    ):
         with pytest.raises(BadInputError) as exc:
             extract_xlsx("x.xlsx", data)
         assert exc.value.user_message.startswith("Excel 文件已损坏，无法打开：")
@@ -324,7 +398,9 @@ def test_sheet_and_cell_limits():
 def test_a_row_that_lost_its_borders_inside_a_table_stays_in_it():
     wb = openpyxl.Workbook()
     ws = wb.active
-    _write_table(ws, 1, [["项目", "金额"], ["工资福利支出", 1200.0], ["商品和服务支出", 311.4], ["合计", 1511.4]])
+    _write_table(
+        ws, 1, [["项目", "金额"], ["工资福利支出", 1200.0], ["商品和服务支出", 311.4], ["合计", 1511.4]]
+    )
     for cell in ws[3]:
         cell.border = Border()
     ws["A5"] = "表二 其他"  # an unbordered single value right under the table is not part of it
@@ -335,8 +411,13 @@ def test_a_row_that_lost_its_borders_inside_a_table_stays_in_it():
     assert [ln.text for ln in doc.lines()] == ["表二 其他"]
 
 
-@pytest.mark.parametrize("element", ['<mergeCells count="1"><mergeCell ref="A1:XFD1048576"/></mergeCells>',
-                                     '<hyperlinks><hyperlink ref="A1:Z100000" display="x"/></hyperlinks>'])
+@pytest.mark.parametrize(
+    "element",
+    [
+        '<mergeCells count="1"><mergeCell ref="A1:XFD1048576"/></mergeCells>',
+        '<hyperlinks><hyperlink ref="A1:Z100000" display="x"/></hyperlinks>',
+    ],
+)
 def test_ranges_that_would_create_billions_of_cells_are_refused_before_loading(element):
     with zipfile.ZipFile(io.BytesIO(_income_workbook())) as zf:
         members = {n: zf.read(n) for n in zf.namelist()}

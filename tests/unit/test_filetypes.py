@@ -24,8 +24,12 @@ from shared.filetypes import (
 )
 
 TEXT = "2023年度部门决算\n一、收入支出决算总表\n本年收入合计 1,234.56 万元。\n"
-LIMITS = {"max_entries": 2000, "max_total_bytes": 500 * 1024 * 1024, "max_ratio": 200,
-          "max_file_bytes": 20 * 1024 * 1024}
+LIMITS = {
+    "max_entries": 2000,
+    "max_total_bytes": 500 * 1024 * 1024,
+    "max_ratio": 200,
+    "max_file_bytes": 20 * 1024 * 1024,
+}
 
 
 def collect(data: bytes, **limits: int) -> tuple[list[tuple[str, bytes]], list[tuple[str, str]]]:
@@ -41,8 +45,9 @@ def collect(data: bytes, **limits: int) -> tuple[list[tuple[str, bytes]], list[t
     return files, rejected
 
 
-def make_zip(entries: list[tuple[str | zipfile.ZipInfo, bytes]],
-             compression: int = zipfile.ZIP_DEFLATED) -> bytes:
+def make_zip(
+    entries: list[tuple[str | zipfile.ZipInfo, bytes]], compression: int = zipfile.ZIP_DEFLATED
+) -> bytes:
     buf = io.BytesIO()
     with zipfile.ZipFile(buf, "w", compression) as zf:
         for name, content in entries:
@@ -68,7 +73,9 @@ def pdf(body: bytes = b"1 0 obj\n<< /Type /Catalog >>\nendobj\n", trailer: bytes
 PNG = b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR" + b"\x00" * 40
 BMP = b"BM" + struct.pack("<I", 70) + b"\x00\x00\x00\x00" + struct.pack("<I", 54) + b"\x00" * 56
 OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
-OLE_DOC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\x00" * 500 + "WordDocument".encode("utf-16-le") + b"\x00" * 64
+OLE_DOC = (
+    b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\x00" * 500 + "WordDocument".encode("utf-16-le") + b"\x00" * 64
+)
 OLE_XLS = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\x00" * 500 + "Workbook".encode("utf-16-le") + b"\x00" * 64
 DOCX = make_zip([("[Content_Types].xml", b"<Types/>"), ("word/document.xml", b"<w:document/>")])
 XLSX = make_zip([("[Content_Types].xml", b"<Types/>"), ("xl/workbook.xml", b"<workbook/>")])
@@ -107,7 +114,9 @@ SAMPLES: list[tuple[str, bytes, str]] = [
 ]
 
 
-@pytest.mark.parametrize(("name", "data", "kind"), SAMPLES, ids=[f"{k}-{i}" for i, (_, _, k) in enumerate(SAMPLES)])
+@pytest.mark.parametrize(
+    ("name", "data", "kind"), SAMPLES, ids=[f"{k}-{i}" for i, (_, _, k) in enumerate(SAMPLES)]
+)
 def test_sniff_by_content_not_name(name: str, data: bytes, kind: str) -> None:
     assert sniff(data) == kind
     assert kind in KINDS
@@ -120,7 +129,9 @@ def test_png_named_pdf_is_rejected_as_an_image() -> None:
     assert "图片（PNG）" in reason and "OCR" in reason
 
 
-@pytest.mark.parametrize(("kind", "label"), [("jpeg", "JPEG"), ("gif", "GIF"), ("bmp", "BMP"), ("tiff", "TIFF")])
+@pytest.mark.parametrize(
+    ("kind", "label"), [("jpeg", "JPEG"), ("gif", "GIF"), ("bmp", "BMP"), ("tiff", "TIFF")]
+)
 def test_image_reason_names_the_type(kind: str, label: str) -> None:
     reason = reject_reason(kind, b"")
     assert reason is not None and f"图片（{label}）" in reason
@@ -163,32 +174,48 @@ def test_every_kind_but_readable_and_zip_has_a_chinese_reason() -> None:
 
 # --- zip extraction -------------------------------------------------------------------------------
 
+
 def test_small_zip_with_chinese_names() -> None:
     gb_name = "附件1-部门决算.txt".encode("gb18030")
     mac_name = "附件2-情况说明.txt".encode()  # macOS: UTF-8 bytes without the flag
     gb_placeholder = b"G" * len(gb_name)
     mac_placeholder = b"M" * len(mac_name)
-    data = make_zip([
-        ("2023年收入支出决算总表.txt", TEXT.encode("utf-8")),  # zipfile sets the UTF-8 flag
-        (gb_placeholder.decode(), TEXT.encode("gb18030")),
-        (mac_placeholder.decode(), TEXT.encode("utf-8")),
-        ("报表/", b""),
-        ("报表/三公经费.txt", TEXT.encode()),
-    ])
+    data = make_zip(
+        [
+            ("2023年收入支出决算总表.txt", TEXT.encode("utf-8")),  # zipfile sets the UTF-8 flag
+            (gb_placeholder.decode(), TEXT.encode("gb18030")),
+            (mac_placeholder.decode(), TEXT.encode("utf-8")),
+            ("报表/", b""),
+            ("报表/三公经费.txt", TEXT.encode()),
+        ]
+    )
     data = patch_name(patch_name(data, gb_placeholder, gb_name), mac_placeholder, mac_name)
     files, rejected = collect(data, **LIMITS)
     assert rejected == []
     assert [name for name, _ in files] == [
-        "2023年收入支出决算总表.txt", "附件1-部门决算.txt", "附件2-情况说明.txt", "报表/三公经费.txt",
+        "2023年收入支出决算总表.txt",
+        "附件1-部门决算.txt",
+        "附件2-情况说明.txt",
+        "报表/三公经费.txt",
     ]
     assert all(sniff(content) == "text" for _, content in files)
     assert files[1][1] == TEXT.encode("gb18030")
 
 
 def test_unsafe_paths_rejected_per_entry_good_ones_kept() -> None:
-    bad = ["../evil.txt", "/etc/passwd", "C:/Windows/evil.txt", "a/../../b.txt", "..\\evil.txt",
-           "a\\..\\..\\evil.txt", "\\\\server\\share\\x.txt", "ok/\x01.txt"]
-    data = make_zip([("good.txt", TEXT.encode()), *((n, b"x") for n in bad), ("sub/good2.txt", TEXT.encode())])
+    bad = [
+        "../evil.txt",
+        "/etc/passwd",
+        "C:/Windows/evil.txt",
+        "a/../../b.txt",
+        "..\\evil.txt",
+        "a\\..\\..\\evil.txt",
+        "\\\\server\\share\\x.txt",
+        "ok/\x01.txt",
+    ]
+    data = make_zip(
+        [("good.txt", TEXT.encode()), *((n, b"x") for n in bad), ("sub/good2.txt", TEXT.encode())]
+    )
     files, rejected = collect(data, **LIMITS)
     assert [n for n, _ in files] == ["good.txt", "sub/good2.txt"]
     assert sorted(n for n, _ in rejected) == sorted(bad)
@@ -201,11 +228,18 @@ def test_backslash_separators_that_stay_inside_are_fine() -> None:
 
 
 def test_litter_and_directories_skipped_silently() -> None:
-    data = make_zip([
-        ("决算/", b""), ("__MACOSX/决算/._a.txt", b"x"), ("决算/.DS_Store", b"x"), (".hidden", b"x"),
-        ("决算/.git/config", b"x"), ("决算/Thumbs.db", b"x"), ("决算/~$草稿.docx", b"x"),
-        ("决算/a.txt", TEXT.encode()),
-    ])
+    data = make_zip(
+        [
+            ("决算/", b""),
+            ("__MACOSX/决算/._a.txt", b"x"),
+            ("决算/.DS_Store", b"x"),
+            (".hidden", b"x"),
+            ("决算/.git/config", b"x"),
+            ("决算/Thumbs.db", b"x"),
+            ("决算/~$草稿.docx", b"x"),
+            ("决算/a.txt", TEXT.encode()),
+        ]
+    )
     files, rejected = collect(data, **LIMITS)
     assert [n for n, _ in files] == ["决算/a.txt"] and rejected == []
 
@@ -243,11 +277,14 @@ def test_declared_total_over_budget_raises() -> None:
     assert "总大小" in exc.value.user_message
 
 
-@pytest.mark.parametrize("data", [
-    b"PK\x03\x04" + b"garbage" * 20,
-    make_zip([("a.txt", TEXT.encode())])[:-30],  # central directory cut off
-    b"not a zip at all",
-])
+@pytest.mark.parametrize(
+    "data",
+    [
+        b"PK\x03\x04" + b"garbage" * 20,
+        make_zip([("a.txt", TEXT.encode())])[:-30],  # central directory cut off
+        b"not a zip at all",
+    ],
+)
 def test_corrupt_zip_raises(data: bytes) -> None:
     with pytest.raises(BadInputError) as exc:
         collect(data, **LIMITS)
@@ -290,7 +327,7 @@ def test_unsupported_compression_rejected_per_entry() -> None:
 def test_symlink_entry_rejected() -> None:
     info = zipfile.ZipInfo("link.txt")
     info.create_system = 3
-    info.external_attr = (0o120777 << 16)
+    info.external_attr = 0o120777 << 16
     files, rejected = collect(make_zip([(info, b"/etc/passwd"), ("a.txt", TEXT.encode())]), **LIMITS)
     assert [n for n, _ in files] == ["a.txt"] and rejected[0][0] == "link.txt"
 
@@ -333,5 +370,7 @@ def test_ratio_and_total_are_also_checked_while_streaming(monkeypatch: pytest.Mo
 def test_member_above_limit_stops_at_limit_plus_one() -> None:
     data = make_zip([("big.txt", noise(200_000)), ("small.txt", TEXT.encode())])
     entries = list(extract_zip(data, **{**LIMITS, "max_file_bytes": 100_000}))
-    assert entries[0].data is None and entries[0].reason is not None and entries[0].reason.startswith("文件过大")
+    assert (
+        entries[0].data is None and entries[0].reason is not None and entries[0].reason.startswith("文件过大")
+    )
     assert entries[1] == ZipEntry("small.txt", TEXT.encode())

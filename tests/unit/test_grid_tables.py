@@ -118,14 +118,26 @@ def test_summary_table_with_row_number_columns() -> None:
     inc = {r.name: r for r in t.rows if r.side == "income"}
     exp = {r.name: r for r in t.rows if r.side == "expenditure"}
     assert inc["八、其他收入"].num("决算数") == D("1.80") and inc["八、其他收入"].row_no == 8
-    assert exp["八、社会保障和就业支出"].code == "208" and exp["八、社会保障和就业支出"].num("决算数") == D("72.00")
+    assert exp["八、社会保障和就业支出"].code == "208" and exp["八、社会保障和就业支出"].num("决算数") == D(
+        "72.00"
+    )
 
 
 def test_basic_table_three_column_groups() -> None:
     doc = parsed(
         "一般公共预算财政拨款基本支出决算表",
         [
-            ["科目编码", "科目名称", "决算数", "科目编码", "科目名称", "决算数", "科目编码", "科目名称", "决算数"],
+            [
+                "科目编码",
+                "科目名称",
+                "决算数",
+                "科目编码",
+                "科目名称",
+                "决算数",
+                "科目编码",
+                "科目名称",
+                "决算数",
+            ],
             ["301", "工资福利支出", "230.10", "302", "商品和服务支出", "45.20", "310", "资本性支出", ""],
             ["30101", "基本工资", "120.00", "30201", "办公费", "20.00", "31002", "办公设备购置", ""],
             ["人员经费合计", "<", "235.30", "公用经费合计", "<", "<", "<", "<", "45.20"],
@@ -134,7 +146,9 @@ def test_basic_table_three_column_groups() -> None:
     t = doc.table(TableKind.GENERAL_BUDGET_BASIC)
     assert t is not None
     by = {r.code or r.name: r.cells["金额"] for r in t.rows}
-    assert by["30101"].value == D("120.00") and by["30201"].value == D("20.00") and by["31002"].state == "empty"
+    assert (
+        by["30101"].value == D("120.00") and by["30201"].value == D("20.00") and by["31002"].state == "empty"
+    )
     assert by["人员经费合计"].value == D("235.30") and by["公用经费合计"].value == D("45.20")
 
 

@@ -9,14 +9,20 @@ from shared.document import DocumentKind
 from shared.errors import BadInputError, EmptyInputError, UndecodableInputError
 from shared.normalize import normalize_for_matching
 
-SAMPLE = "第⼀部分 部⻔概况\n⼀、收⼊⽀出决算总表 2,693.88\n[bookmark: _Toc123]（三）宣传培训：得6分。\n — 16 —\n"
+SAMPLE = (
+    "第⼀部分 部⻔概况\n⼀、收⼊⽀出决算总表 2,693.88\n[bookmark: _Toc123]（三）宣传培训：得6分。\n — 16 —\n"
+)
 
 
 @pytest.mark.parametrize("encoding", ["utf-8", "utf-8-sig", "gb18030", "utf-16"])
 def test_encodings_decode_to_the_same_lines(encoding):
     text = SAMPLE.replace("⼀", "一").replace("⽀", "支").replace("⼊", "入").replace("⻔", "门")
     doc = extract_text_document("x.txt", text.encode(encoding))
-    assert [ln.norm for ln in doc.lines()][:3] == ["第一部分 部门概况", "一、收入支出决算总表 2,693.88", "（三）宣传培训：得6分。"]
+    assert [ln.norm for ln in doc.lines()][:3] == [
+        "第一部分 部门概况",
+        "一、收入支出决算总表 2,693.88",
+        "（三）宣传培训：得6分。",
+    ]
 
 
 def test_kangxi_folded_for_matching_but_quotes_keep_original():

@@ -41,8 +41,20 @@ def test_display_name() -> None:
 def test_ids_match_what_is_generated() -> None:
     for _ in range(100):
         b = new_batch_id()
-        assert valid_batch_id(b) and valid_doc_id(new_doc_id()) and valid_doc_id(doc_id_for_content(b, "ab" * 32))
-    for bad in ("b_x", "b_doesnotexist", new_batch_id() + ":docs", "..", "", "B_" + "a" * 16, "b_" + "a" * 15 + "-"):
+        assert (
+            valid_batch_id(b)
+            and valid_doc_id(new_doc_id())
+            and valid_doc_id(doc_id_for_content(b, "ab" * 32))
+        )
+    for bad in (
+        "b_x",
+        "b_doesnotexist",
+        new_batch_id() + ":docs",
+        "..",
+        "",
+        "B_" + "a" * 16,
+        "b_" + "a" * 15 + "-",
+    ):
         assert not valid_batch_id(bad), bad
     for bad in ("d_nope", "d_" + "0" * 21, "d_" + "G" * 20, "x"):
         assert not valid_doc_id(bad), bad

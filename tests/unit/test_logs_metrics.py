@@ -26,8 +26,10 @@ def log_stream() -> Iterator[io.StringIO]:
     """JSON logging into a buffer; the root logger is restored afterwards."""
     root = logging.getLogger()
     saved = (list(root.handlers), root.level)
-    saved_uv = {n: (list(logging.getLogger(n).handlers), logging.getLogger(n).propagate, logging.getLogger(n).level)
-                for n in ("uvicorn", "uvicorn.error", "uvicorn.access", "celery", "celery.task", "celery.redirected")}
+    saved_uv = {
+        n: (list(logging.getLogger(n).handlers), logging.getLogger(n).propagate, logging.getLogger(n).level)
+        for n in ("uvicorn", "uvicorn.error", "uvicorn.access", "celery", "celery.task", "celery.redirected")
+    }
     buf = io.StringIO()
     logs.configure("test-svc", "DEBUG", stream=buf)
     logs.clear()
@@ -166,14 +168,22 @@ def test_render_parses_and_counts_match(r) -> None:
     assert buckets[(("le", "+Inf"), *ok)] == 4
     assert samples(text, "juesuan_stage_duration_seconds_count")[ok] == 4
     assert samples(text, "juesuan_stage_duration_seconds_sum")[ok] == pytest.approx(1007.203)
-    assert samples(text, "juesuan_stage_duration_seconds_count")[(("outcome", "failed"), ("stage", "ingest"))] == 1
+    assert (
+        samples(text, "juesuan_stage_duration_seconds_count")[(("outcome", "failed"), ("stage", "ingest"))]
+        == 1
+    )
 
     docs = samples(text, "juesuan_documents")
     assert docs[(("state", "done"),)] == 3 and docs[(("state", "failed"),)] == 1
     assert docs[(("state", "parsing"),)] == 1 and docs[(("state", "queued"),)] == 1
     assert docs[(("state", "validating"),)] == 0
     queues = samples(text, "juesuan_queue_length")
-    assert queues == {(("queue", "ingest"),): 1, (("queue", "parse"),): 3, (("queue", "validate"),): 0, (("queue", "report"),): 1}
+    assert queues == {
+        (("queue", "ingest"),): 1,
+        (("queue", "parse"),): 3,
+        (("queue", "validate"),): 0,
+        (("queue", "report"),): 1,
+    }
     assert samples(text, "juesuan_batches") == {(): 2}
     assert samples(text, "juesuan_batches_active") == {(): 0}
     assert samples(text, "juesuan_metrics_truncated") == {(): 0}
@@ -187,7 +197,9 @@ def test_render_of_an_empty_redis_and_decoded_client(redis_server: int, r) -> No
     assert samples(text, "juesuan_stage_duration_seconds_count") == {}
     metrics.record_stage(redis.Redis(port=redis_server, decode_responses=True), "validate", 0.5, "ok")
     text = metrics.render(r)
-    assert samples(text, "juesuan_stage_duration_seconds_count") == {(("outcome", "ok"), ("stage", "validate")): 1}
+    assert samples(text, "juesuan_stage_duration_seconds_count") == {
+        (("outcome", "ok"), ("stage", "validate")): 1
+    }
 
 
 def test_document_scan_is_bounded(r) -> None:
@@ -216,7 +228,9 @@ def test_worker_hooks_bind_context_log_and_record(log_stream: io.StringIO, r, mo
     def run(task_id: str, m: dict, state: str, retval: object) -> None:
         task_prerun.send(sender=task, task_id=task_id, task=task, args=(m,), kwargs={})
         logging.getLogger("juesuan.stage").info("event=stage_start stage=parse")
-        task_postrun.send(sender=task, task_id=task_id, task=task, args=(m,), kwargs={}, retval=retval, state=state)
+        task_postrun.send(
+            sender=task, task_id=task_id, task=task, args=(m,), kwargs={}, retval=retval, state=state
+        )
 
     run("t-1", msg, "SUCCESS", {**msg, "key": "parsed/x"})
     run("t-2", msg, "SUCCESS", {**msg, "failed": True, "reason": "坏"})
@@ -229,11 +243,26 @@ def test_worker_hooks_bind_context_log_and_record(log_stream: io.StringIO, r, mo
     out = [x for x in lines(log_stream) if x["logger"] in ("juesuan.stage", "juesuan.observe", "x")]
     start, done = out[0], out[1]
     assert (start["batch"], start["doc"], start["task"], start["stage"]) == ("b_7", "d_7", "t-1", "parse")
-    assert done["event"] == "task_done" and done["outcome"] == "ok" and done["duration_ms"] >= 0 and done["task"] == "t-1"
-    assert [x["outcome"] for x in out if x.get("event") == "task_done"] == ["ok", "failed", "retry", "skipped", "dropped", "error"]
+    assert (
+        done["event"] == "task_done"
+        and done["outcome"] == "ok"
+        and done["duration_ms"] >= 0
+        and done["task"] == "t-1"
+    )
+    assert [x["outcome"] for x in out if x.get("event") == "task_done"] == [
+        "ok",
+        "failed",
+        "retry",
+        "skipped",
+        "dropped",
+        "error",
+    ]
     assert "batch" not in out[-1]
     counts = samples(metrics.render(r), "juesuan_stage_duration_seconds_count")
-    assert counts == {(("outcome", o), ("stage", "parse")): 1 for o in ("ok", "failed", "retry", "skipped", "dropped", "error")}
+    assert counts == {
+        (("outcome", o), ("stage", "parse")): 1
+        for o in ("ok", "failed", "retry", "skipped", "dropped", "error")
+    }
 
     # A real task run by Celery's tracer (eagerly) goes through the same signals.
     @app.task(name="juesuan.validate")
@@ -251,7 +280,10 @@ def test_worker_hooks_bind_context_log_and_record(log_stream: io.StringIO, r, mo
 def test_service_name_from_worker_command_line() -> None:
     from services.observe import service_name, stage_of
 
-    assert service_name(["celery", "-A", "services.worker", "worker", "-Q", "parse", "-n", "parse@%h"]) == "worker-parse"
+    assert (
+        service_name(["celery", "-A", "services.worker", "worker", "-Q", "parse", "-n", "parse@%h"])
+        == "worker-parse"
+    )
     assert service_name(["celery", "worker", "-n", "report2@host"]) == "worker-report2"
     assert service_name(["celery", "worker", "--queues=validate"]) == "worker-validate"
     assert service_name(["celery", "worker"]).startswith("worker-")
@@ -282,13 +314,19 @@ def test_metrics_endpoint_and_request_log(log_stream: io.StringIO, r, monkeypatc
         resp = client.get("/metrics")
         assert resp.status_code == 200
         assert resp.headers["content-type"].startswith("text/plain; version=0.0.4")
-        assert samples(resp.text, "juesuan_stage_duration_seconds_count") == {(("outcome", "ok"), ("stage", "report")): 1}
+        assert samples(resp.text, "juesuan_stage_duration_seconds_count") == {
+            (("outcome", "ok"), ("stage", "report")): 1
+        }
         assert client.get("/batches/b_42").status_code == 200
         assert client.get("/batches/b_missing", headers={"X-Request-ID": "rid-1"}).status_code == 404
 
     out = lines(log_stream)
     reqs = [x for x in out if x.get("event") == "http_request"]
-    assert [(x["path"], x["status"]) for x in reqs] == [("/metrics", 200), ("/batches/b_42", 200), ("/batches/b_missing", 404)]
+    assert [(x["path"], x["status"]) for x in reqs] == [
+        ("/metrics", 200),
+        ("/batches/b_42", 200),
+        ("/batches/b_missing", 404),
+    ]
     assert reqs[0]["level"] == "DEBUG" and reqs[1]["level"] == "INFO"
     assert reqs[1]["batch"] == "b_42" and reqs[1]["method"] == "GET" and reqs[1]["duration_ms"] >= 0
     assert reqs[2]["request_id"] == "rid-1"
@@ -309,12 +347,18 @@ def test_monitoring_config_matches_the_metrics(r) -> None:
     job = next(j for j in prom["scrape_configs"] if j["job_name"] == "juesuan-api")
     assert job["metrics_path"] == "/metrics" and job["static_configs"][0]["targets"] == ["api:8000"]
 
-    ds = yaml.safe_load((root / "deploy" / "grafana" / "provisioning" / "datasources" / "prometheus.yml").read_text())
+    ds = yaml.safe_load(
+        (root / "deploy" / "grafana" / "provisioning" / "datasources" / "prometheus.yml").read_text()
+    )
     uid = ds["datasources"][0]["uid"]
     dash = json.loads((root / "deploy" / "grafana" / "dashboards" / "juesuan.json").read_text())
     metrics.record_stage(r, "parse", 0.1, "ok")
     r.hset("js:doc:b_1:d_1", "state", "done")
-    rendered = {s.name for fam in prometheus_parser.text_string_to_metric_families(metrics.render(r)) for s in fam.samples}
+    rendered = {
+        s.name
+        for fam in prometheus_parser.text_string_to_metric_families(metrics.render(r))
+        for s in fam.samples
+    }
     titles = set()
     for p in dash["panels"]:
         titles.add(p["title"])
@@ -322,7 +366,12 @@ def test_monitoring_config_matches_the_metrics(r) -> None:
         for t in p["targets"]:
             names = set(re.findall(r"\bjuesuan_[a-z_]+", t["expr"]))
             assert names and names <= rendered, (t["expr"], names - rendered)
-    assert {"Documents by state", "Queue lengths", "Stage duration p50 / p95", "Stage outcomes rate"} <= titles
+    assert {
+        "Documents by state",
+        "Queue lengths",
+        "Stage duration p50 / p95",
+        "Stage outcomes rate",
+    } <= titles
 
     compose = yaml.safe_load((root / "docker-compose.yml").read_text())
     assert {"prometheus", "grafana"} <= set(compose["services"])

@@ -76,7 +76,10 @@ def test_finance_bureau_summary_tables_by_side() -> None:
     t04 = doc.table(TableKind.FISCAL_SUMMARY)
     assert t04 is not None
     spend = next(r for r in t04.rows if r.side == "expenditure" and r.name == "本年支出合计")
-    assert spend.num("一般公共预算财政拨款") == D("2940.05") and spend.cells["政府性基金预算财政拨款"].state == "empty"
+    assert (
+        spend.num("一般公共预算财政拨款") == D("2940.05")
+        and spend.cells["政府性基金预算财政拨款"].state == "empty"
+    )
 
 
 def test_finance_bureau_basic_table_two_column_groups() -> None:

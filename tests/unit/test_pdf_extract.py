@@ -22,7 +22,15 @@ def test_ruled_table_becomes_a_grid_and_the_rest_lines() -> None:
     (grid,) = page.grids
     assert (grid.n_rows, grid.n_cols) == (6, 7)
     m = grid.matrix()
-    assert [c.text if c else None for c in m[4]] == ["201", "06", "01", "行政运行", "1,511.90", "1,511.89", "0.01"]
+    assert [c.text if c else None for c in m[4]] == [
+        "201",
+        "06",
+        "01",
+        "行政运行",
+        "1,511.90",
+        "1,511.89",
+        "0.01",
+    ]
     assert m[1][0] is not None and m[1][0].text == ""  # the 合计 row's empty code cells are there, empty
     texts = [ln.text for ln in page.lines]
     assert texts[:2] == ["收入决算表", "单位：万元"]
@@ -51,7 +59,9 @@ def test_rotated_page_reads_the_same() -> None:
     doc = extract_pdf("t.pdf", income_table_pdf(rotate=90))
     page = doc.pages[0]
     assert page.width and page.height and page.width > page.height  # displayed landscape
-    assert any(c.text == "1,511.89" for g in page.grids for c in g.cells) or any("1,511.89" in ln.text for ln in page.lines)
+    assert any(c.text == "1,511.89" for g in page.grids for c in g.cells) or any(
+        "1,511.89" in ln.text for ln in page.lines
+    )
 
 
 def test_parsed_cells_from_the_grid() -> None:
@@ -114,7 +124,9 @@ def test_unruled_table_columns_from_alignment() -> None:
     assert any("没有表格线" in n for n in table.parse_notes)
     row = table.rows_by_code()["2010602"]
     assert (row.num("本年收入合计"), row.num("财政拨款收入"), row.num("其他收入")) == (
-        Decimal("601.96"), Decimal("594.77"), Decimal("6.19"),
+        Decimal("601.96"),
+        Decimal("594.77"),
+        Decimal("6.19"),
     )
     total = next(r for r in table.rows if r.code is None)
     assert total.num("其他收入") == Decimal("6.20")

@@ -33,7 +33,9 @@ def test_plain_grid_cells_and_text() -> None:
     hs, vs = box([0, 100, 200, 300], [0, 20, 40])
     (grid,) = find_grids(hs, vs)
     assert (grid.n_rows, grid.n_cols) == (2, 3)
-    rest = assign_chars([grid], chars("合计", 10, 5) + chars("2,946.25", 110, 5, w=5) + chars("注：本表", 0, 60))
+    rest = assign_chars(
+        [grid], chars("合计", 10, 5) + chars("2,946.25", 110, 5, w=5) + chars("注：本表", 0, 60)
+    )
     assert "".join(c.text for c in rest) == "注：本表"
     texts = {(c.row, c.col): cell_text(c.chars) for c in grid.cells}
     assert texts[(0, 0)] == "合计" and texts[(0, 1)] == "2,946.25" and texts[(1, 2)] == ""

@@ -25,12 +25,24 @@ ALL_KINDS = list(TableKind)  # every variation draws all ten tables
 CODED = {
     TableKind.INCOME: {"本年收入合计": "inc_total", "财政拨款收入": "fiscal", "其他收入": "other"},
     TableKind.EXPENDITURE: {"本年支出合计": "exp_total", "基本支出": "basic", "项目支出": "project"},
-    TableKind.GENERAL_BUDGET_EXPENDITURE: {"本年支出合计": "gb_total", "基本支出": "gb_basic",
-                                           "项目支出": "gb_project"},
+    TableKind.GENERAL_BUDGET_EXPENDITURE: {
+        "本年支出合计": "gb_total",
+        "基本支出": "gb_basic",
+        "项目支出": "gb_project",
+    },
 }
-THREE_PUBLIC_ACTUAL = {"total": "22.50", "abroad": "8.00", "vehicle": "12.00", "vehicle_operation": "12.00",
-                       "reception": "2.50", "abroad_groups": "1", "abroad_persons": "2", "vehicles_held": "3",
-                       "reception_batches": "10", "reception_persons": "57"}
+THREE_PUBLIC_ACTUAL = {
+    "total": "22.50",
+    "abroad": "8.00",
+    "vehicle": "12.00",
+    "vehicle_operation": "12.00",
+    "reception": "2.50",
+    "abroad_groups": "1",
+    "abroad_persons": "2",
+    "vehicles_held": "3",
+    "reception_batches": "10",
+    "reception_persons": "57",
+}
 ASSET_COUNTS = {"vehicles_total": "3", "vehicle_principal": "1", "vehicle_special": "2", "equipment_100": "1"}
 
 Value = Decimal | str | None
@@ -105,8 +117,11 @@ def _compare_summary(kind: TableKind, t: Table) -> list[str]:
     inc = [r for r in t.rows if r.side == "income"]
     exp = [r for r in t.rows if r.side == "expenditure"]
     income_total = totals["fiscal"] if fiscal else totals["inc_total"]
-    want_inc = [("一般公共预算财政拨款", totals["fiscal"]), ("本年收入合计", income_total),
-                ("总计", income_total)]
+    want_inc = [
+        ("一般公共预算财政拨款", totals["fiscal"]),
+        ("本年收入合计", income_total),
+        ("总计", income_total),
+    ]
     if not fiscal:
         want_inc.append(("其他收入", totals["other"]))
     icol = t.income_columns[0] if t.income_columns else "决算数"
@@ -134,10 +149,13 @@ def _compare_summary(kind: TableKind, t: Table) -> list[str]:
     if fiscal:
         r = next((r for r in exp if r.code == "201"), None)
         if r and not _eq(_v(r.cells.get("一般公共预算财政拨款")), categories["201"]):
-            errs.append(f"{kind}: 201 一般公共预算财政拨款 = {_v(r.cells.get('一般公共预算财政拨款'))}, "
-                        f"drawn {categories['201']}")
-    wrong_side = ([r.name for r in inc if "支出" in r.name and "结" not in r.name]
-                  + [r.name for r in exp if "收入" in r.name])
+            errs.append(
+                f"{kind}: 201 一般公共预算财政拨款 = {_v(r.cells.get('一般公共预算财政拨款'))}, "
+                f"drawn {categories['201']}"
+            )
+    wrong_side = [r.name for r in inc if "支出" in r.name and "结" not in r.name] + [
+        r.name for r in exp if "收入" in r.name
+    ]
     if wrong_side:
         errs.append(f"{kind}: rows on the wrong side: {wrong_side}")
     return errs
@@ -273,4 +291,5 @@ def test_planted_wrong_public_total_reported(name: str) -> None:
     assert mismatches == [f"basic: 公用经费合计 = {WRONG_PUBLIC_TOTAL}, drawn {d.PUBLIC_TOTAL}"], mismatches
     findings = _findings(name)
     assert {f.split()[0] for f in findings} & {"T104", "X203", "N301"}, (
-        "wrong 公用经费合计 not reported:\n  " + "\n  ".join(findings))
+        "wrong 公用经费合计 not reported:\n  " + "\n  ".join(findings)
+    )

@@ -40,7 +40,9 @@ def _broker(redis_port: int) -> Celery:
 
 
 def _doc(st: StatusStore, doc_id: str, **fields: str) -> None:
-    st.register(DocOutcome(batch_id=B, doc_id=doc_id, filename=f"{doc_id}.pdf", raw_key=f"raw/{B}/{doc_id}/x.pdf"))
+    st.register(
+        DocOutcome(batch_id=B, doc_id=doc_id, filename=f"{doc_id}.pdf", raw_key=f"raw/{B}/{doc_id}/x.pdf")
+    )
     st.r.hset(f"js:doc:{B}:{doc_id}", mapping=fields)
 
 
@@ -50,8 +52,12 @@ def _ref(doc_id: str) -> dict:
 
 def _recovery(st: StatusStore, sent: list[tuple[str, str, str | None]]) -> Recovery:
     settings = Settings(recovery_grace_seconds=5)
-    return Recovery(st, storage=None, settings=settings,  # type: ignore[arg-type]  (no rebuild needed)
-                    send=lambda stage, ref: sent.append((stage, ref.doc_id, ref.key)))
+    return Recovery(
+        st,
+        storage=None,
+        settings=settings,  # type: ignore[arg-type]  (no rebuild needed)
+        send=lambda stage, ref: sent.append((stage, ref.doc_id, ref.key)),
+    )
 
 
 def test_broker_messages_reads_celery_messages_in_queues(status: StatusStore, redis_port: int):
@@ -109,8 +115,12 @@ def test_running_task_with_a_live_lease_is_left_alone_and_a_dead_one_is_restarte
 def test_failed_document_waiting_for_report_is_resent_as_failed(status: StatusStore):
     _doc(status, "d_bad", state="queued", stage="report", error="空文件：…", updated_at=str(time.time() - 60))
     refs: list[DocRef] = []
-    rec = Recovery(status, storage=None, settings=Settings(recovery_grace_seconds=5),  # type: ignore[arg-type]
-                   send=lambda stage, ref: refs.append(ref))
+    rec = Recovery(
+        status,
+        storage=None,
+        settings=Settings(recovery_grace_seconds=5),  # type: ignore[arg-type]
+        send=lambda stage, ref: refs.append(ref),
+    )
     rec.sweep()
     rec.sweep()
     assert len(refs) == 1 and refs[0].failed and refs[0].reason == "空文件：…"

@@ -223,5 +223,8 @@ def test_report_json_roundtrip_keeps_chinese() -> None:
 
 def test_physical_page_with_printed_label_and_no_line_for_pdfs() -> None:
     ev = Evidence(quote="q", prov=Prov(page=21, line=138), table="收入决算表", row="合计", column="其他收入")
-    assert evidence_location(ev, {21: "18"}, with_line=False) == "第21页（页码18） · 表：收入决算表 · 行：合计 · 列：其他收入"
+    assert (
+        evidence_location(ev, {21: "18"}, with_line=False)
+        == "第21页（页码18） · 表：收入决算表 · 行：合计 · 列：其他收入"
+    )
     assert evidence_location(ev, {}, with_line=True).startswith("第21页 第138行")

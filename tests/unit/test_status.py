@@ -21,7 +21,9 @@ def store(tmp_path_factory: pytest.TempPathFactory) -> Iterator[StatusStore]:
 def test_batches_are_listed_per_tenant_newest_first(store: StatusStore):
     store.r.flushall()
     for i, tenant in enumerate(["a", "b", "a", None]):
-        store.create_batch(BatchManifest(batch_id=f"b_{i}", created_at=f"2026-01-0{i + 1}T00:00:00+00:00", tenant=tenant))
+        store.create_batch(
+            BatchManifest(batch_id=f"b_{i}", created_at=f"2026-01-0{i + 1}T00:00:00+00:00", tenant=tenant)
+        )
     assert store.list_batches("a") == ["b_2", "b_0"]
     assert store.list_batches("b") == ["b_1"]
     assert store.list_batches("default") == ["b_3"]  # made before tenants, or by the single token

@@ -126,15 +126,22 @@ def _header_leaves(header: list[list[Token]]) -> list[tuple[Span, list[Token]]]:
         for ti, tok in enumerate(line):
             span = spans[li][ti]
             covered = max(
-                (sum(1 for s in other if _overlap(span, s) >= 0.7 * (s[1] - s[0])) for k, other in enumerate(spans) if k != li),
+                (
+                    sum(1 for s in other if _overlap(span, s) >= 0.7 * (s[1] - s[0]))
+                    for k, other in enumerate(spans)
+                    if k != li
+                ),
                 default=0,
             )
             if covered >= 2:
                 continue  # a parent label
             home = next(
-                (i for i, (lspan, toks) in enumerate(leaves)
-                 if _overlap(lspan, span) >= 0.5 * min(lspan[1] - lspan[0], span[1] - span[0])
-                 and all(t not in line for t in toks)),
+                (
+                    i
+                    for i, (lspan, toks) in enumerate(leaves)
+                    if _overlap(lspan, span) >= 0.5 * min(lspan[1] - lspan[0], span[1] - span[0])
+                    and all(t not in line for t in toks)
+                ),
                 None,
             )
             if home is None:
@@ -199,12 +206,16 @@ def _columns(
             i -= 1
         else:
             j -= 1
-    cols: list[tuple[Span, list[int]]] = [(band, [lf for lf, b in pairs.items() if b == k]) for k, band in enumerate(bands)]
+    cols: list[tuple[Span, list[int]]] = [
+        (band, [lf for lf, b in pairs.items() if b == k]) for k, band in enumerate(bands)
+    ]
     for lf in range(m):
         if lf in pairs:
             continue
         span = leaves[lf]
-        host = next((k for k, band in enumerate(bands) if _overlap(span, band) >= 0.6 * (span[1] - span[0])), None)
+        host = next(
+            (k for k, band in enumerate(bands) if _overlap(span, band) >= 0.6 * (span[1] - span[0])), None
+        )
         if host is not None:
             cols[host][1].append(lf)
         elif kinds[lf] == "amount":
@@ -275,7 +286,9 @@ def grid_from_lines(lines: list[Line], page: int, seq: int) -> Grid | None:
     bands = _split_mixed(_bands(data), data)
     leaves = _header_leaves(header)
     numeric = [_numeric(band, data) for band in bands]
-    columns, owner = _columns(bands, numeric, [span for span, _ in leaves], [_join(toks) for _, toks in leaves])
+    columns, owner = _columns(
+        bands, numeric, [span for span, _ in leaves], [_join(toks) for _, toks in leaves]
+    )
     if len(columns) < 2:
         return None
     label_column = {id(t): owner[k] for k, (_, toks) in enumerate(leaves) if k in owner for t in toks}
@@ -283,17 +296,30 @@ def grid_from_lines(lines: list[Line], page: int, seq: int) -> Grid | None:
     cells: list[GridCell] = []
     for r, row in enumerate(rows):
         for c, toks in enumerate(row):
-            cells.append(GridCell(
-                row=r, col=c, text=_join(toks), bbox=BBox.enclosing([t.bbox for t in toks]), header=r < len(header),
-            ))
+            cells.append(
+                GridCell(
+                    row=r,
+                    col=c,
+                    text=_join(toks),
+                    bbox=BBox.enclosing([t.bbox for t in toks]),
+                    header=r < len(header),
+                )
+            )
     return Grid(
-        page=page, seq=seq, n_rows=len(rows), n_cols=len(columns), cells=cells,
-        bbox=BBox.enclosing([t.bbox for ln in [*header, *data] for t in ln]), ruled=False,
+        page=page,
+        seq=seq,
+        n_rows=len(rows),
+        n_cols=len(columns),
+        cells=cells,
+        bbox=BBox.enclosing([t.bbox for ln in [*header, *data] for t in ln]),
+        ruled=False,
         col_edges=[round(c[0], 1) for c in columns] + [round(columns[-1][1], 1)],
     )
 
 
-def _place(tokens: list[Token], columns: list[Span], fixed: dict[int, int] | None = None) -> list[list[Token]]:
+def _place(
+    tokens: list[Token], columns: list[Span], fixed: dict[int, int] | None = None
+) -> list[list[Token]]:
     """Each token in its label's column (``fixed``), else the column under its centre or the
     nearest one."""
     out: list[list[Token]] = [[] for _ in columns]

@@ -84,7 +84,13 @@ def read_summary(table: LogicalTable, scale: int = 0) -> tuple[list[str], list[s
         named: list[tuple[str, Column]] = []
         if side == "expenditure" and fiscal:
             for c in amounts:
-                name = c.name if c.name in FISCAL_EXPENDITURE_COLUMNS else "小计" if c.name in (None, "本年支出合计", "决算数") else None
+                name = (
+                    c.name
+                    if c.name in FISCAL_EXPENDITURE_COLUMNS
+                    else "小计"
+                    if c.name in (None, "本年支出合计", "决算数")
+                    else None
+                )
                 if name and all(n != name for n, _ in named):
                     named.append((name, c))
         elif amounts:
@@ -115,7 +121,9 @@ def read_summary(table: LogicalTable, scale: int = 0) -> tuple[list[str], list[s
                 if code:
                     row.code, row.level = code, "类"
             rows.append(row)
-    exp_cols = [n for n, _ in sides["expenditure"][2]] or ([*FISCAL_EXPENDITURE_COLUMNS] if fiscal else [SUMMARY_COLUMN])
+    exp_cols = [n for n, _ in sides["expenditure"][2]] or (
+        [*FISCAL_EXPENDITURE_COLUMNS] if fiscal else [SUMMARY_COLUMN]
+    )
     inc_cols = [n for n, _ in sides["income"][2]] or [SUMMARY_COLUMN]
     return exp_cols, inc_cols, rows, notes
 

@@ -99,18 +99,26 @@ def read_economic(table: LogicalTable, scale: int = 0) -> tuple[list[str], list[
             key = squash(label or name)
             total = _total_label(key)
             if total is None and cell.state == "text":
-                pending = _total_label(squash(cell.text or "")) or pending  # the label printed over the amount
+                pending = (
+                    _total_label(squash(cell.text or "")) or pending
+                )  # the label printed over the amount
                 continue
             if total is None and not key and pending and cell.state == "number":
                 total, pending = pending, None
             if total:
                 if cell.state == "number" or not any(t.name == total for t in totals):
-                    totals = [t for t in totals if t.name != total or t.cells[ECONOMIC_COLUMN].state == "number"]
-                    totals.append(Row(name=total, group=total[:4], cells={ECONOMIC_COLUMN: cell}, prov=_prov(br, cols)))
+                    totals = [
+                        t for t in totals if t.name != total or t.cells[ECONOMIC_COLUMN].state == "number"
+                    ]
+                    totals.append(
+                        Row(name=total, group=total[:4], cells={ECONOMIC_COLUMN: cell}, prov=_prov(br, cols))
+                    )
                 continue
             if code is None:
                 if cell.state == "number" and cell.value:
-                    notes.append(f"第{br.page}页基本支出表有数字没有经济分类编码（{name or '无名称'}），未采用")
+                    notes.append(
+                        f"第{br.page}页基本支出表有数字没有经济分类编码（{name or '无名称'}），未采用"
+                    )
                 continue
             if code in rows:
                 continue
@@ -151,7 +159,9 @@ def read_three_public(table: LogicalTable, scale: int = 0) -> tuple[list[str], l
     return _three_public_columns(table, scale)
 
 
-def _three_public_rows(table: LogicalTable, label_col: Column, scale: int) -> tuple[list[str], list[Row], list[str]]:
+def _three_public_rows(
+    table: LogicalTable, label_col: Column, scale: int
+) -> tuple[list[str], list[Row], list[str]]:
     """Items as rows: label | (行次) | 年初预算数 | (全年预算数) | 决算数."""
     measures = [(m, c) for c in table.columns if c.role == "amount" and (m := _measure(c.path))]
     columns = list(dict.fromkeys(m for m, _ in measures))
@@ -167,7 +177,14 @@ def _three_public_rows(table: LogicalTable, label_col: Column, scale: int) -> tu
             if m not in cells:
                 count = item in THREE_PUBLIC_COUNTS
                 cells[m] = _count_cell(read_cell(br.cells[c.index], br.page, 0 if count else scale), item)
-        rows.append(Row(name=clean_label(br.text(label_col.index)), group=item.value, cells=cells, prov=_prov(br, [label_col.index])))
+        rows.append(
+            Row(
+                name=clean_label(br.text(label_col.index)),
+                group=item.value,
+                cells=cells,
+                prov=_prov(br, [label_col.index]),
+            )
+        )
     return columns, rows, []
 
 
@@ -188,7 +205,14 @@ def read_three_public_counts(table: LogicalTable, column: str, have: list[Row]) 
             continue
         seen.add(item.value)
         cell = _count_cell(read_cell(br.cells[value_col.index], br.page), item)
-        out.append(Row(name=clean_label(br.text(label_col.index)), group=item.value, cells={column: cell}, prov=_prov(br, [label_col.index, value_col.index])))
+        out.append(
+            Row(
+                name=clean_label(br.text(label_col.index)),
+                group=item.value,
+                cells={column: cell},
+                prov=_prov(br, [label_col.index, value_col.index]),
+            )
+        )
     return out
 
 
@@ -201,7 +225,14 @@ def _three_public_columns(table: LogicalTable, scale: int) -> tuple[list[str], l
         if measure is None or item is None:
             continue
         placed.setdefault(item, {}).setdefault(measure, c.index)
-    data = next((br for br in table.body if any(AMOUNT_RE.match(number_text(br.text(i))) for i in range(len(br.cells)))), None)
+    data = next(
+        (
+            br
+            for br in table.body
+            if any(AMOUNT_RE.match(number_text(br.text(i))) for i in range(len(br.cells)))
+        ),
+        None,
+    )
     if data is None:
         data = table.body[0] if table.body else None
     columns = list(dict.fromkeys(m for cols in placed.values() for m in cols))
@@ -235,7 +266,12 @@ def _item_zh(item: ThreePublicItem) -> str:
 
 def _count_cell(cell: Cell, item: ThreePublicItem) -> Cell:
     """Counts (批次, 人次, 辆) are whole numbers: "1.50" in a count row is not a count."""
-    if item in THREE_PUBLIC_COUNTS and cell.state == "number" and cell.value is not None and cell.value != cell.value.to_integral():
+    if (
+        item in THREE_PUBLIC_COUNTS
+        and cell.state == "number"
+        and cell.value is not None
+        and cell.value != cell.value.to_integral()
+    ):
         return Cell(state="text", text=cell.raw, raw=cell.raw, prov=cell.prov, confidence=0.0)
     return cell
 
@@ -257,5 +293,12 @@ def read_assets(table: LogicalTable) -> tuple[list[str], list[Row], list[str]]:
             continue
         seen.add(item)
         cell = read_cell(br.cells[value_col.index], br.page)
-        rows.append(Row(name=clean_label(br.text(label_col.index)), group=item.value, cells={"决算数": cell}, prov=_prov(br, [label_col.index, value_col.index])))
+        rows.append(
+            Row(
+                name=clean_label(br.text(label_col.index)),
+                group=item.value,
+                cells={"决算数": cell},
+                prov=_prov(br, [label_col.index, value_col.index]),
+            )
+        )
     return ["决算数"], rows, []

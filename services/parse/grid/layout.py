@@ -133,11 +133,17 @@ def _row_has_data(row: list[GridCell | None]) -> bool:
 def _is_column_numbers(row: list[GridCell | None]) -> bool:
     """The 栏次 row under a header (“栏次 | 1 | 2 | 3 …”): part of the header, not data."""
     texts = [squash(c.text) for c in row if c is not None and c.text.strip()]
-    if texts and texts[0] in ("栏次", "行次") and all(t.isdigit() or t in ("栏次", "行次", "——", "-") for t in texts[1:]):
+    if (
+        texts
+        and texts[0] in ("栏次", "行次")
+        and all(t.isdigit() or t in ("栏次", "行次", "——", "-") for t in texts[1:])
+    ):
         return True
     numbers = [t for t in texts if t.isdigit()]
-    return len(numbers) >= 3 and len(numbers) == len(texts) and [int(t) for t in numbers] == list(
-        range(int(numbers[0]), int(numbers[0]) + len(numbers))
+    return (
+        len(numbers) >= 3
+        and len(numbers) == len(texts)
+        and [int(t) for t in numbers] == list(range(int(numbers[0]), int(numbers[0]) + len(numbers)))
     )
 
 
@@ -180,7 +186,9 @@ def _role(path: list[str], kind: TableKind) -> tuple[str, str | None]:
         return "row_no", None
     if last in CODE_PART_WORDS and amount is None:
         return CODE_PART_WORDS[last], None
-    if re.search(r"编码|代码", last) or (re.search(r"编码|代码", joined) and not re.search(r"名称|项目$", last)):
+    if re.search(r"编码|代码", last) or (
+        re.search(r"编码|代码", joined) and not re.search(r"名称|项目$", last)
+    ):
         return "code", None
     if "名称" in last or re.fullmatch(r"(收入|支出)?项目([（(].*[）)])?", last):
         return "name", None
@@ -214,12 +222,18 @@ def _is_repeated_header(row: list[GridCell | None], header: list[list[GridCell |
 def _align(grid: Grid, first: Grid) -> list[int] | None:
     """Map a continuation grid's columns onto the first grid's by their x positions (None: use
     the column index)."""
-    if grid.n_cols == first.n_cols or len(grid.col_edges) != grid.n_cols + 1 or len(first.col_edges) != first.n_cols + 1:
+    if (
+        grid.n_cols == first.n_cols
+        or len(grid.col_edges) != grid.n_cols + 1
+        or len(first.col_edges) != first.n_cols + 1
+    ):
         return None
     mapping = []
     for c in range(grid.n_cols):
         mid = (grid.col_edges[c] + grid.col_edges[c + 1]) / 2
-        target = next((k for k in range(first.n_cols) if first.col_edges[k] <= mid <= first.col_edges[k + 1]), None)
+        target = next(
+            (k for k in range(first.n_cols) if first.col_edges[k] <= mid <= first.col_edges[k + 1]), None
+        )
         if target is None:
             return None
         mapping.append(target)
@@ -237,7 +251,13 @@ def read_layout(kind: TableKind, grids: list[Grid], skip_rows: int = 0) -> Logic
     columns = []
     for i, path in enumerate(paths):
         role, name = _role(path, kind)
-        side = "income" if path and path[0].startswith("收入") else "expenditure" if path and path[0].startswith("支出") else None
+        side = (
+            "income"
+            if path and path[0].startswith("收入")
+            else "expenditure"
+            if path and path[0].startswith("支出")
+            else None
+        )
         columns.append(Column(i, path, role, name, side))
     if not any(c.role in ("code", "code_class") for c in columns):
         _codes_by_content(columns, matrix[depth:])
@@ -268,7 +288,9 @@ def _codes_by_content(columns: list[Column], body: list[list[GridCell | None]]) 
     for col in columns:
         if col.role not in ("unknown", "name"):
             continue
-        texts = [number_text(gc.text) for r in body if col.index < len(r) and (gc := r[col.index]) is not None]
+        texts = [
+            number_text(gc.text) for r in body if col.index < len(r) and (gc := r[col.index]) is not None
+        ]
         texts = [t for t in texts if t]
         if len(texts) >= 2 and sum(1 for t in texts if CODE_RE.match(t)) >= 0.8 * len(texts):
             col.role = "code"

@@ -180,7 +180,9 @@ def _ends_region(line: Line, region: GridRegion) -> bool:
     return not has_amount and bool(NARRATIVE_HEADING_RE.search(norm))
 
 
-FURNITURE_RE = re.compile(r"^(续表|续上表|[（(]续[）)])|单位\s*[：:]|编制单位|公开\s*\d{1,2}\s*表|^第?\s*\d{1,4}\s*页?$")
+FURNITURE_RE = re.compile(
+    r"^(续表|续上表|[（(]续[）)])|单位\s*[：:]|编制单位|公开\s*\d{1,2}\s*表|^第?\s*\d{1,4}\s*页?$"
+)
 
 
 def _is_furniture(line: Line, region: GridRegion) -> bool:
@@ -191,7 +193,11 @@ def _is_furniture(line: Line, region: GridRegion) -> bool:
 
 def _is_note(line: Line) -> bool:
     text = line.norm.strip()
-    return text.startswith(("注", "说明")) or bool(EMPTY_NOTE_RE.search(text)) or bool(re.match(r"^\d\s*[.、]", text))
+    return (
+        text.startswith(("注", "说明"))
+        or bool(EMPTY_NOTE_RE.search(text))
+        or bool(re.match(r"^\d\s*[.、]", text))
+    )
 
 
 def _captioned(region: GridRegion, tail: list[Line], grid: Grid) -> bool:

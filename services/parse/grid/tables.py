@@ -52,7 +52,9 @@ def read_region(region: GridRegion) -> Table:
     if region.aligned:
         notes.append(f"“{region.title}”没有表格线，按文字对齐划分栏目")
     has_values = any(c.state == "number" and c.value for r in rows for c in r.cells.values())
-    title_prov = region.title_line.prov if region.title_line else Prov(page=region.page, bbox=region.grids[0].bbox)
+    title_prov = (
+        region.title_line.prov if region.title_line else Prov(page=region.page, bbox=region.grids[0].bbox)
+    )
     return Table(
         kind=kind,
         title=region.title,
@@ -73,7 +75,9 @@ def read_region(region: GridRegion) -> Table:
 def _read_lines(region: GridRegion) -> Table:
     """A titled table printed without rules (no grid): read its lines as plain text is read."""
     assert region.title_line is not None
-    lines = Region(kind=region.kind, title_line=region.title_line, body=list(region.meta), notes=list(region.notes))
+    lines = Region(
+        kind=region.kind, title_line=region.title_line, body=list(region.meta), notes=list(region.notes)
+    )
     kind = region.kind
     if kind in SUMMARY_TABLES:
         table = parse_summary_table(lines)
@@ -124,5 +128,7 @@ def grid_lines(grid: Grid) -> list[Line]:
         for c in cells:
             if c.bbox is not None:
                 box = c.bbox if box is None else box.union(c.bbox)
-        out.append(Line(page=grid.page, line=grid.seq, text=text, norm=normalize_for_matching(text), bbox=box))
+        out.append(
+            Line(page=grid.page, line=grid.seq, text=text, norm=normalize_for_matching(text), bbox=box)
+        )
     return out

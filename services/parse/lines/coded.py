@@ -203,7 +203,9 @@ class ColumnSolver:
         return out
 
     def _cost(self, rows: list[int]) -> int:
-        groups = {self.parent_of[r] for r in rows if r in self.parent_of} | {r for r in rows if r in self.children}
+        groups = {self.parent_of[r] for r in rows if r in self.parent_of} | {
+            r for r in rows if r in self.children
+        }
         return sum(self._row_cost(r) for r in rows) + sum(self._group_cost(g) for g in groups)
 
     def _pair_moves(self) -> bool:
@@ -242,7 +244,9 @@ class ColumnSolver:
     def _group_sums(self) -> dict[int, tuple[list[int], list[int]]]:
         return {p: self._sums(kids) for p, kids in self.children.items()}
 
-    def _without(self, sums: tuple[list[int], list[int]], vec: list[int | None]) -> tuple[list[int], list[int]]:
+    def _without(
+        self, sums: tuple[list[int], list[int]], vec: list[int | None]
+    ) -> tuple[list[int], list[int]]:
         totals, counts = list(sums[0]), list(sums[1])
         for j, v in enumerate(vec):
             if v is not None:
@@ -311,12 +315,20 @@ class ColumnSolver:
                 ambiguous.append(False)
                 continue
             parent = self.parent_of.get(i)
-            sib = self._sums([k for k in self.children.get(parent, []) if k != i]) if parent is not None else None
+            sib = (
+                self._sums([k for k in self.children.get(parent, []) if k != i])
+                if parent is not None
+                else None
+            )
             kids = self._sums(self.children[i]) if i in self.children else None
             chosen = self.choice[i]
             base = self._candidate_cost(i, chosen, parent, sib, kids)
             ambiguous.append(
-                any(self._candidate_cost(i, c, parent, sib, kids) <= base for c in range(len(cands)) if c != chosen)
+                any(
+                    self._candidate_cost(i, c, parent, sib, kids) <= base
+                    for c in range(len(cands))
+                    if c != chosen
+                )
             )
         return ambiguous
 
@@ -364,7 +376,9 @@ def parse_coded_table(region: Region, root_hint: list[Decimal | None] | None = N
     kind = region.kind
     template = COLUMNS[kind]
     n = column_count(region, len(template))
-    columns = template[:n] if n <= len(template) else template + [f"第{i + 1}栏" for i in range(len(template), n)]
+    columns = (
+        template[:n] if n <= len(template) else template + [f"第{i + 1}栏" for i in range(len(template), n)]
+    )
     raw_rows = scan_rows(region.lines)
     notes: list[str] = []
     identities = [

@@ -37,6 +37,8 @@ def _is_code(atoms: list, i: int, ocr: bool) -> bool:
         if ocr and nxt is not None and nxt.kind == "int" and len(nxt.raw) == 2:
             return False
     return True
+
+
 TOTAL_LABEL_RE = re.compile(r"(人员经费|[公⼊入]用[经支]费|[公⼊入]用支出|[入人]员经费)合计")
 
 
@@ -109,4 +111,3 @@ def parse_economic_table(region: Region) -> Table:
             waiting.clear()
     out = [rows[c] for c in order] + totals
     return region.to_table(["金额"], out)
-

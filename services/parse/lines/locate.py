@@ -41,7 +41,11 @@ class Region:
         return any(EMPTY_NOTE_RE.search(ln.norm) for ln in self.notes + self.body)
 
     def to_table(
-        self, columns: list[str], rows: list[Row], notes: list[str] | None = None, income_columns: list[str] | None = None
+        self,
+        columns: list[str],
+        rows: list[Row],
+        notes: list[str] | None = None,
+        income_columns: list[str] | None = None,
     ) -> Table:
         """The parsed table, with the provenance and emptiness every table kind shares."""
         has_values = any(c.state == "number" and c.value for r in rows for c in r.cells.values())

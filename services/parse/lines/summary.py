@@ -93,7 +93,16 @@ def _row(half: _Half, side: str, columns: list[str]) -> Row | None:
 def _offset(lines: list[Line]) -> int | None:
     for ln in lines:
         lh, rh = split_line(ln, None)
-        if lh and rh and lh.label and rh.label and lh.nums and rh.nums and lh.nums[0].is_int and rh.nums[0].is_int:
+        if (
+            lh
+            and rh
+            and lh.label
+            and rh.label
+            and lh.nums
+            and rh.nums
+            and lh.nums[0].is_int
+            and rh.nums[0].is_int
+        ):
             return int(rh.nums[0].value - lh.nums[0].value)
     return None
 

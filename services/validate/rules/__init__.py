@@ -14,6 +14,14 @@ from . import (
 )
 
 __all__ = [
-    "completeness", "cross_table", "narrative_arith", "narrative_items", "narrative_logic", "narrative_table",
-    "performance", "table_sums", "units_years", "wording",
+    "completeness",
+    "cross_table",
+    "narrative_arith",
+    "narrative_items",
+    "narrative_logic",
+    "narrative_table",
+    "performance",
+    "table_sums",
+    "units_years",
+    "wording",
 ]

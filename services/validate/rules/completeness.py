@@ -60,8 +60,14 @@ def missing_standard_table(rule: Rule, doc: ParsedDocument, ctx: CheckContext) -
         if kind in present:
             continue
         f = make_finding(
-            rule, ctx, f"未找到“{TABLE_TITLES[kind]}”。", [Evidence(quote=f"全文未见标题“{TABLE_TITLES[kind]}”")],
-            [], TABLE_TITLES[kind], "按标准表标题在全文中查找", 0.9,
+            rule,
+            ctx,
+            f"未找到“{TABLE_TITLES[kind]}”。",
+            [Evidence(quote=f"全文未见标题“{TABLE_TITLES[kind]}”")],
+            [],
+            TABLE_TITLES[kind],
+            "按标准表标题在全文中查找",
+            0.9,
             note="若原件中该表以图片形式存在或跨页标题缺失，请人工确认。",
         )
         if f:
@@ -85,8 +91,12 @@ def empty_table_without_note(rule: Rule, doc: ParsedDocument, ctx: CheckContext)
         ctx.tick()
         if t.is_empty and not t.has_empty_note:
             f = make_finding(
-                rule, ctx, f"“{TABLE_TITLES[t.kind]}”没有数据，也没有“本部门无此项收支”之类的说明。",
-                [Evidence(quote=t.title, prov=t.prov, table=TABLE_TITLES[t.kind])], [], "空表应附说明",
+                rule,
+                ctx,
+                f"“{TABLE_TITLES[t.kind]}”没有数据，也没有“本部门无此项收支”之类的说明。",
+                [Evidence(quote=t.title, prov=t.prov, table=TABLE_TITLES[t.kind])],
+                [],
+                "空表应附说明",
                 "表中无任何非零数字且未见空表说明",
             )
             if f:
@@ -113,8 +123,14 @@ def missing_narrative_section(rule: Rule, doc: ParsedDocument, ctx: CheckContext
         if key in topics or title[:4] in titles:
             continue
         f = make_finding(
-            rule, ctx, f"决算情况说明中未找到“{title}”部分。", [Evidence(quote=f"未见“{title}”")], [], title,
-            "按规定的说明部分在全文中查找", 0.9,
+            rule,
+            ctx,
+            f"决算情况说明中未找到“{title}”部分。",
+            [Evidence(quote=f"未见“{title}”")],
+            [],
+            title,
+            "按规定的说明部分在全文中查找",
+            0.9,
         )
         if f:
             yield f
@@ -135,7 +151,9 @@ _NUMERALS = "一二三四五六七八九十"
 )
 def part_numbering(rule: Rule, doc: ParsedDocument, ctx: CheckContext) -> Iterable[Finding]:
     parts = [s for s in doc.sections if s.level == 1]
-    numbers = [(_NUMERALS.index(s.title.strip()[1]) + 1, s) for s in parts if s.title.strip()[1:2] in _NUMERALS]
+    numbers = [
+        (_NUMERALS.index(s.title.strip()[1]) + 1, s) for s in parts if s.title.strip()[1:2] in _NUMERALS
+    ]
     if len(numbers) < 3:
         raise NotApplicable("文中“第X部分”标题少于三个")
     ctx.tick()
@@ -158,9 +176,15 @@ def part_numbering(rule: Rule, doc: ParsedDocument, ctx: CheckContext) -> Iterab
 
     ocr = doc.kind == DocumentKind.OCR_TEXT
     f = make_finding(
-        rule, ctx, "；".join(problems) + "。", evidence or [Evidence(quote=parts[0].title, prov=parts[0].prov)],
-        [s.title for _, s in numbers], f"第一部分至第{_NUMERALS[top - 1]}部分各一次", "按“第X部分”标题的序号检查",
-        0.8 if ocr else 1.0, note="扫描件的序号可能被 OCR 误识（如“二”识成“一”）。" if ocr else None,
+        rule,
+        ctx,
+        "；".join(problems) + "。",
+        evidence or [Evidence(quote=parts[0].title, prov=parts[0].prov)],
+        [s.title for _, s in numbers],
+        f"第一部分至第{_NUMERALS[top - 1]}部分各一次",
+        "按“第X部分”标题的序号检查",
+        0.8 if ocr else 1.0,
+        note="扫描件的序号可能被 OCR 误识（如“二”识成“一”）。" if ocr else None,
     )
     if f:
         yield f

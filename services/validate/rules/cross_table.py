@@ -49,22 +49,38 @@ def _need(doc: ParsedDocument, *kinds: TableKind) -> None:
 def summary_vs_detail(rule: Rule, doc: ParsedDocument, ctx: CheckContext) -> Iterable[Finding]:
     _need(doc, S01, EXP)
     pairs = [
-        (summary_fact(doc, S01, "income", "本年收入合计"), coded_fact(doc, INC, None, "本年收入合计"), "本年收入合计"),
-        (summary_fact(doc, S01, "expenditure", "本年支出合计"), coded_fact(doc, EXP, None, "本年支出合计"), "本年支出合计"),
+        (
+            summary_fact(doc, S01, "income", "本年收入合计"),
+            coded_fact(doc, INC, None, "本年收入合计"),
+            "本年收入合计",
+        ),
+        (
+            summary_fact(doc, S01, "expenditure", "本年支出合计"),
+            coded_fact(doc, EXP, None, "本年支出合计"),
+            "本年支出合计",
+        ),
     ]
     t01 = doc.table(S01)
     if t01:
         for r in t01.rows:
             if r.side == "expenditure" and r.level == "类" and r.code:
-                pairs.append((fact(t01, r, "决算数"), coded_fact(doc, EXP, r.code, "本年支出合计"), f"{r.name}"))
+                pairs.append(
+                    (fact(t01, r, "决算数"), coded_fact(doc, EXP, r.code, "本年支出合计"), f"{r.name}")
+                )
     for a, b, what in pairs:
         if a and b is None and a.value:
             b_table = doc.table(EXP)
             if b_table and what not in ("本年收入合计", "本年支出合计"):
                 ctx.tick()
                 f = make_finding(
-                    rule, ctx, f"总表列有{what} {fmt(a.value)}，支出决算表中没有对应的类级科目。",
-                    [a.evidence()], [fmt(a.value)], "支出决算表应有该类科目", "按科目类级比对", a.cell.confidence,
+                    rule,
+                    ctx,
+                    f"总表列有{what} {fmt(a.value)}，支出决算表中没有对应的类级科目。",
+                    [a.evidence()],
+                    [fmt(a.value)],
+                    "支出决算表应有该类科目",
+                    "按科目类级比对",
+                    a.cell.confidence,
                 )
                 if f:
                     yield f
@@ -88,7 +104,13 @@ def summary_vs_detail(rule: Rule, doc: ParsedDocument, ctx: CheckContext) -> Ite
 def fiscal_vs_general_budget(rule: Rule, doc: ParsedDocument, ctx: CheckContext) -> Iterable[Finding]:
     _need(doc, S04, GB)
     col = "一般公共预算财政拨款"
-    pairs = [(summary_fact(doc, S04, "expenditure", "本年支出合计", column=col), coded_fact(doc, GB, None, "本年支出合计"), "一般公共预算财政拨款本年支出")]
+    pairs = [
+        (
+            summary_fact(doc, S04, "expenditure", "本年支出合计", column=col),
+            coded_fact(doc, GB, None, "本年支出合计"),
+            "一般公共预算财政拨款本年支出",
+        )
+    ]
     t04 = doc.table(S04)
     if t04:
         for r in t04.rows:
@@ -122,12 +144,16 @@ def basic_vs_economic(rule: Rule, doc: ParsedDocument, ctx: CheckContext) -> Ite
     basic = coded_fact(doc, GB, None, "基本支出")
     parts = [p for n in ("人员经费合计", "公用经费合计") if (p := economic_fact(doc, n))]
     if basic and len(parts) == 2:
-        f = check_sum(rule, ctx, basic, parts, "05表基本支出与06表人员经费、公用经费", "06表人员经费合计 + 公用经费合计")
+        f = check_sum(
+            rule, ctx, basic, parts, "05表基本支出与06表人员经费、公用经费", "06表人员经费合计 + 公用经费合计"
+        )
         if f:
             yield f
 
 
-def _at_most(rule: Rule, ctx: CheckContext, part: Fact | None, whole: Fact | None, what: str, why: str) -> Finding | None:
+def _at_most(
+    rule: Rule, ctx: CheckContext, part: Fact | None, whole: Fact | None, what: str, why: str
+) -> Finding | None:
     if part is None or whole is None or part.cell.state != "number":
         return None
     ctx.tick()
@@ -135,9 +161,13 @@ def _at_most(rule: Rule, ctx: CheckContext, part: Fact | None, whole: Fact | Non
     if part.value <= whole.value + slack:
         return None
     return make_finding(
-        rule, ctx,
+        rule,
+        ctx,
         f"{what}：{part.label} {fmt(part.value)} 大于 {whole.label} {fmt(whole.value)}。{why}",
-        [part.evidence(), whole.evidence()], [fmt(part.value)], f"≤ {fmt(whole.value)}", why,
+        [part.evidence(), whole.evidence()],
+        [fmt(part.value)],
+        f"≤ {fmt(whole.value)}",
+        why,
         min(part.cell.confidence, whole.cell.confidence),
     )
 
@@ -158,8 +188,12 @@ def three_public_vs_basic(rule: Rule, doc: ParsedDocument, ctx: CheckContext) ->
     col = three_public_actual_column(doc)
     for code, key in THREE_PUBLIC_ECONOMIC:
         f = _at_most(
-            rule, ctx, economic_fact(doc, code), group_fact(doc, TableKind.THREE_PUBLIC, key, col),
-            "基本支出中的“三公”开支超过“三公”经费决算数", "“三公”经费决算数应包含基本支出中的相应开支。",
+            rule,
+            ctx,
+            economic_fact(doc, code),
+            group_fact(doc, TableKind.THREE_PUBLIC, key, col),
+            "基本支出中的“三公”开支超过“三公”经费决算数",
+            "“三公”经费决算数应包含基本支出中的相应开支。",
         )
         if f:
             yield f
@@ -200,8 +234,12 @@ def general_budget_within_total(rule: Rule, doc: ParsedDocument, ctx: CheckConte
     for r in t05.rows if t05 else []:
         for col in ("本年支出合计", "基本支出", "项目支出"):
             f = _at_most(
-                rule, ctx, fact(t05, r, col), coded_fact(doc, EXP, r.code, col),
-                "一般公共预算财政拨款支出大于同科目全部支出", "05表是03表的一部分。",
+                rule,
+                ctx,
+                fact(t05, r, col),
+                coded_fact(doc, EXP, r.code, col),
+                "一般公共预算财政拨款支出大于同科目全部支出",
+                "05表是03表的一部分。",
             )
             if f:
                 yield f

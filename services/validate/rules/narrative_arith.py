@@ -78,7 +78,12 @@ def change_rate(rule: Rule, doc: ParsedDocument, ctx: CheckContext) -> Iterable[
         if impossible:
             msg += "减少额不可能超过上年数的 100%。"
         f = make_finding(
-            rule, ctx, msg, [claim_evidence(c)], [f"{pct.raw}%"], _pct(expected) if expected is not None else None,
+            rule,
+            ctx,
+            msg,
+            [claim_evidence(c)],
+            [f"{pct.raw}%"],
+            _pct(expected) if expected is not None else None,
             f"{chg.raw} ÷ ({cur.raw} {'−' if up else '+'} {chg.raw}) × 100%",
         )
         if f:
@@ -108,9 +113,12 @@ def direction_words(rule: Rule, doc: ParsedDocument, ctx: CheckContext) -> Itera
         if d_up == r_up:
             continue
         f = make_finding(
-            rule, ctx,
+            rule,
+            ctx,
             f"{subject_zh(c.subject)}：金额写“{c.direction}”，幅度却写“{rw}”，方向相互矛盾。",
-            [claim_evidence(c)], [f"{c.direction}…{rw}"], f"{c.direction}…{'增长' if d_up else '下降'}",
+            [claim_evidence(c)],
+            [f"{c.direction}…{rw}"],
+            f"{c.direction}…{'增长' if d_up else '下降'}",
             "金额增减词与幅度增减词应同向",
         )
         if f:
@@ -118,11 +126,17 @@ def direction_words(rule: Rule, doc: ParsedDocument, ctx: CheckContext) -> Itera
 
 
 def _base_value(doc: ParsedDocument, share: Claim) -> Quantity | None:
-    key = share.base or {"income": "income_current", "expenditure": "expenditure_current", "fiscal": "fiscal_total"}.get(share.topic)
+    key = share.base or {
+        "income": "income_current",
+        "expenditure": "expenditure_current",
+        "fiscal": "fiscal_total",
+    }.get(share.topic)
     if not key:
         return None
     part = share.values["part"]
-    candidates = [c for c in doc.claims if c.kind == "amount" and c.subject == key and c.values["amount"] is not part]
+    candidates = [
+        c for c in doc.claims if c.kind == "amount" and c.subject == key and c.values["amount"] is not part
+    ]
     # the base is stated where the quantity is introduced (e.g. 项目支出 in the 支出 section)
     home = {"project": "expenditure", "basic": "expenditure"}.get(key, share.topic)
     found = [c for c in candidates if c.topic == home] or [c for c in candidates if c.topic in MAIN_TOPICS]
@@ -159,9 +173,13 @@ def share_percent(rule: Rule, doc: ParsedDocument, ctx: CheckContext) -> Iterabl
         expected = part.value / base.value * 100
         perf = c.topic == "performance"
         f = make_finding(
-            rule, ctx,
+            rule,
+            ctx,
             f"{subject_zh(c.subject)} {part.raw} 万元占{subject_zh(c.base or '') or '总额'} {base.raw} 万元的比例应为 {_pct(expected)}，说明写作 {pct.raw}%。",
-            [claim_evidence(c)], [f"{pct.raw}%"], _pct(expected), f"{part.raw} ÷ {base.raw} × 100%",
+            [claim_evidence(c)],
+            [f"{pct.raw}%"],
+            _pct(expected),
+            f"{part.raw} ÷ {base.raw} × 100%",
             severity=Severity.WARNING if perf else None,
             note="绩效部分的涉及资金可能按预算数统计，而项目支出为决算数，请核实口径。" if perf else None,
         )
@@ -195,8 +213,13 @@ def completion_rate(rule: Rule, doc: ParsedDocument, ctx: CheckContext) -> Itera
                     alt = a.value / other.value * 100
                     msg += f"{r.raw}% 是决算数 {a.raw} ÷ {c.detail or '全年预算'} {other.raw} 的比率（{_pct(alt)}），应表述为完成{c.detail or '全年预算'}的 {_pct(alt)}。"
                 f = make_finding(
-                    rule, ctx, msg,
-                    [claim_evidence(c)], [f"{r.raw}%"], "（年初预算为0，不适用）", "完成率 = 决算数 ÷ 预算数，预算数为 0 时无意义",
+                    rule,
+                    ctx,
+                    msg,
+                    [claim_evidence(c)],
+                    [f"{r.raw}%"],
+                    "（年初预算为0，不适用）",
+                    "完成率 = 决算数 ÷ 预算数，预算数为 0 时无意义",
                 )
                 if f:
                     yield f
@@ -207,9 +230,13 @@ def completion_rate(rule: Rule, doc: ParsedDocument, ctx: CheckContext) -> Itera
             continue
         expected = a.value / b.value * 100
         f = make_finding(
-            rule, ctx,
+            rule,
+            ctx,
             f"{who}{c.base or '预算数'} {b.raw} 万元，决算数 {a.raw} 万元，完成率应为 {_pct(expected)}，说明写作 {r.raw}%。",
-            [claim_evidence(c)], [f"{r.raw}%"], _pct(expected), f"{a.raw} ÷ {b.raw} × 100%",
+            [claim_evidence(c)],
+            [f"{r.raw}%"],
+            _pct(expected),
+            f"{a.raw} ÷ {b.raw} × 100%",
         )
         if f:
             yield f
@@ -218,9 +245,26 @@ def completion_rate(rule: Rule, doc: ParsedDocument, ctx: CheckContext) -> Itera
 SUMS: list[tuple[str, str, list[str], int]] = [
     # (topic, total subject, part subjects, minimum parts stated)
     ("income", "income_total", ["carryover_begin", "nonfiscal_balance_used", "income_current"], 2),
-    ("income", "income_current", ["income_fiscal", "income_superior", "income_business", "income_operating", "income_affiliated", "income_other"], 2),
+    (
+        "income",
+        "income_current",
+        [
+            "income_fiscal",
+            "income_superior",
+            "income_business",
+            "income_operating",
+            "income_affiliated",
+            "income_other",
+        ],
+        2,
+    ),
     ("expenditure", "expenditure_total", ["expenditure_current", "balance_distribution", "carryover_end"], 2),
-    ("expenditure", "expenditure_current", ["basic", "project", "operating_expenditure", "remit_superior", "subsidy_affiliated"], 2),
+    (
+        "expenditure",
+        "expenditure_current",
+        ["basic", "project", "operating_expenditure", "remit_superior", "subsidy_affiliated"],
+        2,
+    ),
     ("basic", "basic", ["econ:301", "econ:302", "econ:303", "econ:310"], 3),
     ("three_public", "tp:total", ["tp:abroad", "tp:vehicle", "tp:reception"], 3),
     ("three_public", "tp:vehicle", ["tp:vehicle_purchase", "tp:vehicle_operation"], 2),
@@ -229,7 +273,9 @@ SUMS: list[tuple[str, str, list[str], int]] = [
 
 
 def _first_amount(doc: ParsedDocument, topic: str, subject: str) -> Claim | None:
-    return next((c for c in doc.claims if c.kind == "amount" and c.topic == topic and c.subject == subject), None)
+    return next(
+        (c for c in doc.claims if c.kind == "amount" and c.topic == topic and c.subject == subject), None
+    )
 
 
 @rule(
@@ -257,13 +303,19 @@ def sum_of_parts(rule: Rule, doc: ParsedDocument, ctx: CheckContext) -> Iterable
     # 财政拨款支出: total budget/actual against the 类 listed under it
     comp = [c for c in doc.claims if c.kind == "completion" and c.topic == "fiscal"]
     total = next((c for c in comp if c.subject == "fiscal_total"), None)
-    cats = [c for c in doc.claims if c.kind == "amount" and c.topic == "fiscal" and c.subject.startswith("category:")]
+    cats = [
+        c
+        for c in doc.claims
+        if c.kind == "amount" and c.topic == "fiscal" and c.subject.startswith("category:")
+    ]
     cat_budgets = [c for c in comp if c.subject.startswith("category:")]
     if total and len(cats) >= 2:
         actual = list(_sum_finding(rule, ctx, total, cats, "财政拨款本年支出决算数", key="actual"))
         budget: list[Finding] = []
         if len(cat_budgets) == len({c.subject for c in cats}):
-            budget = list(_sum_finding(rule, ctx, total, cat_budgets, "财政拨款本年支出年初预算数", key="budget"))
+            budget = list(
+                _sum_finding(rule, ctx, total, cat_budgets, "财政拨款本年支出年初预算数", key="budget")
+            )
         if actual and budget:  # one defect (a 类 missing or misstated) shows in both: report once
             actual[0].message += "另，" + budget[0].message
             actual[0].stated += budget[0].stated
@@ -294,7 +346,12 @@ def _explained_by_table(doc: ParsedDocument, parts: list[Claim], gap: Decimal) -
 
 
 def _sum_finding(
-    rule: Rule, ctx: CheckContext, total: Claim, parts: list[Claim], what: str, key: str | None = None,
+    rule: Rule,
+    ctx: CheckContext,
+    total: Claim,
+    parts: list[Claim],
+    what: str,
+    key: str | None = None,
     doc: ParsedDocument | None = None,
 ) -> Iterable[Finding]:
     tq = _value(total, key)
@@ -306,17 +363,30 @@ def _sum_finding(
     if doc is not None and key is None and _explained_by_table(doc, parts, s - tq.value):
         return
     f = make_finding(
-        rule, ctx,
+        rule,
+        ctx,
         f"{what} {tq.raw} 万元，说明所列各组成之和为 {fmt(s)} 万元，相差 {fmt(tq.value - s)} 万元。",
         [claim_evidence(total), *[claim_evidence(p) for p in parts]],
-        [tq.raw], fmt(s), " + ".join(f"{subject_zh(p.subject)} {q.raw}" for p, q in zip(parts, pq)) + f" = {fmt(s)}",
+        [tq.raw],
+        fmt(s),
+        " + ".join(f"{subject_zh(p.subject)} {q.raw}" for p, q in zip(parts, pq)) + f" = {fmt(s)}",
     )
     if f:
         yield f
 
 
 def _unit_of(subject: str) -> str:
-    return "辆" if subject.startswith("vehicle") else "人次" if subject.endswith("persons") else "批" if "batches" in subject else "个" if "groups" in subject else ""
+    return (
+        "辆"
+        if subject.startswith("vehicle")
+        else "人次"
+        if subject.endswith("persons")
+        else "批"
+        if "batches" in subject
+        else "个"
+        if "groups" in subject
+        else ""
+    )
 
 
 @rule(
@@ -347,9 +417,12 @@ def restated_value(rule: Rule, doc: ParsedDocument, ctx: CheckContext) -> Iterab
             if a.unit != b.unit or same_value(a.value, a.places, b.value, b.places):
                 continue
             f = make_finding(
-                rule, ctx,
+                rule,
+                ctx,
                 f"{subject_zh(subject)}在同一部分先写作 {a.raw}{a.unit or _unit_of(subject)}，后写作 {b.raw}{b.unit or _unit_of(subject)}。",
-                [claim_evidence(first), claim_evidence(other)], [f"{a.raw}{a.unit or _unit_of(subject)}", f"{b.raw}{b.unit or _unit_of(subject)}"], None,
+                [claim_evidence(first), claim_evidence(other)],
+                [f"{a.raw}{a.unit or _unit_of(subject)}", f"{b.raw}{b.unit or _unit_of(subject)}"],
+                None,
                 "同一数据应只有一个数值",
             )
             if f:
@@ -381,8 +454,15 @@ def vehicle_purchase_cost_vs_count(rule: Rule, doc: ParsedDocument, ctx: CheckCo
         if money > 0
         else f"全年购置公务用车 {count.values['count'].raw} 辆，但购置费决算数为 0。"
     )
-    f = make_finding(rule, ctx, msg, [claim_evidence(cost), claim_evidence(count)],
-                     [f"{cost.values['amount'].raw}万元", f"{count.values['count'].raw}辆"], None, "有购置支出应有购置车辆，反之亦然")
+    f = make_finding(
+        rule,
+        ctx,
+        msg,
+        [claim_evidence(cost), claim_evidence(count)],
+        [f"{cost.values['amount'].raw}万元", f"{count.values['count'].raw}辆"],
+        None,
+        "有购置支出应有购置车辆，反之亦然",
+    )
     if f:
         yield f
 
@@ -422,9 +502,12 @@ def procurement_sme_breakdown(rule: Rule, doc: ParsedDocument, ctx: CheckContext
         return
     mid = (lo + hi) / 2
     f = make_finding(
-        rule, ctx,
+        rule,
+        ctx,
         f"授予中小企业合同金额 {q.raw} 万元，而按分类占比计算应为 {fmt(mid)} 万元（{'；'.join(parts)}）。",
-        [claim_evidence(sme), *[claim_evidence(c) for c in shares]], [f"{q.raw}万元"], f"{fmt(mid)}万元",
+        [claim_evidence(sme), *[claim_evidence(c) for c in shares]],
+        [f"{q.raw}万元"],
+        f"{fmt(mid)}万元",
         " + ".join(parts),
     )
     if f:

@@ -92,10 +92,14 @@ def item_amount_matches_table(rule: Rule, doc: ParsedDocument, ctx: CheckContext
         if same_value(q.value, q.places, f_total.value, f_total.places):
             continue
         f = make_finding(
-            rule, ctx,
+            rule,
+            ctx,
             f"说明中“{row.name}（项）”支出决算为 {q.raw} 万元，{f_total.label} 为 {fmt(f_total.value)} 万元，相差 {fmt(q.value - f_total.value)} 万元。",
-            [claim_evidence(c), f_total.evidence()], [f"{q.raw}万元"], f"{fmt(f_total.value)}万元",
-            f"按类、款、项名称对应到 {row.code} {row.name}，与{f_total.label}比对", f_total.cell.confidence,
+            [claim_evidence(c), f_total.evidence()],
+            [f"{q.raw}万元"],
+            f"{fmt(f_total.value)}万元",
+            f"按类、款、项名称对应到 {row.code} {row.name}，与{f_total.label}比对",
+            f_total.cell.confidence,
         )
         if f:
             yield f
@@ -137,11 +141,15 @@ def item_usage_contradicts_table(rule: Rule, doc: ParsedDocument, ctx: CheckCont
         if said.value != 0 or other.value <= 0 or said.cell.state == "text":
             continue
         f = make_finding(
-            rule, ctx,
+            rule,
+            ctx,
             f"说明称“{row.name}（项）”用于{says}，但{table.number_label or ''}{table.title} {row.code} {row.name} 的{says}为"
             f"{'空' if said.cell.state == 'empty' else fmt(said.value)}，{other.column} {fmt(other.value)} 万元。",
-            [claim_evidence(c), said.evidence(), other.evidence()], [c.detail or ""], f"{other.column} {fmt(other.value)} 万元",
-            f"报表中该科目支出全部列在“{other.column}”栏", min(said.cell.confidence, other.cell.confidence),
+            [claim_evidence(c), said.evidence(), other.evidence()],
+            [c.detail or ""],
+            f"{other.column} {fmt(other.value)} 万元",
+            f"报表中该科目支出全部列在“{other.column}”栏",
+            min(said.cell.confidence, other.cell.confidence),
         )
         if f:
             yield f
@@ -177,26 +185,54 @@ def composition_list_vs_table(rule: Rule, doc: ParsedDocument, ctx: CheckContext
         if not known:
             continue
         ctx.tick(len(known))
-        zero = [(n, r) for n, r in known if (cell := r.cells.get(ECONOMIC_COLUMN)) is not None and cell.state != "text" and not cell.value]
+        zero = [
+            (n, r)
+            for n, r in known
+            if (cell := r.cells.get(ECONOMIC_COLUMN)) is not None and cell.state != "text" and not cell.value
+        ]
         if not zero:
             continue
         classes = {r.code[:3] for _, r in zero if r.code}
         listed_codes = {r.code for _, r in known}
         unlisted = [
-            r for r in table.rows
-            if r.code and len(r.code) == 5 and r.code[:3] in classes and r.code not in listed_codes
-            and (cell := r.cells.get(ECONOMIC_COLUMN)) is not None and cell.value
+            r
+            for r in table.rows
+            if r.code
+            and len(r.code) == 5
+            and r.code[:3] in classes
+            and r.code not in listed_codes
+            and (cell := r.cells.get(ECONOMIC_COLUMN)) is not None
+            and cell.value
         ]
         class_rows = [r for r in table.rows if r.code in classes]
         zeros = "、".join(f"{r.code} {r.name}" for _, r in zero)
         msg = f"说明列举的{c.subject_text}构成中，{zeros} 在基本支出决算表中为空（0）。"
         if unlisted:
-            msg += "同类中有金额而未列举的是：" + "、".join(f"{r.code} {r.name} {fmt(r.cells[ECONOMIC_COLUMN].value)} 万元" for r in unlisted) + "。"
+            msg += (
+                "同类中有金额而未列举的是："
+                + "、".join(f"{r.code} {r.name} {fmt(r.cells[ECONOMIC_COLUMN].value)} 万元" for r in unlisted)
+                + "。"
+            )
         if class_rows:
-            msg += "（" + "；".join(f"{r.code} {r.name} 合计 {fmt(r.cells[ECONOMIC_COLUMN].value)} 万元" for r in class_rows if r.cells[ECONOMIC_COLUMN].value) + "）"
-        evidence = [claim_evidence(c)] + [fc.evidence() for _, r in zero if (fc := fact(table, r, ECONOMIC_COLUMN))]
+            msg += (
+                "（"
+                + "；".join(
+                    f"{r.code} {r.name} 合计 {fmt(r.cells[ECONOMIC_COLUMN].value)} 万元"
+                    for r in class_rows
+                    if r.cells[ECONOMIC_COLUMN].value
+                )
+                + "）"
+            )
+        evidence = [claim_evidence(c)] + [
+            fc.evidence() for _, r in zero if (fc := fact(table, r, ECONOMIC_COLUMN))
+        ]
         f = make_finding(
-            rule, ctx, msg, evidence[:6], [n for n, _ in zero], "列举的科目在报表中应有金额",
+            rule,
+            ctx,
+            msg,
+            evidence[:6],
+            [n for n, _ in zero],
+            "列举的科目在报表中应有金额",
             "按科目名称对应基本支出决算表的经济分类款级科目",
             min(r.cells[ECONOMIC_COLUMN].confidence for _, r in zero),
         )
@@ -242,9 +278,13 @@ def item_usage_names_another_item(rule: Rule, doc: ParsedDocument, ctx: CheckCon
         if said == own or any(w in (c.detail or "") for w in own_words):
             continue
         f = make_finding(
-            rule, ctx,
+            rule,
+            ctx,
             f"“{xiang}（项）”的用途写作“{c.detail}”，说的是{said}方面的支出，与科目（{kuan}—{xiang}）不符，疑为从其他项复制。",
-            [claim_evidence(c)], [c.detail or ""], f"{xiang}的用途", f"科目名称属{own}类，用途说明属{said}类",
+            [claim_evidence(c)],
+            [c.detail or ""],
+            f"{xiang}的用途",
+            f"科目名称属{own}类，用途说明属{said}类",
         )
         if f:
             yield f

@@ -41,10 +41,13 @@ def growth_on_zero_base(rule: Rule, doc: ParsedDocument, ctx: CheckContext) -> I
         if not (lo <= 0 <= hi) or pct.value == 0:
             continue
         f = make_finding(
-            rule, ctx,
+            rule,
+            ctx,
             f"{subject_zh(c.subject)}为 {cur.raw} 万元，较上年增加 {chg.raw} 万元，上年数为 {fmt(cur.value - chg.value)}，"
             f"以零为基数的增长率无法计算，说明却写作增长 {pct.raw}%。",
-            [claim_evidence(c)], [f"{pct.raw}%"], "不适用（上年无可比数）",
+            [claim_evidence(c)],
+            [f"{pct.raw}%"],
+            "不适用（上年无可比数）",
             f"上年数 = {cur.raw} − {chg.raw} = {fmt(cur.value - chg.value)}；增长率 = 增加额 ÷ 上年数，上年数为 0 时无意义",
         )
         if f:
@@ -54,7 +57,12 @@ def growth_on_zero_base(rule: Rule, doc: ParsedDocument, ctx: CheckContext) -> I
 def _stated_previous(doc: ParsedDocument, subject: str) -> tuple[Decimal, Claim] | None:
     """Last year's value of ``subject`` implied by a non-flat change statement about it."""
     for c in doc.claims:
-        if c.kind == "change" and c.subject == subject and c.direction not in ("持平", "基本持平") and "current" in c.values:
+        if (
+            c.kind == "change"
+            and c.subject == subject
+            and c.direction not in ("持平", "基本持平")
+            and "current" in c.values
+        ):
             cur, chg = c.values["current"], c.values["change"]
             up = (c.direction or "") in UP
             return (cur.value - chg.value if up else cur.value + chg.value), c
@@ -108,7 +116,9 @@ def _fiscal_total_previous(doc: ParsedDocument) -> tuple[Decimal, Fact, Fact, st
 )
 def flat_while_changed(rule: Rule, doc: ParsedDocument, ctx: CheckContext) -> Iterable[Finding]:
     # “基本持平” (roughly unchanged) is a judgement, not a figure: only an exact “持平” is checked
-    flats = [c for c in doc.claims if c.kind == "change" and c.direction == "持平" and c.topic != Topic.PERFORMANCE]
+    flats = [
+        c for c in doc.claims if c.kind == "change" and c.direction == "持平" and c.topic != Topic.PERFORMANCE
+    ]
     if not flats:
         raise NotApplicable("说明中没有“与上年持平”的表述")
     for c in flats:
@@ -119,29 +129,42 @@ def flat_while_changed(rule: Rule, doc: ParsedDocument, ctx: CheckContext) -> It
             if abs(diff) <= Decimal("0.02"):
                 continue
             f = make_finding(
-                rule, ctx,
+                rule,
+                ctx,
                 f"说明称财政拨款收入支出总计与上年持平，但本年总计 {fmt(total.value)} 万元（{total.label}），"
                 f"按说明推算上年为 {fmt(prev)} 万元，{'增加' if diff > 0 else '减少'} {fmt(abs(diff))} 万元"
                 f"（{'增长' if diff > 0 else '下降'} {fmt(abs(diff) / prev * 100)}%）。",
                 [claim_evidence(c), total.evidence(), *[claim_evidence(s) for s in sources]],
-                ["持平"], f"{'增加' if diff > 0 else '减少'}{fmt(abs(diff))}万元", how,
+                ["持平"],
+                f"{'增加' if diff > 0 else '减少'}{fmt(abs(diff))}万元",
+                how,
                 total.cell.confidence,
             )
             if f:
                 yield f
             continue
         other = next(
-            (o for o in doc.claims if o.kind == "change" and o.subject == c.subject and o.direction not in (None, "持平", "基本持平")
-             and o.topic == c.topic and o.values["change"].value != 0),
+            (
+                o
+                for o in doc.claims
+                if o.kind == "change"
+                and o.subject == c.subject
+                and o.direction not in (None, "持平", "基本持平")
+                and o.topic == c.topic
+                and o.values["change"].value != 0
+            ),
             None,
         )
         if other is None:
             continue
         ctx.tick()
         f = make_finding(
-            rule, ctx,
+            rule,
+            ctx,
             f"说明称{subject_zh(c.subject)}与上年持平，同一部分又称其{other.direction} {other.values['change'].raw} 万元。",
-            [claim_evidence(c), claim_evidence(other)], ["持平"], f"{other.direction}{other.values['change'].raw}万元",
+            [claim_evidence(c), claim_evidence(other)],
+            ["持平"],
+            f"{other.direction}{other.values['change'].raw}万元",
             "同一数据的增减表述应一致",
         )
         if f:
@@ -177,10 +200,13 @@ def sme_awards_exceed_procurement(rule: Rule, doc: ParsedDocument, ctx: CheckCon
         return
     labels = " + ".join(f"{subject_zh(p.subject)} {q.raw}" for p, q in zip(parts, qs))
     f = make_finding(
-        rule, ctx,
+        rule,
+        ctx,
         f"政府采购金额共 {t.raw} 万元，而{labels} = {fmt(s)} 万元，超过采购总额 {fmt(s - t.value)} 万元；"
         f"两部分互不重叠，{subject_zh(parts[-1].subject)}最多为 {fmt(max(t.value - (s - qs[-1].value), Decimal(0)))} 万元。",
-        [claim_evidence(total), *[claim_evidence(p) for p in parts]], [f"{q.raw}万元" for q in qs], f"≤ {t.raw}万元",
+        [claim_evidence(total), *[claim_evidence(p) for p in parts]],
+        [f"{q.raw}万元" for q in qs],
+        f"≤ {t.raw}万元",
         f"{labels} = {fmt(s)} > {t.raw}",
     )
     if f:
@@ -215,7 +241,9 @@ EQUAL = ("持平", "等于", "一致", "相等", "相同")
     "年初预算为 135.90 万元，支出决算为 136.25 万元。决算数小于预算数的主要原因：……",
 )
 def budget_comparison_word(rule: Rule, doc: ParsedDocument, ctx: CheckContext) -> Iterable[Finding]:
-    claims = [c for c in doc.claims if c.kind == "compare" and c.direction and not c.direction.startswith("基本")]
+    claims = [
+        c for c in doc.claims if c.kind == "compare" and c.direction and not c.direction.startswith("基本")
+    ]
     if not claims:
         raise NotApplicable("说明中没有“决算数小于（大于）预算数”之类的比较表述")
     for c in claims:
@@ -229,9 +257,13 @@ def budget_comparison_word(rule: Rule, doc: ParsedDocument, ctx: CheckContext) -
         b = budgets[0]
         real = "小于" if actual.value < b.value else "大于" if actual.value > b.value else "等于"
         f = make_finding(
-            rule, ctx,
+            rule,
+            ctx,
             f"{subject_zh(c.subject)}预算数 {b.raw} 万元、决算数 {actual.raw} 万元，决算数{real}预算数，说明却称决算数{word}预算数。",
-            [claim_evidence(c)], [word], real, f"决算数 {actual.raw} 与预算数 {b.raw} 比较",
+            [claim_evidence(c)],
+            [word],
+            real,
+            f"决算数 {actual.raw} 与预算数 {b.raw} 比较",
         )
         if f:
             yield f

@@ -18,7 +18,9 @@ S01, S04 = TableKind.INCOME_EXPENDITURE_SUMMARY, TableKind.FISCAL_SUMMARY
 Lookup = Callable[[ParsedDocument], tuple[Fact | None, str | None]]
 
 
-def _first(*options: Callable[[], Fact | None], note_if_later: str | None = None) -> tuple[Fact | None, str | None]:
+def _first(
+    *options: Callable[[], Fact | None], note_if_later: str | None = None
+) -> tuple[Fact | None, str | None]:
     for i, opt in enumerate(options):
         f = opt()
         if f is not None and f.cell.state != "text":
@@ -27,25 +29,38 @@ def _first(*options: Callable[[], Fact | None], note_if_later: str | None = None
 
 
 def _fiscal_income(doc: ParsedDocument) -> Fact | None:
-    return summary_fact(doc, S01, "income", "一般公共预算财政拨款收入") or summary_fact(doc, S04, "income", "本年收入合计")
+    return summary_fact(doc, S01, "income", "一般公共预算财政拨款收入") or summary_fact(
+        doc, S04, "income", "本年收入合计"
+    )
 
 
 SCOPE_04 = "收入支出决算总表（01表）未找到，改与财政拨款收入支出决算总表比较；两表口径不同（01表含非财政拨款资金），差异可能来自口径。"
 
 # (topic, subject) → lookup of the table fact that states the same quantity
 AMOUNT_SOURCES: dict[tuple[str, str], Lookup] = {
-    ("overview", "income_expenditure_total"): lambda d: _first(lambda: summary_fact(d, S01, "income", "总计")),
-    ("fiscal_overview", "fiscal_grand_total"): lambda d: _first(lambda: summary_fact(d, S04, "income", "总计")),
-    ("fiscal_overview", "income_current"): lambda d: _first(lambda: summary_fact(d, S04, "income", "本年收入合计")),
-    ("fiscal_overview", "expenditure_current"): lambda d: _first(lambda: summary_fact(d, S04, "expenditure", "本年支出合计")),
+    ("overview", "income_expenditure_total"): lambda d: _first(
+        lambda: summary_fact(d, S01, "income", "总计")
+    ),
+    ("fiscal_overview", "fiscal_grand_total"): lambda d: _first(
+        lambda: summary_fact(d, S04, "income", "总计")
+    ),
+    ("fiscal_overview", "income_current"): lambda d: _first(
+        lambda: summary_fact(d, S04, "income", "本年收入合计")
+    ),
+    ("fiscal_overview", "expenditure_current"): lambda d: _first(
+        lambda: summary_fact(d, S04, "expenditure", "本年支出合计")
+    ),
     ("basic", "personnel"): lambda d: _first(lambda: economic_fact(d, "人员经费合计")),
     ("basic", "public_funds"): lambda d: _first(lambda: economic_fact(d, "公用经费合计")),
     ("income", "income_total"): lambda d: _first(
-        lambda: summary_fact(d, S01, "income", "总计"), lambda: summary_fact(d, S04, "income", "总计"), note_if_later=SCOPE_04
+        lambda: summary_fact(d, S01, "income", "总计"),
+        lambda: summary_fact(d, S04, "income", "总计"),
+        note_if_later=SCOPE_04,
     ),
     ("income", "carryover_begin"): lambda d: _first(lambda: summary_fact(d, S01, "income", "年初结转和结余")),
     ("income", "income_current"): lambda d: _first(
-        lambda: summary_fact(d, S01, "income", "本年收入合计"), lambda: coded_fact(d, TableKind.INCOME, None, "本年收入合计")
+        lambda: summary_fact(d, S01, "income", "本年收入合计"),
+        lambda: coded_fact(d, TableKind.INCOME, None, "本年收入合计"),
     ),
     ("income", "income_fiscal"): lambda d: _first(lambda: _fiscal_income(d)),
     ("income", "income_other"): lambda d: _first(lambda: summary_fact(d, S01, "income", "其他收入")),
@@ -53,16 +68,27 @@ AMOUNT_SOURCES: dict[tuple[str, str], Lookup] = {
     ("income", "income_operating"): lambda d: _first(lambda: summary_fact(d, S01, "income", "经营收入")),
     ("income", "income_superior"): lambda d: _first(lambda: summary_fact(d, S01, "income", "上级补助收入")),
     ("expenditure", "expenditure_total"): lambda d: _first(
-        lambda: summary_fact(d, S01, "expenditure", "总计"), lambda: summary_fact(d, S04, "expenditure", "总计"), note_if_later=SCOPE_04
+        lambda: summary_fact(d, S01, "expenditure", "总计"),
+        lambda: summary_fact(d, S04, "expenditure", "总计"),
+        note_if_later=SCOPE_04,
     ),
     ("expenditure", "expenditure_current"): lambda d: _first(
-        lambda: summary_fact(d, S01, "expenditure", "本年支出合计"), lambda: coded_fact(d, TableKind.EXPENDITURE, None, "本年支出合计")
+        lambda: summary_fact(d, S01, "expenditure", "本年支出合计"),
+        lambda: coded_fact(d, TableKind.EXPENDITURE, None, "本年支出合计"),
     ),
-    ("expenditure", "carryover_end"): lambda d: _first(lambda: summary_fact(d, S01, "expenditure", "年末结转和结余")),
-    ("expenditure", "basic"): lambda d: _first(lambda: coded_fact(d, TableKind.EXPENDITURE, None, "基本支出")),
-    ("expenditure", "project"): lambda d: _first(lambda: coded_fact(d, TableKind.EXPENDITURE, None, "项目支出")),
+    ("expenditure", "carryover_end"): lambda d: _first(
+        lambda: summary_fact(d, S01, "expenditure", "年末结转和结余")
+    ),
+    ("expenditure", "basic"): lambda d: _first(
+        lambda: coded_fact(d, TableKind.EXPENDITURE, None, "基本支出")
+    ),
+    ("expenditure", "project"): lambda d: _first(
+        lambda: coded_fact(d, TableKind.EXPENDITURE, None, "项目支出")
+    ),
     ("fiscal", "fiscal_total"): lambda d: _first(lambda: summary_fact(d, S04, "expenditure", "本年支出合计")),
-    ("basic", "basic"): lambda d: _first(lambda: coded_fact(d, TableKind.GENERAL_BUDGET_EXPENDITURE, None, "基本支出")),
+    ("basic", "basic"): lambda d: _first(
+        lambda: coded_fact(d, TableKind.GENERAL_BUDGET_EXPENDITURE, None, "基本支出")
+    ),
     ("basic", "econ:301"): lambda d: _first(lambda: economic_fact(d, "301")),
     ("basic", "econ:302"): lambda d: _first(lambda: economic_fact(d, "302")),
     ("basic", "econ:303"): lambda d: _first(lambda: economic_fact(d, "303")),
@@ -83,7 +109,9 @@ ANY_TOPIC = {"income_expenditure_total": "overview", "fiscal_grand_total": "fisc
 
 
 def _lookup(doc: ParsedDocument, c: Claim) -> tuple[Fact | None, str | None]:
-    fn = AMOUNT_SOURCES.get((c.topic, c.subject)) or AMOUNT_SOURCES.get((ANY_TOPIC.get(c.subject, ""), c.subject))
+    fn = AMOUNT_SOURCES.get((c.topic, c.subject)) or AMOUNT_SOURCES.get(
+        (ANY_TOPIC.get(c.subject, ""), c.subject)
+    )
     if fn:
         return fn(doc)
     if c.subject in THREE_PUBLIC_SUBJECTS and c.topic in ("three_public", "expenditure"):
@@ -130,22 +158,32 @@ def narrative_amount_matches_table(rule: Rule, doc: ParsedDocument, ctx: CheckCo
             continue
         seen.add(key)
         ctx.tick()
-        if q.unit == "元" or same_value(q.value, q.places, table_value, fact.places, slack_units=int(fact.is_aggregate)):
+        if q.unit == "元" or same_value(
+            q.value, q.places, table_value, fact.places, slack_units=int(fact.is_aggregate)
+        ):
             continue  # a 元 slip is reported by U501
         if note and _explained_by_other_income(doc, q.value - table_value):
             note += f"差额 {fmt(q.value - table_value)} 万元恰等于说明所列非财政拨款收入。"
         f = make_finding(
-            rule, ctx,
+            rule,
+            ctx,
             f"说明中{subject_zh(c.subject)}为 {q.raw} 万元，{fact.label} 为 {fmt(table_value)} 万元，相差 {fmt(q.value - table_value)} 万元。",
-            [claim_evidence(c), fact.evidence()], [f"{q.raw}万元"], f"{fmt(table_value)}万元",
-            f"与{fact.label}比对", fact.cell.confidence, severity=Severity.WARNING if note else None, note=note,
+            [claim_evidence(c), fact.evidence()],
+            [f"{q.raw}万元"],
+            f"{fmt(table_value)}万元",
+            f"与{fact.label}比对",
+            fact.cell.confidence,
+            severity=Severity.WARNING if note else None,
+            note=note,
         )
         if f:
             yield f
 
 
 def _explained_by_other_income(doc: ParsedDocument, diff: Decimal) -> bool:
-    others = [c.values["amount"].value for c in doc.claims if c.kind == "amount" and c.subject == "income_other"]
+    others = [
+        c.values["amount"].value for c in doc.claims if c.kind == "amount" and c.subject == "income_other"
+    ]
     return any(abs(abs(diff) - o) < Decimal("0.005") for o in others if o)
 
 
@@ -196,9 +234,13 @@ def narrative_count_matches_table(rule: Rule, doc: ParsedDocument, ctx: CheckCon
         if stated == table_value or stated in cell.alternatives:
             continue
         f = make_finding(
-            rule, ctx,
+            rule,
+            ctx,
             f"说明中{subject_zh(c.subject)}为 {c.values['count'].raw}，{fact.label} 为 {int(table_value) if cell.state == 'number' else '空'}。",
-            [claim_evidence(c), fact.evidence()], [c.values["count"].raw], str(int(table_value)), f"与{fact.label}比对",
+            [claim_evidence(c), fact.evidence()],
+            [c.values["count"].raw],
+            str(int(table_value)),
+            f"与{fact.label}比对",
             cell.confidence,
         )
         if f:

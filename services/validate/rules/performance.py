@@ -40,8 +40,13 @@ def score_within_weight(rule: Rule, doc: ParsedDocument, ctx: CheckContext) -> I
             if it.score <= it.weight:
                 continue
             f = make_finding(
-                rule, ctx, f"《{t.title}》“{it.name}”分值 {it.weight}，得分 {it.score}，得分超过分值。",
-                [_ev(it.source)], [str(it.score)], f"≤ {it.weight}", "得分 ≤ 分值",
+                rule,
+                ctx,
+                f"《{t.title}》“{it.name}”分值 {it.weight}，得分 {it.score}，得分超过分值。",
+                [_ev(it.source)],
+                [str(it.score)],
+                f"≤ {it.weight}",
+                "得分 ≤ 分值",
             )
             if f:
                 yield f
@@ -68,14 +73,20 @@ def score_total(rule: Rule, doc: ParsedDocument, ctx: CheckContext) -> Iterable[
         weights = sum((i.weight or Decimal(0) for i in t.items), Decimal(0))
         scores = sum((i.score or Decimal(0) for i in t.items), Decimal(0))
         if weights != t.total_weight:
-            ctx.skip(f"《{t.title}》各项分值之和 {weights} ≠ 总分值 {t.total_weight}，指标可能未读全，不作结论")
+            ctx.skip(
+                f"《{t.title}》各项分值之和 {weights} ≠ 总分值 {t.total_weight}，指标可能未读全，不作结论"
+            )
             continue
         ctx.tick()
         if scores == t.total_score:
             continue
         f = make_finding(
-            rule, ctx, f"《{t.title}》各项得分之和为 {scores}，表列总分为 {t.total_score}。",
-            [_ev(t.total_source or t.source)], [str(t.total_score)], str(scores),
+            rule,
+            ctx,
+            f"《{t.title}》各项得分之和为 {scores}，表列总分为 {t.total_score}。",
+            [_ev(t.total_source or t.source)],
+            [str(t.total_score)],
+            str(scores),
             f"{len(t.items)} 项指标得分相加（分值合计 {weights}，与总分值一致）",
         )
         if f:
@@ -132,8 +143,13 @@ def grade_band(rule: Rule, doc: ParsedDocument, ctx: CheckContext) -> Iterable[F
         if stated == expected or (stated == "合" and expected in ("中",)):
             continue
         f = make_finding(
-            rule, ctx, f"得分 {c.values['score'].raw} 分对应等级应为“{expected}”，说明写作“{c.grade}”。",
-            [claim_evidence(c)], [c.grade or ""], expected, "≥90 优；80–89 良；60–79 中；<60 差",
+            rule,
+            ctx,
+            f"得分 {c.values['score'].raw} 分对应等级应为“{expected}”，说明写作“{c.grade}”。",
+            [claim_evidence(c)],
+            [c.grade or ""],
+            expected,
+            "≥90 优；80–89 良；60–79 中；<60 差",
         )
         if f:
             yield f
@@ -164,8 +180,13 @@ def execution_rate(rule: Rule, doc: ParsedDocument, ctx: CheckContext) -> Iterab
             continue
         expected = e.value / b.value * 100
         f = make_finding(
-            rule, ctx, f"《{t.title}》全年预算数 {b.raw}，执行数 {e.raw}，执行率应为 {expected:.2f}%，表列 {r.raw}%。",
-            [_ev(t.execution_source or t.source)], [f"{r.raw}%"], f"{expected:.2f}%", f"{e.raw} ÷ {b.raw} × 100%",
+            rule,
+            ctx,
+            f"《{t.title}》全年预算数 {b.raw}，执行数 {e.raw}，执行率应为 {expected:.2f}%，表列 {r.raw}%。",
+            [_ev(t.execution_source or t.source)],
+            [f"{r.raw}%"],
+            f"{expected:.2f}%",
+            f"{e.raw} ÷ {b.raw} × 100%",
         )
         if f:
             yield f

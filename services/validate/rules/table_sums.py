@@ -30,7 +30,9 @@ def _children(table: Table) -> dict[int, list[Row]]:
     for r in table.rows:
         if not r.code:
             continue
-        parent = next((by_code[r.code[:n]] for n in (5, 3) if len(r.code) > n and r.code[:n] in by_code), None)
+        parent = next(
+            (by_code[r.code[:n]] for n in (5, 3) if len(r.code) > n and r.code[:n] in by_code), None
+        )
         if parent is None and len(r.code) == 3:
             parent = root
         if parent is not None:
@@ -90,7 +92,9 @@ def row_total(rule: Rule, doc: ParsedDocument, ctx: CheckContext) -> Iterable[Fi
                     yield f
 
 
-def _summary_balances(doc: ParsedDocument, kind: TableKind) -> list[tuple[str, Fact | None, list[Fact | None], str]]:
+def _summary_balances(
+    doc: ParsedDocument, kind: TableKind
+) -> list[tuple[str, Fact | None, list[Fact | None], str]]:
     t = doc.table(kind)
     if t is None or t.is_empty:
         return []
@@ -100,20 +104,52 @@ def _summary_balances(doc: ParsedDocument, kind: TableKind) -> list[tuple[str, F
     cur_out = exp("本年支出合计")
     checks: list[tuple[str, Fact | None, list[Fact | None], str]] = []
     if cur_in and cur_in.row.row_no:
-        sources = [fact(t, r, "决算数") for r in t.rows if r.side == "income" and r.name and r.row_no and r.row_no < cur_in.row.row_no]
+        sources = [
+            fact(t, r, "决算数")
+            for r in t.rows
+            if r.side == "income" and r.name and r.row_no and r.row_no < cur_in.row.row_no
+        ]
         checks.append(("本年收入合计", cur_in, sources, "各项收入"))
     categories = [fact(t, r, t.columns[0]) for r in t.rows if r.side == "expenditure" and r.level == "类"]
     checks.append(("本年支出合计", cur_out, categories, "各类支出"))
     if kind == TableKind.INCOME_EXPENDITURE_SUMMARY:
-        checks.append(("收入总计", inc("总计"), [cur_in, inc("使用非财政拨款结余"), inc("年初结转和结余")], "本年收入合计 + 使用非财政拨款结余 + 年初结转和结余"))
-        checks.append(("支出总计", exp("总计"), [cur_out, exp("结余分配"), exp("年末结转和结余")], "本年支出合计 + 结余分配 + 年末结转和结余"))
+        checks.append(
+            (
+                "收入总计",
+                inc("总计"),
+                [cur_in, inc("使用非财政拨款结余"), inc("年初结转和结余")],
+                "本年收入合计 + 使用非财政拨款结余 + 年初结转和结余",
+            )
+        )
+        checks.append(
+            (
+                "支出总计",
+                exp("总计"),
+                [cur_out, exp("结余分配"), exp("年末结转和结余")],
+                "本年支出合计 + 结余分配 + 年末结转和结余",
+            )
+        )
     else:
         begin = inc("年初财政拨款结转和结余", "年初结转和结余")
         if begin and begin.row.row_no:
-            subs = [fact(t, r, "决算数") for r in t.rows if r.side == "income" and r.row_no and begin.row.row_no < r.row_no < begin.row.row_no + 4 and r.name]
+            subs = [
+                fact(t, r, "决算数")
+                for r in t.rows
+                if r.side == "income"
+                and r.row_no
+                and begin.row.row_no < r.row_no < begin.row.row_no + 4
+                and r.name
+            ]
             checks.append(("年初财政拨款结转和结余", begin, subs, "各资金来源"))
         checks.append(("收入总计", inc("总计"), [cur_in, begin], "本年收入合计 + 年初财政拨款结转和结余"))
-        checks.append(("支出总计", exp("总计"), [cur_out, exp("年末财政拨款结转和结余", "年末结转和结余")], "本年支出合计 + 年末财政拨款结转和结余"))
+        checks.append(
+            (
+                "支出总计",
+                exp("总计"),
+                [cur_out, exp("年末财政拨款结转和结余", "年末结转和结余")],
+                "本年支出合计 + 年末财政拨款结转和结余",
+            )
+        )
     total_in = inc("总计")
     total_out = exp("总计")
     if total_in and total_out:
@@ -167,7 +203,11 @@ def basic_expenditure_sums(rule: Rule, doc: ParsedDocument, ctx: CheckContext) -
         raise NotApplicable("未找到有数据的一般公共预算财政拨款基本支出决算表")
     classes = {r.code: r for r in t.rows if r.code and len(r.code) == 3}
     for code, row in classes.items():
-        kids = [k for r in t.rows if r.code and len(r.code) >= 5 and r.code.startswith(code) and (k := fact(t, r, "金额"))]
+        kids = [
+            k
+            for r in t.rows
+            if r.code and len(r.code) >= 5 and r.code.startswith(code) and (k := fact(t, r, "金额"))
+        ]
         if kids:
             f = check_sum(rule, ctx, fact(t, row, "金额"), kids, f"基本支出表“{code} {row.name}”", "所属各款")
             if f:

@@ -32,8 +32,13 @@ def amount_unit(rule: Rule, doc: ParsedDocument, ctx: CheckContext) -> Iterable[
         if q.unit != "元" or c.subject not in SUBJECT_ZH or wan < 3:
             continue
         f = make_finding(
-            rule, ctx, f"{subject_zh(c.subject)}写作 {q.raw} 元，本文其他金额均以万元表述，应为 {q.raw} 万元。",
-            [claim_evidence(c)], [f"{q.raw}元"], f"{q.raw}万元", "与同段其他金额的单位（万元）及收支平衡关系比对",
+            rule,
+            ctx,
+            f"{subject_zh(c.subject)}写作 {q.raw} 元，本文其他金额均以万元表述，应为 {q.raw} 万元。",
+            [claim_evidence(c)],
+            [f"{q.raw}元"],
+            f"{q.raw}万元",
+            "与同段其他金额的单位（万元）及收支平衡关系比对",
         )
         if f:
             yield f
@@ -59,9 +64,12 @@ def year_consistency(rule: Rule, doc: ParsedDocument, ctx: CheckContext) -> Iter
         if year == expected:
             continue
         f = make_finding(
-            rule, ctx,
+            rule,
+            ctx,
             f"{'表头' if is_table else '比较年度'}写作 {year} 年，决算年度为 {doc.year} 年，应为 {expected} 年。",
-            [Evidence(quote=ref.quote, prov=ref.prov)], [str(year)], str(expected),
+            [Evidence(quote=ref.quote, prov=ref.prov)],
+            [str(year)],
+            str(expected),
             "决算年度取全文出现最多的“XXXX年度”",
         )
         if f:
@@ -87,7 +95,10 @@ def missing_number(rule: Rule, doc: ParsedDocument, ctx: CheckContext) -> Iterab
         if c.kind == "share" and "percent" not in c.values and "part" in c.values:
             msg, stated = f"{subject_zh(c.subject)}的占比缺少数值（“占 %”）。", "占 %"
         elif c.kind == "change" and "percent" in c.values and c.values["percent"].unit != "%":
-            msg, stated = f"{subject_zh(c.subject)}的增减幅度 {c.values['percent'].raw} 缺少“%”。", c.values["percent"].raw
+            msg, stated = (
+                f"{subject_zh(c.subject)}的增减幅度 {c.values['percent'].raw} 缺少“%”。",
+                c.values["percent"].raw,
+            )
         else:
             continue
         f = make_finding(rule, ctx, msg, [claim_evidence(c)], [stated], None, "表述不完整")

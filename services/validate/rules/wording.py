@@ -57,8 +57,12 @@ def template_text_left_in(rule: Rule, doc: ParsedDocument, ctx: CheckContext) ->
                 continue
             reported.add(key)
             f = make_finding(
-                rule, ctx, f"文中留有{what}：“{m.group(0)}”。",
-                [Evidence(quote=text[:120], prov=ref.prov)], [m.group(0)], "删除模板说明，按实际情况表述",
+                rule,
+                ctx,
+                f"文中留有{what}：“{m.group(0)}”。",
+                [Evidence(quote=text[:120], prov=ref.prov)],
+                [m.group(0)],
+                "删除模板说明，按实际情况表述",
                 "按部门决算公开模板的填报说明与可选措辞逐行比对",
             )
             if f:
