@@ -23,10 +23,20 @@ from pathlib import Path
 QUEUES = ("ingest", "parse", "validate", "report")
 
 
+def free_ports(n: int) -> list[int]:
+    """``n`` distinct free loopback ports (all held open while choosing, so none repeats)."""
+    socks = [socket.socket() for _ in range(n)]
+    try:
+        for s in socks:
+            s.bind(("127.0.0.1", 0))
+        return [s.getsockname()[1] for s in socks]
+    finally:
+        for s in socks:
+            s.close()
+
+
 def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+    return free_ports(1)[0]
 
 
 def wait_for(check, timeout: float, what: str) -> None:
@@ -53,9 +63,8 @@ class Stack:
         self.root = root
         self.root.mkdir(parents=True, exist_ok=True)
         (self.root / "logs").mkdir(exist_ok=True)
-        self.redis_port = free_port()
-        self.s3_port = free_port()
-        self.api_port = api_port or free_port()
+        self.redis_port, self.s3_port, spare = free_ports(3)
+        self.api_port = api_port or spare
         self.worker_concurrency = worker_concurrency
         self.procs: dict[str, subprocess.Popen[bytes]] = {}
         self.env = {
