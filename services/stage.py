@@ -176,14 +176,16 @@ def run_stage(
 
 def _run_held(ref: DocRef, stage: str, core: Callable[[DocRef], str], task: str, ttl: int) -> DocRef:
     st = status()
-    runs = st.count_run(ref.batch_id, ref.doc_id, stage)
-    if runs > MAX_ATTEMPTS:
+    prior = st.runs(ref.batch_id, ref.doc_id).get(stage, 0)
+    if prior >= MAX_ATTEMPTS:
         abandoned = f"处理反复中断：本文件的{stage}阶段已尝试 {MAX_ATTEMPTS} 次均未完成，已停止处理。"
         log.error(
-            "event=stage_abandoned stage=%s batch=%s doc=%s runs=%d", stage, ref.batch_id, ref.doc_id, runs
+            "event=stage_abandoned stage=%s batch=%s doc=%s runs=%d", stage, ref.batch_id, ref.doc_id, prior
         )
         return ref.model_copy(update={"failed": True, "reason": abandoned})
     st.running(ref.batch_id, ref.doc_id, stage, task)
+    # counted only now, just before the work: a Redis error before this point retries without a run
+    runs = st.count_run(ref.batch_id, ref.doc_id, stage)
     log.info(
         "event=stage_start stage=%s batch=%s doc=%s task=%s run=%d",
         stage,

@@ -109,8 +109,8 @@ def run_report(msg: dict, task: str) -> dict | None:
         )
         return None
     try:
-        st.count_run(ref.batch_id, ref.doc_id, "report")
         st.running(ref.batch_id, ref.doc_id, "report", task)
+        st.count_run(ref.batch_id, ref.doc_id, "report")
         delay_for_tests("report")
         try:
             outcome = report_core(ref)
