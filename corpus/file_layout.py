@@ -33,6 +33,7 @@ from decimal import Decimal
 from corpus.model import FinalAccounts, Performance, ScoreLine, fmt_grouped
 from corpus.prose import pct_text, score_text
 from corpus.tables import Blank, Count, Dash, Money, Part, TableData
+from shared.knowledge.tables import COLUMNS, TableKind
 
 
 @dataclass
@@ -267,23 +268,8 @@ def _assets(t: TableData) -> Grid:
     return Grid(t.kind, t.title, [70.0, 12.0, 22.0], rows, 1, unit="单位：台、辆、套")
 
 
-INCOME_LABELS = [
-    "本年收入合计",
-    "财政拨款收入",
-    "上级补助收入",
-    "事业收入",
-    "经营收入",
-    "附属单位上缴收入",
-    "其他收入",
-]
-EXPENDITURE_LABELS = [
-    "本年支出合计",
-    "基本支出",
-    "项目支出",
-    "上缴上级支出",
-    "经营支出",
-    "对附属单位补助支出",
-]
+INCOME_LABELS = COLUMNS[TableKind.INCOME]  # the printed order, from the shared table knowledge
+EXPENDITURE_LABELS = COLUMNS[TableKind.EXPENDITURE]
 FISCAL_RIGHT = ["合计", "一般公共预算财政拨款", "政府性基金预算财政拨款", "国有资本经营预算财政拨款"]
 
 

@@ -17,19 +17,12 @@ from __future__ import annotations
 
 from decimal import Decimal
 
+from shared.knowledge.tables import COLUMNS, TableKind
 from tests.layouts import data as d
 from tests.layouts.render import C, TSpec, fmt
 
-INC_COLS = [
-    "本年收入合计",
-    "财政拨款收入",
-    "上级补助收入",
-    "事业收入",
-    "经营收入",
-    "附属单位上缴收入",
-    "其他收入",
-]
-EXP_COLS = ["本年支出合计", "基本支出", "项目支出", "上缴上级支出", "经营支出", "对附属单位补助支出"]
+INC_COLS = COLUMNS[TableKind.INCOME]
+EXP_COLS = COLUMNS[TableKind.EXPENDITURE]
 
 
 class Opt:
