@@ -57,6 +57,21 @@ class DefectNotApplicable(Exception):
 
 Injector = Callable[[Draft, Random], PendingDefect]
 
+
+@dataclass(frozen=True)
+class DefectKind:
+    """A defect kind defined outside this module (``corpus/defects_<family>.py``): its injector,
+    the rule code it must raise, and ``present`` — the re-check on the structured draft that
+    :func:`corpus.verify.violations` runs (True when the draft shows this kind of defect; a clean
+    draft must give False). ``needs_tables``: skipped by the Word style, which has no tables."""
+
+    name: str
+    code: str
+    inject: Injector
+    present: Callable[[Draft], bool]
+    needs_tables: bool = False
+
+
 DEFECT_CODES: dict[str, str] = {
     "narrative_total_mismatch": "N301",
     "yoy_percent_wrong": "A401",
@@ -353,6 +368,23 @@ INJECTORS: dict[str, Injector] = {
     "basic_vs_economic_mismatch": basic_vs_economic_mismatch,
     "three_public_count_vehicle": three_public_count_vehicle,
 }
+
+
+# Families of defect kinds, each in its own module; merged into the tables above.
+from corpus import defects_disclosure, defects_form, defects_narrative, defects_scores
+
+FAMILY_KINDS: list[DefectKind] = [
+    *defects_form.KINDS,
+    *defects_narrative.KINDS,
+    *defects_disclosure.KINDS,
+    *defects_scores.KINDS,
+]
+for _kind in FAMILY_KINDS:
+    if _kind.name in DEFECT_CODES:
+        raise ValueError(f"defect kind {_kind.name} defined twice")
+    DEFECT_CODES[_kind.name] = _kind.code
+    INJECTORS[_kind.name] = _kind.inject
+TABLE_DEFECTS = TABLE_DEFECTS | {k.name for k in FAMILY_KINDS if k.needs_tables}
 
 
 def inject(name: str, draft: Draft, rng: Random) -> PendingDefect:

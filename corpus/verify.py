@@ -220,4 +220,7 @@ def violations(d: Draft) -> set[str]:
     restated = _tables(d, out)
     _narrative(d, restated, out)
     _scores(d, out)
+    from corpus.defects import FAMILY_KINDS
+
+    out |= {k.code for k in FAMILY_KINDS if k.present(d)}
     return out

@@ -1,0 +1,15 @@
+"""Defect kinds of the narrative agreeing with itself (issue 8, item 2): restated quantities, carry-over continuity, previous-year balance, copied descriptions.
+
+Each :class:`~corpus.defects.DefectKind` changes the clean draft in one place (its injector's
+docstring says where) and has a ``present`` re-check on the structured draft for
+:func:`corpus.verify.violations`.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from corpus.defects import DefectKind
+
+KINDS: list[DefectKind] = []
