@@ -251,6 +251,9 @@ class Finding(BaseModel):
     confidence: float = 1.0
     downgraded: bool = False
     note: str | None = None  # e.g. why downgraded
+    # which side is likely wrong, when the document shows it (Chinese), e.g. “两张报表一致，说明中的
+    # 数字可能有误”; “无法判断哪一处有误” when it cannot tell; None when there is only one side
+    suspect: str | None = None
 
 
 class RuleStatus(StrEnum):

@@ -1,4 +1,14 @@
-"""Building findings with evidence, and the confidence policy in one place:
+"""Building findings with evidence, and the severity and confidence policy in one place.
+
+Severity (a rule's default, and what a check passes as ``severity=``):
+- ERROR: a contradiction the document itself proves (two of its own figures cannot both hold);
+- WARNING: a likely defect that needs a reader's judgement (wording against the tables, a missing
+  reason, a list that disagrees with a table);
+- INFO: form (duplicated characters or punctuation, unbalanced brackets, a missing %).
+``suspect`` says which side is likely wrong when the document shows it (a narrative figure against
+two tables that agree), or that it cannot tell (``SUSPECT_UNKNOWN``).
+
+Confidence:
 - every input value read with full confidence → the rule's severity;
 - any repaired / ambiguous value (confidence < 1) → one severity lower, and the finding says so;
 - a value too unsure to conclude anything (confidence < 0.6) → no finding; coverage says why."""
@@ -12,6 +22,7 @@ from shared.models import Cell, Claim, Evidence, Finding, Row, Severity, Table
 from .catalogue import CheckContext, Rule
 
 UNSURE = 0.6
+SUSPECT_UNKNOWN = "无法判断哪一处有误，请对照原始账表核实"
 _LOWER = {Severity.ERROR: Severity.WARNING, Severity.WARNING: Severity.INFO, Severity.INFO: Severity.INFO}
 
 
@@ -61,6 +72,7 @@ def make_finding(
     confidence: float = 1.0,
     severity: Severity | None = None,
     note: str | None = None,
+    suspect: str | None = None,
 ) -> Finding | None:
     """A finding, or None (recorded as skipped) when its inputs are too unsure."""
     if confidence < UNSURE:
@@ -85,6 +97,7 @@ def make_finding(
         confidence=confidence,
         downgraded=downgraded,
         note=note,
+        suspect=suspect,
     )
 
 
