@@ -11,6 +11,8 @@ Every rule in the catalogue has ``cases/<CODE>.yml``::
         fail_str: |
           …
         expect_in_message: "12.10%"   # optional
+        expect_count: 1               # optional: exactly this many findings of the rule
+        expect_severity: error        # optional: every finding has this severity
         xfail: "why"                  # optional: a known parser/rule bug (strict xfail)
 
 Each case's text, behind a fixed preamble that makes it look like a 决算 document, goes through the
@@ -43,7 +45,16 @@ PREAMBLE = (
     "第一部分 测试市测试局部门概况\n"
     "本部门2023年度部门决算公开，包括收入支出决算总表、财政拨款收入支出决算总表等。\n"
 )
-CASE_KEYS = {"name", "pass_str", "fail_str", "expect_in_message", "xfail", "description"}
+CASE_KEYS = {
+    "name",
+    "pass_str",
+    "fail_str",
+    "expect_in_message",
+    "expect_count",
+    "expect_severity",
+    "xfail",
+    "description",
+}
 
 
 def _load() -> dict[str, dict[str, Any]]:
@@ -105,6 +116,12 @@ def test_rule_case(code: str, case: dict[str, Any]) -> None:
         if expected is not None:
             messages = [f.message for f in findings]
             assert any(str(expected) in m for m in messages), f"{expected!r} not in any message: {messages}"
+        if "expect_count" in case:
+            assert len(findings) == case["expect_count"], [f.message for f in findings]
+        if "expect_severity" in case:
+            assert {str(f.severity) for f in findings} == {case["expect_severity"]}, [
+                (f.severity, f.message) for f in findings
+            ]
 
 
 def test_every_rule_has_cases() -> None:
@@ -141,6 +158,7 @@ def test_case_files_well_formed() -> None:
                 problems.append(f"{stem}.yml {c.get('name')}: unknown keys {sorted(unknown)}")
             if ("pass_str" in c) == ("fail_str" in c):
                 problems.append(f"{stem}.yml {c.get('name')}: needs exactly one of pass_str / fail_str")
-            if "expect_in_message" in c and "fail_str" not in c:
-                problems.append(f"{stem}.yml {c.get('name')}: expect_in_message only applies to fail_str")
+            for key in ("expect_in_message", "expect_count", "expect_severity"):
+                if key in c and "fail_str" not in c:
+                    problems.append(f"{stem}.yml {c.get('name')}: {key} only applies to fail_str")
     assert not problems, "; ".join(problems)
