@@ -45,3 +45,27 @@ def test_percentage_checked_against_the_interval_its_inputs_allow():
 
 def test_zero_denominator_is_not_computed():
     assert ratio_interval(interval(D(1), 2), interval(D(0), 2)) is None
+
+
+def test_one_interval_type_behind_every_comparison():
+    from services.validate.tolerance import Interval
+
+    a, b = Interval.shown(D("573.9"), 1), Interval.shown(D("573.95"), 2)
+    assert a.meets(b) and b.meets(a)
+    # half-open: 326.71 stands for [326.705, 326.715), 326.72 for [326.715, 326.725)
+    assert not Interval.shown(D("326.71"), 2).meets(Interval.shown(D("326.72"), 2))
+    # a sum of n rounded parts carries n half-units: 4 parts of 2 decimals meet a total 0.02 away
+    parts = [Interval.shown(D(v), 2) for v in ("2112.86", "326.72", "60.99", "445.69")]
+    assert Interval.total(parts).meets(Interval.shown(D("2946.25"), 2))
+    assert not Interval.total(parts).meets(Interval.shown(D("2946.20"), 2))
+    # exact values (counts) are points
+    assert Interval.exact(D(10)).meets(Interval.exact(D(10)))
+    assert not Interval.exact(D(10)).meets(Interval.exact(D(11)))
+    assert Interval.shown(D("0.3"), 1).contains(D("0.25")) and not Interval.shown(D("0.3"), 1).contains(
+        D("0.35")
+    )
+    # a difference of intervals widens; a ratio against a possibly-zero base is undefined
+    assert (Interval.shown(D("1.00"), 2) - Interval.shown(D("1.00"), 2)).contains(D(0))
+    assert Interval.shown(D(1), 2).percent_of(Interval.shown(D("0.00"), 2)) is None
+    growth = Interval.shown(D("2.55"), 2).percent_of(Interval.shown(D("182.10"), 2))
+    assert growth is not None and growth.lo < D("1.40") < growth.hi
