@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 
 from shared.models import (
+    Category,
     DocumentMeta,
     DocumentReport,
     Finding,
@@ -14,8 +15,19 @@ from shared.models import (
 )
 
 from .catalogue import CheckContext, NotApplicable, all_rules
+from .findings import SUSPECT_UNKNOWN
 
 log = logging.getLogger(__name__)
+
+# Findings that set two figures against each other: when a rule cannot tell which is wrong, the
+# finding says so rather than leaving the reader to guess that it could.
+TWO_SIDED = {
+    Category.TABLE_SUM,
+    Category.CROSS_TABLE,
+    Category.NARRATIVE_TABLE,
+    Category.NARRATIVE_ARITHMETIC,
+    Category.PERFORMANCE,
+}
 
 
 def validate_document(doc: ParsedDocument) -> DocumentReport:
@@ -41,6 +53,9 @@ def validate_document(doc: ParsedDocument) -> DocumentReport:
                 )
             )
             continue
+        for f in found:
+            if f.suspect is None and f.category in TWO_SIDED:
+                f.suspect = SUSPECT_UNKNOWN
         findings.extend(found)
         status = RuleStatus.RAN
         reason = None

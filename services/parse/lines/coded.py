@@ -102,13 +102,6 @@ def _candidates(k: int, n: int) -> list[tuple[int, ...]]:
     return [(0, *rest) for rest in itertools.combinations(range(1, n), k - 1)]
 
 
-_HALF = Decimal("0.005")
-
-
-def _tol(values: list[Decimal | None]) -> Decimal:
-    return _HALF * (len(values) - values.count(None) + 1)
-
-
 class ColumnSolver:
     """Coordinate descent over each row's candidate column assignments."""
 
@@ -152,7 +145,8 @@ class ColumnSolver:
         return self.vectors[i][self.choice[i] if choice is None else choice]
 
     def _group_cost(self, parent: int) -> int:
-        """Violations of parent = Σ children, column by column (tolerance: half a cent per figure)."""
+        """Violations of parent = Σ children, column by column. In integer cents, the interval test
+        of services.validate.tolerance (each figure ±½ cent) is 2·|parent − Σ| < count + 1."""
         pv = self.vector(parent)
         kids = [self.vector(c) for c in self.children.get(parent, [])]
         cost = 0

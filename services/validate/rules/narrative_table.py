@@ -3,16 +3,15 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
-from decimal import Decimal
 
 from shared.knowledge.subjects import subject_zh
 from shared.knowledge.tables import TableKind
-from shared.models import Category, Claim, Finding, ParsedDocument, Severity
+from shared.models import Category, Claim, Finding, ParsedDocument, Quantity, Severity
 
 from ..catalogue import CheckContext, NotApplicable, Rule, rule
 from ..facts import Fact, coded_fact, economic_fact, group_fact, summary_fact, three_public_actual_column
-from ..findings import claim_evidence, make_finding
-from ..tolerance import fmt, same_value
+from ..findings import SUSPECT_UNKNOWN, claim_evidence, make_finding
+from ..tolerance import Interval, fmt, same_value
 
 S01, S04 = TableKind.INCOME_EXPENDITURE_SUMMARY, TableKind.FISCAL_SUMMARY
 Lookup = Callable[[ParsedDocument], tuple[Fact | None, str | None]]
@@ -104,6 +103,40 @@ THREE_PUBLIC_SUBJECTS = {
 }
 
 
+# A second table that states the same quantity in the same scope: when the narrative disagrees
+# with the first, the second tells which side is likely wrong.
+SECOND_SOURCES: dict[tuple[str, str], Callable[[ParsedDocument], Fact | None]] = {
+    # 收入总计 = 支出总计: the other side of the same summary table
+    ("income", "income_total"): lambda d: summary_fact(d, S01, "expenditure", "总计"),
+    ("expenditure", "expenditure_total"): lambda d: summary_fact(d, S01, "income", "总计"),
+    ("overview", "income_expenditure_total"): lambda d: summary_fact(d, S01, "expenditure", "总计"),
+    ("fiscal_overview", "fiscal_grand_total"): lambda d: summary_fact(d, S04, "expenditure", "总计"),
+    ("income", "income_current"): lambda d: coded_fact(d, TableKind.INCOME, None, "本年收入合计"),
+    ("expenditure", "expenditure_current"): lambda d: coded_fact(
+        d, TableKind.EXPENDITURE, None, "本年支出合计"
+    ),
+    ("expenditure", "basic"): lambda d: coded_fact(d, TableKind.EXPENDITURE, None, "基本支出"),
+    ("expenditure", "project"): lambda d: coded_fact(d, TableKind.EXPENDITURE, None, "项目支出"),
+}
+
+
+def suspect_side(doc: ParsedDocument, c: Claim, q: Quantity, fact: Fact) -> str:
+    """Which side of a narrative-vs-table mismatch is likely wrong, if another table shows it."""
+    lookup = SECOND_SOURCES.get((c.topic, c.subject))
+    second = lookup(doc) if lookup else None
+    if second is None or second.cell.state != "number" or second.cell is fact.cell:
+        return SUSPECT_UNKNOWN
+    slack = int(fact.is_aggregate or second.is_aggregate)
+    if same_value(fact.value, fact.places, second.value, second.places, slack_units=slack):
+        both = (
+            f"{fact.label}收入、支出两方" if second.label == fact.label else f"{fact.label}与{second.label}"
+        )
+        return f"{both}一致（{fmt(second.value)} 万元），说明中的数字可能有误"
+    if same_value(q.value, q.places, second.value, second.places, slack_units=int(second.is_aggregate)):
+        return f"说明与{second.label}一致（{fmt(second.value)} 万元），{fact.label}可能有误"
+    return SUSPECT_UNKNOWN
+
+
 # Subjects that name one quantity whatever section states them
 ANY_TOPIC = {"income_expenditure_total": "overview", "fiscal_grand_total": "fiscal_overview"}
 
@@ -162,8 +195,15 @@ def narrative_amount_matches_table(rule: Rule, doc: ParsedDocument, ctx: CheckCo
             q.value, q.places, table_value, fact.places, slack_units=int(fact.is_aggregate)
         ):
             continue  # a 元 slip is reported by U501
-        if note and _explained_by_other_income(doc, q.value - table_value):
-            note += f"差额 {fmt(q.value - table_value)} 万元恰等于说明所列非财政拨款收入。"
+        if note:
+            # only a table of another scope states this quantity: a gap proves nothing
+            gap = Interval.of(q) - Interval.shown(table_value, fact.places)
+            why = "，差额恰等于说明所列非财政拨款收入" if _explained_by_other_income(doc, gap) else ""
+            ctx.skip(
+                f"说明中{subject_zh(c.subject)} {q.raw} 万元与{fact.label} {fmt(table_value)} 万元口径不同"
+                f"（收入支出决算总表未找到{why}），无法核对"
+            )
+            continue
         f = make_finding(
             rule,
             ctx,
@@ -173,18 +213,21 @@ def narrative_amount_matches_table(rule: Rule, doc: ParsedDocument, ctx: CheckCo
             f"{fmt(table_value)}万元",
             f"与{fact.label}比对",
             fact.cell.confidence,
-            severity=Severity.WARNING if note else None,
-            note=note,
+            suspect=suspect_side(doc, c, q, fact),
         )
         if f:
             yield f
 
 
-def _explained_by_other_income(doc: ParsedDocument, diff: Decimal) -> bool:
+def _explained_by_other_income(doc: ParsedDocument, diff: Interval) -> bool:
+    """Is the gap between the narrative's figure and the appropriations-only table the 其他收入
+    the narrative itself states (so the difference is one of scope)?"""
     others = [
-        c.values["amount"].value for c in doc.claims if c.kind == "amount" and c.subject == "income_other"
+        Interval.of(c.values["amount"])
+        for c in doc.claims
+        if c.kind == "amount" and c.subject == "income_other" and c.values["amount"].value
     ]
-    return any(abs(abs(diff) - o) < Decimal("0.005") for o in others if o)
+    return any(o.meets(diff) or o.meets(-diff) for o in others)
 
 
 COUNT_SOURCES = {
