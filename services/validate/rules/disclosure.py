@@ -1,3 +1,422 @@
-"""Disclosure completeness: 三公 items one by one, required sections, reasons for stated changes, attachments the text promises (issue 8, item 3)."""
+"""Disclosure completeness (issue 8, item 3): each “三公” item disclosed on its own, 政府采购 broken
+down, a reason wherever a change or a gap to the budget is stated, and the tables the text says
+are published actually present.
+
+These rules read the narrative as running text: the passages (lines outside table cells) joined
+without their line breaks, folded for matching (Kangxi radicals, ⻋ for 车) and without spaces, so a sentence
+wrapped over three lines of a PDF is one sentence here."""
 
 from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass
+from decimal import Decimal
+
+from shared.knowledge.subjects import Subject, Topic
+from shared.knowledge.tables import TableKind, ThreePublicItem
+from shared.models import Category, Claim, Evidence, Finding, ParsedDocument, Prov, Severity
+from shared.normalize import normalize_for_matching
+
+from ..catalogue import CheckContext, NotApplicable, Rule, rule
+from ..facts import Fact, group_fact, three_public_actual_column
+from ..findings import make_finding
+from ..tolerance import fmt, same_value
+
+# --------------------------------------------------------------------------- the narrative as text
+
+
+def _norm(text: str) -> str:
+    return re.sub(r"\s+", "", normalize_for_matching(text))
+
+
+@dataclass
+class Narrative:
+    """The passages joined into one string, with where each passage starts in it."""
+
+    text: str
+    starts: list[int]
+    provs: list[Prov]
+
+    def offset_of(self, prov: Prov) -> int | None:
+        for i, p in enumerate(self.provs):
+            if p.page == prov.page and p.line == prov.line:
+                return self.starts[i]
+        return None
+
+    def prov_at(self, offset: int) -> Prov:
+        i = 0
+        for j, s in enumerate(self.starts):
+            if s > offset:
+                break
+            i = j
+        return self.provs[i] if self.provs else Prov()
+
+
+def narrative(doc: ParsedDocument) -> Narrative:
+    parts, starts, provs, pos = [], [], [], 0
+    for p in doc.passages:
+        t = _norm(p.quote)
+        if not t:
+            continue
+        starts.append(pos)
+        provs.append(p.prov)
+        parts.append(t)
+        pos += len(t)
+    return Narrative("".join(parts), starts, provs)
+
+
+_CN = "一二三四五六七八九十"
+_LEVEL1 = re.compile(rf"^第[{_CN}]+部分")
+_LEVEL2 = re.compile(rf"^[{_CN}]+、")
+_LEVEL3 = re.compile(rf"^[（(][{_CN}]+[）)]")
+
+
+@dataclass
+class SectionText:
+    heading: str
+    text: str  # heading included
+    start: int  # offset in the narrative
+    prov: Prov
+
+
+def section_text(doc: ParsedDocument, keyword: str) -> SectionText | None:
+    """The longest narrative section whose heading (“七、政府采购支出情况说明”, “（二）政府采购支出
+    情况”) names ``keyword``: the 目录's entry of the same title is one line, the section itself runs
+    to the next heading of its level or above."""
+    best: SectionText | None = None
+    passages = [(_norm(p.quote), p.prov) for p in doc.passages]
+    for i, (t, prov) in enumerate(passages):
+        level = 2 if _LEVEL2.match(t) else 3 if _LEVEL3.match(t) else 0
+        if not level or keyword not in t or not ("情况" in t or "说明" in t):
+            continue
+        body = [t]
+        for u, _ in passages[i + 1 :]:
+            if _LEVEL1.match(u) or _LEVEL2.match(u) or (level == 3 and _LEVEL3.match(u)):
+                break
+            body.append(u)
+        text = "".join(body)
+        if best is None or len(text) > len(best.text):
+            best = SectionText(t, text, 0, prov)
+    return best
+
+
+def _sentences(text: str) -> list[str]:
+    return [s for s in re.split(r"[。；;]", text) if s]
+
+
+def _clip(text: str, n: int = 80) -> str:
+    return text if len(text) <= n else text[: n - 1] + "…"
+
+
+# --------------------------------------------------------------------------- C005 “三公” items
+
+
+_T = ThreePublicItem
+_TP_SUBJECTS = {
+    _T.ABROAD: Subject.TP_ABROAD,
+    _T.VEHICLE: Subject.TP_VEHICLE,
+    _T.VEHICLE_PURCHASE: Subject.TP_VEHICLE_PURCHASE,
+    _T.VEHICLE_OPERATION: Subject.TP_VEHICLE_OPERATION,
+    _T.RECEPTION: Subject.TP_RECEPTION,
+    _T.TOTAL: Subject.TP_TOTAL,
+}
+_NONE_WORDS = r"(无|未发生|没有|未安排|未开支|未列支|不存在)"
+
+
+@dataclass
+class _Amount:
+    value: Decimal
+    fact: Fact | None
+    claim: Claim | None
+
+    @property
+    def evidence(self) -> Evidence | None:
+        if self.fact is not None:
+            return self.fact.evidence()
+        if self.claim is not None:
+            return Evidence(quote=self.claim.source.quote, prov=self.claim.source.prov)
+        return None
+
+    @property
+    def source(self) -> str:
+        return "“三公”经费支出决算表决算数" if self.fact is not None else "说明所述决算数"
+
+
+def _tp_amount(doc: ParsedDocument, item: ThreePublicItem) -> _Amount | None:
+    """An item's 决算数: from the 三公 table when it has an actual column, else as narrated."""
+    col = three_public_actual_column(doc)
+    f = group_fact(doc, TableKind.THREE_PUBLIC, item.value, col) if col else None
+    if f is not None and f.cell.state != "text" and f.cell.confidence >= 0.6:
+        return _Amount(f.value, f, None)
+    subject = _TP_SUBJECTS[item].value
+    for c in doc.claims:
+        if c.subject != subject or c.topic != Topic.THREE_PUBLIC.value:
+            continue
+        q = c.values.get("amount") or c.values.get("actual") or c.values.get("current")
+        if q is not None and q.unit in ("", "万元"):
+            return _Amount(q.value, None, c)
+    return None
+
+
+def _nonzero(a: _Amount | None) -> bool | None:
+    return None if a is None else a.value != 0
+
+
+def _declared_none(sentences: list[str], word: str) -> bool:
+    rx = re.compile(rf"{_NONE_WORDS}[^，,]{{0,12}}({word})|({word})[^，,]{{0,24}}{_NONE_WORDS}")
+    return any(rx.search(s) for s in sentences)
+
+
+def _required(spent: bool | None, sentences: list[str], word: str) -> bool:
+    """An item's details are required when its 决算数 is not zero; when no figure is known, unless
+    the text says it did not occur."""
+    if spent is None:
+        return not _declared_none(sentences, word)
+    return spent
+
+
+@rule(
+    "C005",
+    "three_public_items_disclosed",
+    Category.COMPLETENESS,
+    Severity.WARNING,
+    "“三公”经费未逐项公开",
+    "“三公”经费支出决算情况说明应逐项公开：因公出国（境）费及团组数、人次；公务用车购置费和运行维护费分别列示，"
+    "以及购置数、保有量；公务接待费及批次、人次。某项没有发生时应写明（“未发生”“无…支出”或决算数为0）。"
+    "某项决算数（“三公”表或说明所述）不为零而说明中缺少对应的数量信息，或购置费与运行维护费只合并列示，即报告。",
+    "“三公”经费是社会关注度最高的公开内容，公开要求逐项列示金额和实物量；只给合计数会使读者无法监督。",
+    "“三公”表公务接待费决算数 1.10 万元，说明中只写“公务接待费支出 1.10 万元”，没有接待批次和人次。",
+)
+def three_public_items_disclosed(rule: Rule, doc: ParsedDocument, ctx: CheckContext) -> Iterable[Finding]:
+    sec = section_text(doc, "三公")
+    if sec is None:
+        raise NotApplicable("未找到“三公”经费支出决算情况说明（缺少该部分由 C003 报告）")
+    text = sec.text
+    sentences = _sentences(text)
+    ctx.tick()
+    total = _tp_amount(doc, _T.TOTAL)
+    if re.search(rf"{_NONE_WORDS}[“\"”]?三公[”\"“]?经费", text) and not _nonzero(total):
+        return  # “本部门2024年度无“三公”经费财政拨款支出”: every item declared not incurred
+    heading = Evidence(quote=_clip(sec.heading, 60), prov=sec.prov)
+
+    def finding(item_zh: str, amount: _Amount | None, missing: list[str], quote: str) -> Finding | None:
+        stated = f"{amount.source} {fmt(amount.value)} 万元" if amount is not None else "决算数未知"
+        evidence = [heading]
+        if quote:
+            evidence.append(Evidence(quote=_clip(quote), prov=sec.prov))
+        if amount is not None and amount.evidence is not None:
+            evidence.append(amount.evidence)
+        return make_finding(
+            rule,
+            ctx,
+            f"“三公”经费说明未逐项公开{item_zh}：{stated}，说明中未见" + "、".join(missing) + "。",
+            evidence,
+            [_clip(quote) if quote else f"（未提及{item_zh}）"],
+            "应说明" + "、".join(missing) + "（未发生的应写明未发生）",
+            f"在“三公”经费支出决算情况说明中查找{item_zh}的" + "、".join(missing) + f"；{item_zh}{stated}",
+            suspect="说明未按要求逐项公开，报表数字本身不受影响",
+        )
+
+    # 因公出国（境）: amount, 团组数 and 人次
+    abroad = _tp_amount(doc, _T.ABROAD)
+    abroad_s = [s for s in sentences if "出国" in s or "团组" in s]
+    ctx.tick()
+    if _required(_nonzero(abroad), abroad_s, "出国"):
+        missing = []
+        if not abroad_s:
+            if abroad is not None and abroad.value:
+                missing = ["因公出国（境）费支出情况"]
+        else:
+            if not any(re.search(r"团组[数为共计：:]{0,4}\d+|\d+个?团组", s) for s in abroad_s):
+                missing.append("团组数")
+            if not any(re.search(r"\d+人次|人次[数为共计：:]{0,4}\d+", s) for s in abroad_s):
+                missing.append("人次")
+        if missing:
+            f = finding("因公出国（境）费", abroad, missing, abroad_s[0] if abroad_s else "")
+            if f:
+                yield f
+
+    # 公务用车: 购置费 and 运行维护费 separately, 购置数, 保有量
+    vehicle = _tp_amount(doc, _T.VEHICLE)
+    purchase = _tp_amount(doc, _T.VEHICLE_PURCHASE)
+    operation = _tp_amount(doc, _T.VEHICLE_OPERATION)
+    car_s = [s for s in sentences if "车" in s]
+    ctx.tick()
+    amounts = [a for a in (vehicle, purchase, operation) if a is not None]
+    any_spent = any(a.value for a in amounts) if amounts else None
+    if _required(any_spent, car_s, "公务用车|用车|车辆"):
+        missing = []
+        if not car_s:
+            if any_spent:
+                missing = ["公务用车购置及运行维护费支出情况"]
+        else:
+            split = re.sub(r"购置(及|和|与|、)运行(维护|维修)?(费|支出)?", "", "".join(car_s))
+            if not ("购置" in split and re.search(r"运行|运维|维护", split)):
+                missing.append("购置费与运行维护费的分项金额")
+            if _nonzero(purchase) and not re.search(
+                r"购置[^。；]{0,16}?\d+辆|购置数|\d+辆[^。；]{0,6}购置", split
+            ):
+                missing.append("购置数（辆）")
+            spent_on_cars = _nonzero(operation) or (operation is None and any_spent)
+            if spent_on_cars and "保有" not in text:
+                missing.append("保有量（辆）")
+        if missing:
+            base = vehicle or operation or purchase
+            f = finding("公务用车购置及运行维护费", base, missing, car_s[0] if car_s else "")
+            if f:
+                yield f
+
+    # 公务接待: amount, 批次 and 人次
+    reception = _tp_amount(doc, _T.RECEPTION)
+    rec_s = [s for s in sentences if "接待" in s]
+    ctx.tick()
+    if _required(_nonzero(reception), rec_s, "公务接待|接待"):
+        missing = []
+        if not rec_s:
+            if reception is not None and reception.value:
+                missing = ["公务接待费支出情况"]
+        else:
+            if not any(re.search(r"\d+批|批次[数为共计：:]{0,4}\d+", s) for s in rec_s):
+                missing.append("接待批次")
+            if not any(re.search(r"\d+人次|人次[数为共计：:]{0,4}\d+", s) for s in rec_s):
+                missing.append("接待人次")
+        if missing:
+            f = finding("公务接待费", reception, missing, rec_s[0] if rec_s else "")
+            if f:
+                yield f
+
+
+# --------------------------------------------------------------------------- C006 reasons
+
+
+# Words that give (or introduce) a reason. Broad on purpose: any of them near a stated change
+# counts as a reason given, so only a change stated with no explanation at all is reported.
+_REASON = re.compile(
+    r"原因|主要是|主要为|主要系|主要用于|用于|由于|因为|因此|所致|导致|影响|系|得益|随着|为了|因[^素]"
+)
+_CHANGE_TOPICS = {
+    Topic.INCOME, Topic.EXPENDITURE, Topic.OVERVIEW, Topic.FISCAL_OVERVIEW, Topic.FISCAL,
+    Topic.BASIC, Topic.THREE_PUBLIC, Topic.OPERATING_FUNDS,
+}  # fmt: skip
+# Budget gaps: the 财政拨款支出 items, and the “三公” total (its items are explained by their
+# change against last year, and the templates do not ask a gap reason for each of them).
+_GAP_SUBJECTS = {Topic.FISCAL: None, Topic.THREE_PUBLIC: {Subject.TP_TOTAL.value}}
+
+
+def _stated_change(c: Claim) -> str | None:
+    """“增加 81.59 万元” when the claim states a non-zero change (持平 and 0 need no reason)."""
+    q = c.values.get("change")
+    if q is None or q.value == 0 or "持平" in (c.direction or ""):
+        return None
+    return q.raw
+
+
+def _gap_checked(c: Claim) -> bool:
+    if c.topic not in _GAP_SUBJECTS:
+        return False
+    subjects = _GAP_SUBJECTS[Topic(c.topic)]
+    return subjects is None or c.subject in subjects
+
+
+def _stated_gap(c: Claim) -> bool:
+    """决算数 and 预算数 differ beyond rounding."""
+    budget, actual = c.values.get("budget"), c.values.get("actual")
+    if budget is None or actual is None:
+        return False
+    return not same_value(budget.value, budget.places, actual.value, actual.places)
+
+
+_ITEM_START = re.compile(rf"[（(][{_CN}\d]+[)）]|[{_CN}]+、|\d+[、.]|第[{_CN}]+部分")
+
+
+@dataclass
+class _Passage:
+    sentence: str  # the sentence stating the change
+    window: str  # that sentence and the next one
+    after: str  # from the change (or rate) to the end of the next sentence
+    prov: Prov
+
+
+def _passage(nt: Narrative, c: Claim, anchor: str) -> _Passage | None:
+    off = nt.offset_of(c.source.prov)
+    if off is None:
+        return None
+    limit = off + len(_norm(c.source.quote)) + 160
+    m = re.compile(rf"(增加|减少|增长|下降|上升|降低|减|增)[了为]?{re.escape(_norm(anchor))}").search(
+        nt.text, off, limit
+    )
+    at = m.start() if m else nt.text.find(_norm(anchor), off, limit)
+    if at < 0:
+        return None
+    start = nt.text.rfind("。", max(0, at - 400), at) + 1
+    end1 = nt.text.find("。", at)
+    end1 = len(nt.text) if end1 < 0 else end1
+    end2 = nt.text.find("。", end1 + 1)
+    end2 = len(nt.text) if end2 < 0 else end2
+    if _ITEM_START.match(nt.text, end1 + 1):
+        end2 = end1  # the next sentence is another item: its reason is not this one's
+    return _Passage(
+        nt.text[start : end1 + 1], nt.text[start : end2 + 1], nt.text[at : end2 + 1], nt.prov_at(start)
+    )
+
+
+@rule(
+    "C006",
+    "change_without_reason",
+    Category.COMPLETENESS,
+    Severity.WARNING,
+    "变动或预决算差异未说明原因",
+    "说明中写明某项金额较上年“增加/减少 X 万元”，或决算数与预算数不同（完成预算的 X%），应在同一句或紧接的下一句说明原因"
+    "（“主要原因是…”“主要用于…”“由于…”等）。与上年持平、变动为0、决算等于预算，以及合计数后接“其中：”逐项说明原因的，不要求。",
+    "公开要求对增减变化和预决算差异作出解释；只列数字不说原因，读者无法判断变化是否合理。",
+    "“本年支出合计 366.52 万元，较上年减少 0.62 万元，下降 0.17%。”其后直接进入下一项，未说明减少原因。",
+)
+def change_without_reason(rule: Rule, doc: ParsedDocument, ctx: CheckContext) -> Iterable[Finding]:
+    todo: list[tuple[Claim, str, str]] = []
+    seen: set[tuple[str, str]] = set()
+    for c in doc.claims:
+        topic = c.topic
+        if c.kind == "change" and topic in _CHANGE_TOPICS and (anchor := _stated_change(c)):
+            todo.append((c, anchor, "change"))
+        elif c.kind == "completion" and _gap_checked(c) and _stated_gap(c):
+            rate = c.values.get("rate")
+            todo.append((c, rate.raw if rate else c.values["actual"].raw, "gap"))
+    if not todo:
+        raise NotApplicable("说明中没有写明增减变化或预决算差异的语句")
+    nt = narrative(doc)
+    for c, anchor, what in todo:
+        found = _passage(nt, c, anchor)
+        if found is None:
+            ctx.skip(f"未能在正文中定位“{_clip(c.source.quote, 30)}”")
+            continue
+        ctx.tick()
+        key = (found.sentence, what)
+        if key in seen:
+            continue
+        seen.add(key)
+        if _REASON.search(found.window) or re.match(r"[^。]*。?其中[：:，,]", found.after):
+            continue  # a reason, or “…，其中：” / “…。其中：” and the parts explained one by one
+        name = c.subject_text or c.subject
+        if what == "change":
+            q = c.values["change"]
+            told = f"{c.direction or ''}{q.raw}万元"
+            msg = f"说明称{name}较上年{told}，但该句及下一句均未说明变动原因。"
+            expected = "说明增减变动的主要原因"
+        else:
+            b, a = c.values["budget"], c.values["actual"]
+            told = f"预算数{b.raw}万元、决算数{a.raw}万元"
+            msg = f"说明称{name}{told}，决算与预算不一致，但该句及下一句均未说明差异原因。"
+            expected = "说明决算数与预算数差异的主要原因"
+        f = make_finding(
+            rule,
+            ctx,
+            msg,
+            [Evidence(quote=_clip(found.window, 160), prov=found.prov)],
+            [told],
+            expected,
+            "在写明变动（或预决算差异）的句子及其下一句中查找“原因/主要是/用于/由于”等说明原因的用语",
+            suspect="说明缺少原因，数字本身不受影响",
+        )
+        if f:
+            yield f
