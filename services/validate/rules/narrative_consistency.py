@@ -1,3 +1,524 @@
-"""The narrative agreeing with itself across sections and annexes: restated quantities, carry-over continuity, the previous year's balance, copied item descriptions (issue 8, item 2)."""
+"""The narrative agreeing with itself across sections and annexes: restated quantities (staff,
+绩效 self-evaluation totals, amounts and counts stated in two sections), carry-over continuity,
+the previous year's balance, and item descriptions copied from another item (issue 8, item 2)."""
 
 from __future__ import annotations
+
+import bisect
+import difflib
+import re
+import unicodedata
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+from shared.knowledge.subjects import COUNT_SUBJECTS, ITEM_PREFIX, Subject, Topic, subject_zh
+from shared.knowledge.tables import TableKind
+from shared.models import Category, Claim, Evidence, Finding, ParsedDocument, Severity, SourceRef
+
+from ..catalogue import CheckContext, NotApplicable, Rule, rule
+from ..facts import summary_fact
+from ..findings import SUSPECT_UNKNOWN, claim_evidence, make_finding
+from ..tolerance import fmt, interval, same_value
+from .narrative_arith import DOWN, UP, prev_interval
+from .narrative_items import domain_of, usage_names_other_domain
+
+# --------------------------------------------------------------------------- the text, joined
+
+_SPACE = re.compile(r"\s+")
+_SENTENCE_END = "。；;！!？?"
+
+
+def squash(text: str) -> str:
+    """NFKC (Kangxi radicals → CJK), no whitespace: how a statement reads across line breaks."""
+    return _SPACE.sub("", unicodedata.normalize("NFKC", text))
+
+
+@dataclass
+class JoinedText:
+    """The parser's passages (every line outside table cells) squashed and joined, so a statement
+    wrapped over lines (“在职人\\n员 18人”) reads as written; positions map back to passages."""
+
+    text: str
+    starts: list[int] = field(default_factory=list)
+    passages: list[SourceRef] = field(default_factory=list)
+
+    def passage_at(self, pos: int) -> SourceRef:
+        return self.passages[max(bisect.bisect_right(self.starts, pos) - 1, 0)]
+
+    def sentence(self, start: int, end: int, limit: int = 90) -> str:
+        lo = max(self.text.rfind(ch, 0, start) for ch in _SENTENCE_END) + 1
+        ends = [i for ch in _SENTENCE_END if (i := self.text.find(ch, end)) != -1]
+        hi = min(ends) + 1 if ends else len(self.text)
+        return self.text[max(lo, start - limit // 2) : min(hi, end + limit // 2)]
+
+    def sentence_prefix(self, start: int) -> str:
+        lo = max(self.text.rfind(ch, 0, start) for ch in "。；;") + 1
+        return self.text[lo:start]
+
+    def evidence(self, start: int, end: int) -> Evidence:
+        return Evidence(quote=self.sentence(start, end), prov=self.passage_at(start).prov)
+
+    def after_claim(self, claim: Claim) -> int | None:
+        """Position just after ``claim``'s quote, searched from the line it was read on."""
+        needle = squash(claim.source.quote)
+        if not needle:
+            return None
+        begin = 0
+        line = claim.source.prov.line
+        if line is not None:
+            i = next((i for i, p in enumerate(self.passages) if p.prov.line == line), None)
+            if i is not None:
+                begin = max(self.starts[i] - len(needle), 0)
+        at = self.text.find(needle, begin)
+        if at == -1:
+            at = self.text.find(needle)
+        return None if at == -1 else at + len(needle)
+
+
+def joined_text(doc: ParsedDocument) -> JoinedText:
+    parts: list[str] = []
+    starts: list[int] = []
+    pos = 0
+    for p in doc.passages:
+        s = squash(p.quote)
+        starts.append(pos)
+        parts.append(s)
+        pos += len(s)
+    return JoinedText("".join(parts), starts, list(doc.passages))
+
+
+# --------------------------------------------------------------------------- A413 restated
+
+
+@dataclass
+class Statement:
+    """One statement of a quantity found in the text: its key (what and in which scope), value."""
+
+    key: str
+    label: str
+    value: Decimal
+    places: int
+    unit: str
+    evidence: Evidence
+
+
+_N = r"(\d+(?:\.\d+)?)"
+# (key, label, pattern): staff counts of the department as a whole, and the 绩效自评 totals.
+TEXT_QUANTITIES: list[tuple[str, str, re.Pattern[str]]] = [
+    ("staff_quota", "编制数", re.compile(r"(?:编制数|编制人数|编制总数)(?:为|是|共)?[:：]?(\d+)[人名]")),
+    ("staff_actual", "实有人数", re.compile(r"实有人数(?:为|是|共)?[:：]?(\d+)[人名]")),
+    ("staff_in_service", "在职人员", re.compile(r"在职(?:人员|人数)(?:为|共)?[:：]?(\d+)[人名]")),
+    ("staff_retired", "退休人员", re.compile(r"(?<![离由])退休人员(?:为)?[:：]?(\d+)[人名]")),
+    ("staff_retired_all", "离退休人员", re.compile(r"离退休人员(?:为)?[:：]?(\d+)[人名]")),
+    ("staff_lixiu", "离休人员", re.compile(r"离休人员(?:为)?[:：]?(\d+)[人名]")),
+    ("self_eval_funds", "绩效自评涉及资金", re.compile(r"绩效自评[^。]{0,60}?共涉及资金" + _N + r"万元")),
+    ("self_eval_level1", "绩效自评一级项目数", re.compile(r"绩效自评[^。]{0,30}?一级项目(\d+)个")),
+    ("self_eval_level2", "绩效自评二级项目数", re.compile(r"绩效自评[^。]{0,40}?二级项目(\d+)个")),
+]
+# A clause about a part of the department (a subordinate unit, 本级 alone) or another time.
+_OTHER_UNIT = re.compile(r"下属|所属|本级|中心|分别|各单位")
+_OTHER_TIME = re.compile(r"上年|年初|上一年")
+_YEAR = re.compile(r"(20\d\d)年")
+
+
+def text_statements(doc: ParsedDocument, joined: JoinedText) -> list[Statement]:
+    out: list[Statement] = []
+    for key, label, pattern in TEXT_QUANTITIES:
+        for m in pattern.finditer(joined.text):
+            # the sentence's subject (下属单位…), the clause's time (2022年末, 上年)
+            sentence = joined.sentence_prefix(m.start())
+            prefix = re.split(r"[，,：:]", sentence)[-1]
+            if key.startswith("staff") and (_OTHER_UNIT.search(sentence) or _OTHER_TIME.search(prefix)):
+                continue
+            years = _YEAR.findall(prefix)
+            year = years[-1] if years else str(doc.year or "")
+            scope = year
+            if key.startswith("staff_retired"):
+                tail = joined.text[m.end() : m.end() + 3]
+                before = joined.text[max(m.start() - 12, 0) : m.start()]
+                scope += "|excl" if tail.startswith(("（不含", "(不含")) else ""
+                scope += "|pension" if "养老金的" in before or "养老保险基金" in before else ""
+            raw = m.group(1)
+            places = len(raw.split(".")[1]) if "." in raw else 0
+            unit = "万元" if key == "self_eval_funds" else "个" if "level" in key else "人"
+            out.append(
+                Statement(
+                    f"{key}@{scope}", label, Decimal(raw), places, unit, joined.evidence(m.start(), m.end())
+                )
+            )
+    return out
+
+
+# Amounts and counts the main sections and the overview restate with one scope wherever they appear
+# (the 基本支出 section is about 财政拨款 while 支出 counts all funds: not listed here).
+CROSS_TOPIC_SUBJECTS = frozenset({
+    Subject.TP_TOTAL, Subject.TP_ABROAD, Subject.TP_VEHICLE, Subject.TP_VEHICLE_PURCHASE,
+    Subject.TP_VEHICLE_OPERATION, Subject.TP_RECEPTION, Subject.OPERATING_FUNDS, Subject.PROC_TOTAL,
+    Subject.FISCAL_GRAND_TOTAL, Subject.INCOME_EXPENDITURE_TOTAL, *COUNT_SUBJECTS,
+}) - {Subject.VEHICLES_TOTAL}  # fmt: skip
+CROSS_TOPICS = frozenset({
+    Topic.INCOME, Topic.EXPENDITURE, Topic.FISCAL, Topic.THREE_PUBLIC, Topic.OPERATING_FUNDS,
+    Topic.PROCUREMENT, Topic.ASSETS, Topic.OVERVIEW, Topic.FISCAL_OVERVIEW,
+})  # fmt: skip
+
+
+def claim_statements(doc: ParsedDocument) -> list[Statement]:
+    out = []
+    for c in doc.claims:
+        if (
+            c.kind not in ("amount", "count")
+            or c.subject not in CROSS_TOPIC_SUBJECTS
+            or c.topic not in CROSS_TOPICS
+        ):
+            continue
+        q = c.values.get("amount" if c.kind == "amount" else "count")
+        if q is None:
+            continue
+        unit = q.unit or ("万元" if c.kind == "amount" else "")
+        out.append(
+            Statement(
+                f"{c.subject}@{c.topic}", subject_zh(c.subject), q.value, q.places, unit, claim_evidence(c)
+            )
+        )
+    return out
+
+
+def _majority(values: list[Statement]) -> Decimal | None:
+    counts: dict[Decimal, int] = {}
+    for s in values:
+        counts[s.value] = counts.get(s.value, 0) + 1
+    best = max(counts.values())
+    winners = [v for v, n in counts.items() if n == best]
+    return winners[0] if len(winners) == 1 and best >= 2 else None
+
+
+@rule(
+    "A413",
+    "restated_across_sections",
+    Category.NARRATIVE_ARITHMETIC,
+    Severity.WARNING,
+    "同一数据在不同部分表述不一致",
+    "同一个量在文件不同部分（部门概况、决算情况说明各节、绩效说明及附件）被陈述两次以上时，数值必须相同："
+    "编制数、年末实有人数、在职人员、离退休人员（口径相同者，如都“不含由养老保险基金发放养老金的离退休人员”），"
+    "绩效自评“共涉及资金”及一级、二级项目个数，“三公”经费、机关运行经费、政府采购总额、接待批次人次、车辆数等。"
+    "只比较主语、口径（年度、全部资金或财政拨款、本级或下属单位）和单位都相同的表述；同一节内的重复由 A406 检查。",
+    "同一数据前后两个数，读者无法知道哪个是真的，也说明至少一处是从别处（如预算或上年文本）抄来未改。",
+    "部门概况：“年末实有人数 13 人”；项目绩效自评报告：“单位共1个。实有人数：17人。”",
+)
+def restated_across_sections(rule: Rule, doc: ParsedDocument, ctx: CheckContext) -> Iterable[Finding]:
+    joined = joined_text(doc)
+    statements = text_statements(doc, joined)
+    cross = claim_statements(doc)
+    by_subject: dict[str, list[Statement]] = {}
+    for s in cross:
+        by_subject.setdefault(s.key.split("@")[0], []).append(s)
+    groups: dict[str, list[Statement]] = {}
+    for s in statements:
+        groups.setdefault(s.key, []).append(s)
+    for subject, items in by_subject.items():
+        # one statement per section: differences inside a section are A406's
+        firsts: dict[str, Statement] = {}
+        for s in items:
+            firsts.setdefault(s.key, s)
+        if len(firsts) >= 2:
+            groups[subject] = list(firsts.values())
+    if not any(len(v) >= 2 for v in groups.values()):
+        raise NotApplicable("文件中没有在两处陈述的同一数据（人员、绩效自评资金、“三公”经费等）")
+    for items in groups.values():
+        if len(items) < 2:
+            continue
+        ctx.tick(len(items) - 1)
+        units = {s.unit for s in items}
+        if len(units) > 1:
+            continue
+        first = items[0]
+        differing = [s for s in items[1:] if not same_value(first.value, first.places, s.value, s.places)]
+        if not differing:
+            continue
+        majority = _majority(items)
+        odd = [s for s in items if majority is not None and s.value != majority]
+        if majority is not None and odd:
+            suspect = (
+                f"{len(items) - len(odd)} 处写作 {majority}{first.unit}，"
+                + "、".join(f"“{s.evidence.quote[:30]}”" for s in odd)
+                + " 中的数字可能有误"
+            )
+        else:
+            suspect = SUSPECT_UNKNOWN
+        shown = items[:6]
+        unit = first.unit
+        values = "，".join(f"第{i + 1}处写作 {s.value}{unit}" for i, s in enumerate(shown))
+        f = make_finding(
+            rule,
+            ctx,
+            f"{first.label}在文件中陈述了 {len(items)} 次，数值不一致：{values}。",
+            [s.evidence for s in shown],
+            [f"{s.value}{unit}" for s in shown],
+            f"{majority}{unit}" if majority is not None else None,
+            "按主语、口径（年度、范围）和单位相同的表述逐一比对，同一数据应只有一个数值",
+            suspect=suspect,
+        )
+        if f:
+            yield f
+
+
+# --------------------------------------------------------------------------- A414 carry-over
+
+
+def _first(doc: ParsedDocument, kind: str, subject: str, topic: str | None = None) -> Claim | None:
+    return next(
+        (
+            c
+            for c in doc.claims
+            if c.kind == kind and c.subject == subject and (topic is None or c.topic == topic)
+        ),
+        None,
+    )
+
+
+def _change(doc: ParsedDocument, subject: str) -> Claim | None:
+    """The first year-on-year statement about ``subject`` that fixes last year's value."""
+    return next(
+        (
+            c
+            for c in doc.claims
+            if c.kind == "change"
+            and c.subject == subject
+            and "current" in c.values
+            and (c.direction in ("持平",) or (c.direction or "") in UP + DOWN)
+            and c.topic != Topic.PERFORMANCE
+        ),
+        None,
+    )
+
+
+def previous_interval(c: Claim) -> tuple[Decimal, Decimal] | None:
+    """Last year's value implied by a change claim (“较上年增加 X”, “减少 X”, “持平”)."""
+    cur = c.values["current"]
+    if c.direction == "持平":
+        return interval(cur.value, cur.places)
+    chg = c.values.get("change")
+    if chg is None or (chg.unit or "万元") != (cur.unit or "万元"):
+        return None
+    return prev_interval(cur, chg, (c.direction or "") in UP)
+
+
+def _how(c: Claim) -> str:
+    cur = c.values["current"]
+    if c.direction == "持平":
+        return f"{subject_zh(c.subject)}本年 {cur.raw} 万元、与上年持平 → 上年 {cur.raw}"
+    chg = c.values["change"]
+    up = (c.direction or "") in UP
+    prev = cur.value - chg.value if up else cur.value + chg.value
+    return f"{subject_zh(c.subject)}本年 {cur.raw} {'−' if up else '+'} {c.direction} {chg.raw} = 上年 {fmt(prev)}"
+
+
+def _mid(iv: tuple[Decimal, Decimal]) -> Decimal:
+    return (iv[0] + iv[1]) / 2
+
+
+_EXPLAINED = re.compile(
+    r"结转[^。]{0,40}(收回|上缴|调整|清理|归集|调减|调增)|(收回|上缴|调整|清理|归集)[^。]{0,20}结转"
+)
+
+
+@rule(
+    "A414",
+    "carryover_continuity",
+    Category.NARRATIVE_ARITHMETIC,
+    Severity.WARNING,
+    "上年年末与本年年初结转和结余不衔接",
+    "由“年末结转和结余 X 万元，较上年增加（减少）Y 万元”推得的上年年末结转和结余（X ∓ Y），应等于本年“年初结转和结余”；"
+    "按各数显示精度的区间判断。文中说明了结转结余被收回、上缴或调整的，不报。",
+    "上年年末的钱就是本年年初的钱；两者对不上，说明年末数的增减额或年初数写错，或有未说明的调整。",
+    "年初结转和结余 245.14 万元；年末结转和结余 232.13 万元，较上年减少 13.04 万元（上年年末应为 245.17 万元）。",
+)
+def carryover_continuity(rule: Rule, doc: ParsedDocument, ctx: CheckContext) -> Iterable[Finding]:
+    end = _change(doc, Subject.CARRYOVER_END)
+    begin = _first(doc, "amount", Subject.CARRYOVER_BEGIN, Topic.INCOME) or _first(
+        doc, "amount", Subject.CARRYOVER_BEGIN
+    )
+    if end is None or begin is None:
+        raise NotApplicable("说明中没有年末结转和结余的较上年增减，或没有年初结转和结余")
+    opening = begin.values["amount"]
+    prev = previous_interval(end)
+    if prev is None or (opening.unit or "万元") != (end.values["current"].unit or "万元"):
+        ctx.skip("年初、年末结转和结余的金额单位不一致，未比对")
+        return
+    ctx.tick()
+    lo, hi = interval(opening.value, opening.places)
+    if lo <= prev[1] and prev[0] <= hi:
+        return
+    if _EXPLAINED.search(joined_text(doc).text):
+        ctx.skip("说明写明结转结余有收回、上缴或调整，上年年末与本年年初不必相等")
+        return
+    expected = _mid(prev)
+    table = summary_fact(doc, TableKind.INCOME_EXPENDITURE_SUMMARY, "income", "年初结转和结余")
+    evidence = [claim_evidence(begin), claim_evidence(end)]
+    suspect = SUSPECT_UNKNOWN
+    confidence = 1.0
+    if table is not None and table.cell.state == "number":
+        evidence.append(table.evidence())
+        confidence = table.cell.confidence
+        if same_value(table.value, table.places, opening.value, opening.places):
+            suspect = "年初结转和结余与收入支出决算总表一致，年末结转和结余的较上年增减额可能有误（或上年末余额作了未说明的调整）"
+    f = make_finding(
+        rule,
+        ctx,
+        f"本年年初结转和结余 {opening.raw} 万元，而按“年末结转和结余{end.values['current'].raw}万元，较上年"
+        f"{end.direction}{end.values['change'].raw if end.direction != '持平' else ''}万元”推算，上年年末结转和结余为 {fmt(expected)} 万元，"
+        f"相差 {fmt(expected - opening.value)} 万元；上年年末结转和结余即本年年初结转和结余，应相等，如有调整应在说明中写明。",
+        evidence,
+        [f"{opening.raw}万元"],
+        f"{fmt(expected)}万元",
+        _how(end) + "（上年年末结转和结余）",
+        confidence,
+        suspect=suspect,
+    )
+    if f:
+        yield f
+
+
+# --------------------------------------------------------------------------- A415 last year balanced
+
+INCOME_SIDE = (Subject.CARRYOVER_BEGIN, Subject.INCOME_CURRENT, Subject.NONFISCAL_BALANCE_USED)
+EXPENDITURE_SIDE = (Subject.EXPENDITURE_CURRENT, Subject.BALANCE_DISTRIBUTION, Subject.CARRYOVER_END)
+
+
+def _side(
+    doc: ParsedDocument, total: str, parts: tuple[str, ...]
+) -> tuple[tuple[Decimal, Decimal], list[Claim]] | None:
+    """Last year's total of one side: from its total's own change, or from every part's change."""
+    whole = _change(doc, total)
+    if whole is not None and (iv := previous_interval(whole)) is not None:
+        return iv, [whole]
+    lo = hi = Decimal(0)
+    used = []
+    for p in parts:
+        c = _change(doc, p)
+        if c is None or (iv := previous_interval(c)) is None:
+            return None
+        lo, hi = lo + iv[0], hi + iv[1]
+        used.append(c)
+    return (lo, hi), used
+
+
+@rule(
+    "A415",
+    "previous_year_balance",
+    Category.NARRATIVE_ARITHMETIC,
+    Severity.ERROR,
+    "由增减额推得的上年收入总计与支出总计不相等",
+    "由说明中各项“较上年增加（减少）X 万元”（或“与上年持平”）推得上年的年初结转和结余、本年收入合计、使用非财政拨款结余，"
+    "以及本年支出合计、结余分配、年末结转和结余；上年收入总计应等于上年支出总计。只在两边的每一项都能推得时检查。",
+    "上年的收支也必须平衡；推不平，说明至少一个增减额写错。",
+    "年初结转和结余较上年减少 19.11 万元、本年收入增加 35.38 万元……推得上年收入总计 395.40 万元，支出总计 449.20 万元。",
+)
+def previous_year_balance(rule: Rule, doc: ParsedDocument, ctx: CheckContext) -> Iterable[Finding]:
+    income = _side(doc, Subject.INCOME_TOTAL, INCOME_SIDE)
+    spending = _side(doc, Subject.EXPENDITURE_TOTAL, EXPENDITURE_SIDE)
+    if income is None or spending is None:
+        raise NotApplicable("说明未写明收入、支出两边每一项的较上年增减，上年收支总计无法推得")
+    (i_lo, i_hi), i_claims = income
+    (e_lo, e_hi), e_claims = spending
+    ctx.tick()
+    if i_lo <= e_hi and e_lo <= i_hi:
+        return
+    i_mid, e_mid = (i_lo + i_hi) / 2, (e_lo + e_hi) / 2
+    f = make_finding(
+        rule,
+        ctx,
+        f"按说明中各项较上年的增减推算，上年收入总计为 {fmt(i_mid)} 万元，上年支出总计为 {fmt(e_mid)} 万元，"
+        f"相差 {fmt(i_mid - e_mid)} 万元；上年收入总计应等于支出总计，说明至少一个增减额有误。",
+        [claim_evidence(c) for c in (*i_claims, *e_claims)][:6],
+        [f"{fmt(i_mid)}万元", f"{fmt(e_mid)}万元"],
+        "上年收入总计 = 上年支出总计",
+        "收入方："
+        + "；".join(_how(c) for c in i_claims)
+        + "。支出方："
+        + "；".join(_how(c) for c in e_claims),
+        suspect=SUSPECT_UNKNOWN,
+    )
+    if f:
+        yield f
+
+
+# --------------------------------------------------------------------------- N307 copied usage
+
+# Words that describe any item (人员支出、公用支出…): a description made only of them is shared legitimately.
+_GENERIC = re.compile(
+    r"行政单位|事业单位|机关|人员|经费|支出|公用|基本|项目|日常|运转|运行|开支|费用|主要|用于|等|的|及|和|与|、|，|。|；|:|："
+)
+
+
+def _norm(text: str) -> str:
+    return re.sub(r"[\s。；;，,、:：（）()“”\"']", "", unicodedata.normalize("NFKC", text))
+
+
+def _parts(subject: str) -> tuple[str, str, str]:
+    lei, kuan, xiang = subject[len(ITEM_PREFIX) :].split("|")
+    return lei, kuan, xiang
+
+
+@rule(
+    "N307",
+    "item_usage_copied",
+    Category.NARRATIVE_TABLE,
+    Severity.WARNING,
+    "分项用途说明照抄另一项",
+    "逐项说明中两个不同性质科目的用途（“主要用于：…”）文字相同或几乎相同（如信息化建设（项）与财政委托业务支出（项）都写"
+    "“委托中介机构开展各类审计及绩效评价工作”）：至少一项的用途是从另一项复制而未修改。只由“人员支出、公用支出”之类通用词"
+    "组成的用途、同名或同一性质的科目不报；用途说的是另一类支出（N306 已报）的不重复报告。",
+    "用途照抄，读者无法知道这笔钱实际用在哪里，也说明说明文字未逐项核对。",
+    "2、信息化建设（项）主要用于：委托中介机构开展各类审计及绩效评价工作。3、财政委托业务支出（项）主要用于：委托中介机构开展各类审计及绩效评价工作。",
+)
+def item_usage_copied(rule: Rule, doc: ParsedDocument, ctx: CheckContext) -> Iterable[Finding]:
+    items = [c for c in doc.claims if c.kind == "usage" and c.subject.startswith(ITEM_PREFIX) and c.detail]
+    if len(items) < 2:
+        raise NotApplicable("说明中逐项的用途说明少于两项")
+    reported: set[int] = set()
+    for j, later in enumerate(items):
+        if usage_names_other_domain(later) is not None:
+            continue  # N306 reports it
+        b = _norm(later.detail or "")
+        ctx.tick()
+        if len(_GENERIC.sub("", b)) < 4:
+            continue
+        for i in range(j):
+            earlier = items[i]
+            a = _norm(earlier.detail or "")
+            if a != b and difflib.SequenceMatcher(None, a, b).ratio() < 0.9:
+                continue
+            (_, kuan_a, xiang_a), (_, kuan_b, xiang_b) = _parts(earlier.subject), _parts(later.subject)
+            dom_a, dom_b = domain_of(xiang_a) or domain_of(kuan_a), domain_of(xiang_b) or domain_of(kuan_b)
+            if xiang_a == xiang_b or (dom_a is not None and dom_a == dom_b):
+                continue
+            if kuan_a == kuan_b and not (dom_a and dom_b):
+                continue  # two items of one 款 may share a purpose
+            if j in reported:
+                break
+            reported.add(j)
+            fits_a = dom_a is not None and domain_of(later.detail or "") == dom_a
+            suspect = (
+                f"用途文字属于“{xiang_a}（项）”，“{xiang_b}（项）”的用途可能是从前一项复制"
+                if fits_a
+                else SUSPECT_UNKNOWN
+            )
+            f = make_finding(
+                rule,
+                ctx,
+                f"“{xiang_a}（项）”与“{xiang_b}（项）”是不同性质的科目，用途却写得{'完全相同' if a == b else '几乎相同'}："
+                f"“{earlier.detail}” / “{later.detail}”，至少一项的用途疑为从另一项复制。",
+                [claim_evidence(earlier), claim_evidence(later)],
+                [earlier.detail or "", later.detail or ""],
+                f"{xiang_b}（项）自己的用途",
+                f"逐项比对用途文字（去掉标点后相同或相似度 ≥ 90%），科目：{kuan_a}—{xiang_a} 与 {kuan_b}—{xiang_b}",
+                suspect=suspect,
+            )
+            if f:
+                yield f
+            break
+
+
+__all__ = ["JoinedText", "joined_text", "previous_interval", "squash"]

@@ -248,8 +248,21 @@ USAGE_DOMAINS: list[tuple[str, tuple[str, ...]]] = [
 ]
 
 
-def _domain(text: str) -> str | None:
+def domain_of(text: str) -> str | None:
+    """The kind of spending (住房/医疗/养老) a name or a description speaks of, if any."""
     return next((d for d, words in USAGE_DOMAINS if any(w in text for w in words)), None)
+
+
+def usage_names_other_domain(c: Claim) -> tuple[str, str] | None:
+    """(the item's own kind, the kind its 用途 speaks of) when they differ: N306's finding."""
+    _lei, kuan, xiang = c.subject[len(ITEM_PREFIX) :].split("|")
+    own = domain_of(xiang) or domain_of(kuan)
+    said = domain_of(c.detail or "")
+    if own is None or said is None:
+        return None
+    if said == own or any(w in (c.detail or "") for w in dict(USAGE_DOMAINS)[own]):
+        return None
+    return own, said
 
 
 @rule(
@@ -269,14 +282,13 @@ def item_usage_names_another_item(rule: Rule, doc: ParsedDocument, ctx: CheckCon
         raise NotApplicable("说明中没有逐项的用途说明（“主要用于：…”）")
     for c in claims:
         _lei, kuan, xiang = c.subject[len(ITEM_PREFIX) :].split("|")
-        own = _domain(xiang) or _domain(kuan)
-        said = _domain(c.detail or "")
-        if own is None or said is None:
+        if (domain_of(xiang) is None and domain_of(kuan) is None) or domain_of(c.detail or "") is None:
             continue
         ctx.tick()
-        own_words = dict(USAGE_DOMAINS)[own]
-        if said == own or any(w in (c.detail or "") for w in own_words):
+        mismatch = usage_names_other_domain(c)
+        if mismatch is None:
             continue
+        own, said = mismatch
         f = make_finding(
             rule,
             ctx,

@@ -3,18 +3,20 @@ while the document's own figures changed, 中小企业 contract amounts larger t
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 from decimal import Decimal
 
 from shared.knowledge.subjects import Subject, Topic, subject_zh
 from shared.knowledge.tables import FUNDS, TableKind
-from shared.models import Category, Claim, Finding, ParsedDocument, Quantity, Severity
+from shared.models import Category, Claim, Evidence, Finding, ParsedDocument, Quantity, Severity
 
 from ..catalogue import CheckContext, NotApplicable, Rule, rule
 from ..facts import Fact, summary_fact
-from ..findings import claim_evidence, make_finding
+from ..findings import SUSPECT_UNKNOWN, claim_evidence, make_finding
 from ..tolerance import fmt, half_unit, sum_consistent
 from .narrative_arith import UP, prev_interval
+from .narrative_consistency import JoinedText, joined_text
 
 
 @rule(
@@ -103,6 +105,28 @@ def _fiscal_total_previous(doc: ParsedDocument) -> tuple[Decimal, Fact, Fact, st
     return prev_total, total, begin, how, [claim]
 
 
+_REASON_START = re.compile(r"[。，,；;]?(?:其|其中)?主要原因(?:是|为)?[:：]?")
+_REASON_DOWN = re.compile(r"减少|下降|降低|压减|缩减|减支|调减|收回")
+_REASON_UP = re.compile(r"增加|增长|上升|提高|增支|追加|扩大|新增")
+
+
+def flat_reason(joined: JoinedText, claim: Claim) -> tuple[str, str] | None:
+    """(the stated reason, 增加 or 减少) when a “持平” is followed by a 主要原因 that speaks of one
+    direction only (“主要原因：…等原因减少支付”)."""
+    end = joined.after_claim(claim)
+    if end is None:
+        return None
+    m = _REASON_START.match(joined.text, end)
+    if m is None:
+        return None
+    stop = joined.text.find("。", m.end())
+    reason = joined.text[m.end() : stop if stop != -1 else m.end() + 80]
+    down, up = bool(_REASON_DOWN.search(reason)), bool(_REASON_UP.search(reason))
+    if down == up:
+        return None
+    return reason, "减少" if down else "增加"
+
+
 @rule(
     "A410",
     "flat_while_changed",
@@ -121,7 +145,10 @@ def flat_while_changed(rule: Rule, doc: ParsedDocument, ctx: CheckContext) -> It
     ]
     if not flats:
         raise NotApplicable("说明中没有“与上年持平”的表述")
+    joined = joined_text(doc)
     for c in flats:
+        reason = flat_reason(joined, c)
+        said = f"所述主要原因“{reason[0]}”说的也是{reason[1]}。" if reason else ""
         if c.subject == Subject.FISCAL_GRAND_TOTAL and (derived := _fiscal_total_previous(doc)):
             prev, total, _begin, how, sources = derived
             ctx.tick()
@@ -133,12 +160,15 @@ def flat_while_changed(rule: Rule, doc: ParsedDocument, ctx: CheckContext) -> It
                 ctx,
                 f"说明称财政拨款收入支出总计与上年持平，但本年总计 {fmt(total.value)} 万元（{total.label}），"
                 f"按说明推算上年为 {fmt(prev)} 万元，{'增加' if diff > 0 else '减少'} {fmt(abs(diff))} 万元"
-                f"（{'增长' if diff > 0 else '下降'} {fmt(abs(diff) / prev * 100)}%）。",
+                f"（{'增长' if diff > 0 else '下降'} {fmt(abs(diff) / prev * 100)}%）。{said}",
                 [claim_evidence(c), total.evidence(), *[claim_evidence(s) for s in sources]],
                 ["持平"],
                 f"{'增加' if diff > 0 else '减少'}{fmt(abs(diff))}万元",
                 how,
                 total.cell.confidence,
+                suspect="“持平”与推算的增减"
+                + ("及所述原因" if reason else "")
+                + "不符，“持平”的表述可能有误",
             )
             if f:
                 yield f
@@ -155,20 +185,37 @@ def flat_while_changed(rule: Rule, doc: ParsedDocument, ctx: CheckContext) -> It
             ),
             None,
         )
-        if other is None:
+        if other is not None:
+            ctx.tick()
+            f = make_finding(
+                rule,
+                ctx,
+                f"说明称{subject_zh(c.subject)}与上年持平，同一部分又称其{other.direction} {other.values['change'].raw} 万元。{said}",
+                [claim_evidence(c), claim_evidence(other)],
+                ["持平"],
+                f"{other.direction}{other.values['change'].raw}万元",
+                "同一数据的增减表述应一致",
+                suspect=SUSPECT_UNKNOWN,
+            )
+            if f:
+                yield f
             continue
-        ctx.tick()
-        f = make_finding(
-            rule,
-            ctx,
-            f"说明称{subject_zh(c.subject)}与上年持平，同一部分又称其{other.direction} {other.values['change'].raw} 万元。",
-            [claim_evidence(c), claim_evidence(other)],
-            ["持平"],
-            f"{other.direction}{other.values['change'].raw}万元",
-            "同一数据的增减表述应一致",
-        )
-        if f:
-            yield f
+        ctx.tick()  # the reason after the “持平”, if any, was read
+        if reason is not None:
+            # the figures cannot tell here; the reason given says it changed: a reading is needed
+            f = make_finding(
+                rule,
+                ctx,
+                f"说明称{subject_zh(c.subject)}与上年持平，但随后所述主要原因“{reason[0]}”说的是{reason[1]}，二者矛盾。",
+                [claim_evidence(c), Evidence(quote=reason[0], prov=c.source.prov)],
+                ["持平"],
+                f"（与原因一致的）{reason[1]}",
+                "“持平”表示无变化，不需要也不应有增减原因；原因写明了增减方向",
+                severity=Severity.WARNING,
+                suspect=SUSPECT_UNKNOWN,
+            )
+            if f:
+                yield f
 
 
 @rule(
