@@ -238,3 +238,22 @@ def economic_lines(classes: tuple[str, ...]) -> list[tuple[str, str]]:
 def personnel_group(code: str) -> str:
     """人员经费 or 公用经费, by the economic class of ``code``."""
     return "人员经费" if code[:3] in PERSONNEL_CLASSES else "公用经费"
+
+
+# 科目 renamed by a later edition of 政府收支分类科目: (old name, current name, code, first year of
+# the current name). A document of that year or later printing the old name is outdated (the 2019
+# edition followed the 2018 机构改革: 卫生健康, 文化旅游, 自然资源).
+RENAMED_SUBJECTS: tuple[tuple[str, str, str, int], ...] = (
+    ("医疗卫生与计划生育支出", "卫生健康支出", "210", 2019),
+    ("医疗卫生与计划生育管理事务", "卫生健康管理事务", "21001", 2019),
+    ("文化体育与传媒支出", "文化旅游体育与传媒支出", "207", 2019),
+    ("国土海洋气象等支出", "自然资源海洋气象等支出", "220", 2019),
+    ("国土资源事务", "自然资源事务", "22001", 2019),
+    ("其他国土资源事务支出", "其他自然资源事务支出", "2200199", 2019),
+)
+
+
+def outdated_names(year: int) -> list[tuple[str, str, str, int]]:
+    """The renamed 科目 whose old name a document of ``year`` should no longer use, longest
+    name first (“其他国土资源事务支出” before “国土资源事务”)."""
+    return sorted((r for r in RENAMED_SUBJECTS if year >= r[3]), key=lambda r: -len(r[0]))

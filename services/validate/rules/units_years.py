@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 
 from shared.knowledge.subjects import MAIN_TOPICS, SUBJECT_ZH, subject_zh
-from shared.models import Category, Evidence, Finding, ParsedDocument, Severity
+from shared.models import Category, Evidence, Finding, ParsedDocument, Severity, SourceRef
 
 from ..catalogue import CheckContext, NotApplicable, Rule, rule
 from ..findings import claim_evidence, make_finding
+from .form import all_lines
 
 
 @rule(
@@ -50,23 +52,32 @@ def amount_unit(rule: Rule, doc: ParsedDocument, ctx: CheckContext) -> Iterable[
     Category.UNITS_YEARS,
     Severity.WARNING,
     "年度表述不一致",
-    "报表表头年度应为决算年度；说明中“较 XXXX 年”的比较年度应为决算年度的上一年。",
+    "报表表头和“XXXX年度部门决算”式的标题，年度应为决算年度；说明中“较 XXXX 年”“与 XXXX 年度相比”的比较年度应为决算年度的上一年。",
     "年度写错会让读者对比错误的期间。",
-    "2021 年度决算中写“较 2019 年增加…”。",
+    "2021 年度决算中写“较 2019 年增加…”；2023 年度决算的标题写“2022年度部门决算情况说明”。",
 )
 def year_consistency(rule: Rule, doc: ParsedDocument, ctx: CheckContext) -> Iterable[Finding]:
-    if doc.year is None or not doc.years_mentioned:
-        raise NotApplicable("未能确定决算年度或文中没有可比对的年度")
-    for year, ref in doc.years_mentioned:
+    if doc.year is None:
+        raise NotApplicable("未能确定决算年度")
+    mentions = [
+        (
+            year,
+            ref,
+            "表头" if "年度" in ref.quote and ("部" in ref.quote or "编制单位" in ref.quote) else "比较年度",
+        )
+        for year, ref in doc.years_mentioned
+    ] + _years_in_text(doc)
+    if not mentions:
+        raise NotApplicable("文中没有可比对的年度")
+    for year, ref, what in mentions:
         ctx.tick()
-        is_table = "年度" in ref.quote and ("部" in ref.quote or "编制单位" in ref.quote)
-        expected = doc.year if is_table else doc.year - 1
+        expected = doc.year - 1 if what == "比较年度" else doc.year
         if year == expected:
             continue
         f = make_finding(
             rule,
             ctx,
-            f"{'表头' if is_table else '比较年度'}写作 {year} 年，决算年度为 {doc.year} 年，应为 {expected} 年。",
+            f"{what}写作 {year} 年，决算年度为 {doc.year} 年，应为 {expected} 年。",
             [Evidence(quote=ref.quote, prov=ref.prov)],
             [str(year)],
             str(expected),
@@ -74,6 +85,29 @@ def year_consistency(rule: Rule, doc: ParsedDocument, ctx: CheckContext) -> Iter
         )
         if f:
             yield f
+
+
+# “较2019年”, “与 2023 年度相比”, “比上年（2022年）” (not a date: “2023年12月”)
+_COMPARED_YEAR = re.compile(r"(?:较|比|与|同比|对比)\s*(?:上年\s*[（(]\s*)?(20\d{2})\s*年(?!\s*\d)")
+# a title “2023年度部门决算” / “第三部分 2023年度部门决算情况说明” (a short line)
+_TITLE_YEAR = re.compile(r"(20\d{2})\s*年\s*度\s*(?:部门|单位)?决算")
+
+
+def _years_in_text(doc: ParsedDocument) -> list[tuple[int, SourceRef, str]]:
+    """Comparison years and title years the claim extractor did not record (one per line)."""
+    known = {(ref.prov.page, ref.prov.line) for _, ref in doc.years_mentioned}
+    out: list[tuple[int, SourceRef, str]] = []
+    for ln in all_lines(doc):
+        if (ln.ref.prov.page, ln.ref.prov.line) in known:
+            continue
+        m = _COMPARED_YEAR.search(ln.text)
+        if m is not None:
+            out.append((int(m.group(1)), SourceRef(quote=ln.ref.quote, prov=ln.ref.prov), "比较年度"))
+            continue
+        t = _TITLE_YEAR.search(ln.text) if len(ln.text) <= 40 else None
+        if t is not None:
+            out.append((int(t.group(1)), SourceRef(quote=ln.ref.quote, prov=ln.ref.prov), "标题"))
+    return out
 
 
 @rule(
