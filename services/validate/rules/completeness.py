@@ -46,11 +46,15 @@ REQUIRED_TOPICS = {
     "部门决算应公开收入支出决算总表、收入决算表、支出决算表、财政拨款收入支出决算总表、一般公共预算财政拨款支出决算表、"
     "基本支出决算表、“三公”经费支出决算表、政府性基金和国有资本经营预算财政拨款表（按标题识别，不按编号）；"
     "目录中列出的其他表（如国有资产占用情况表）也应公开。"
-    "文本中一张表都没有时视为表格未能提取（可能为图片），不报缺失。",
+    "PDF、Word、Excel 文件中一张表都没有（只有说明）时，报告一次“决算表部分缺失”，不逐表报告；"
+    "文本文件中一张表都没有时视为表格未能提取（可能为图片），不报缺失。",
     "缺表使读者无法核对说明中的数字。",
     "公开了 03–10 表，未见收入支出决算总表（01）和收入决算表（02）。",
 )
 def missing_standard_table(rule: Rule, doc: ParsedDocument, ctx: CheckContext) -> Iterable[Finding]:
+    if not doc.tables and doc.kind.has_layout and any(c.topic for c in doc.claims):
+        yield from _tables_part_missing(rule, doc, ctx)
+        return
     if len(doc.tables) < 3:
         raise NotApplicable("文本中几乎没有可识别的决算表（可能为图片或未随文本提供），不判断缺表")
     present = {t.kind for t in doc.tables}
@@ -72,6 +76,33 @@ def missing_standard_table(rule: Rule, doc: ParsedDocument, ctx: CheckContext) -
         )
         if f:
             yield f
+
+
+def _tables_part_missing(rule: Rule, doc: ParsedDocument, ctx: CheckContext) -> Iterable[Finding]:
+    """A PDF, Word or Excel file with a 决算情况说明 and not one table: one finding for the whole
+    part, not one per table. (A text export without tables is not judged: its tables may have been
+    images or may not have been exported.)"""
+    ctx.tick()
+    with_text = {p.prov.page for p in doc.passages}
+    blank = [n for n in range(1, doc.page_count + 1) if n not in with_text]
+    note = "若决算表以单独文件公开，请一并核对。"
+    if blank:
+        pages = "、".join(str(n) for n in blank[:8]) + ("等" if len(blank) > 8 else "")
+        note = f"第{pages}页没有文字层，决算表可能以图片形式印在这些页上，请人工确认。" + note
+    f = make_finding(
+        rule,
+        ctx,
+        "决算表部分缺失：文件中有决算情况说明，但未找到任何一张决算公开表（收入支出决算总表、收入决算表、支出决算表等）。",
+        [Evidence(quote="全文未见任何决算公开表的标题和表格")],
+        [],
+        "应公开全部决算表",
+        "按标准表标题在全文中查找",
+        0.9 if blank else 1.0,
+        note=note,
+        suspect="决算表漏附，或以图片、单独文件形式公开",
+    )
+    if f:
+        yield f
 
 
 @rule(

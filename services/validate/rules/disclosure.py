@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from shared.knowledge.subjects import Subject, Topic
-from shared.knowledge.tables import TableKind, ThreePublicItem
+from shared.knowledge.tables import TABLE_TITLES, TableKind, ThreePublicItem, match_title
 from shared.models import Category, Claim, Evidence, Finding, ParsedDocument, Prov, Severity
 from shared.normalize import normalize_for_matching
 
@@ -22,6 +22,7 @@ from ..catalogue import CheckContext, NotApplicable, Rule, rule
 from ..facts import Fact, group_fact, three_public_actual_column
 from ..findings import make_finding
 from ..tolerance import fmt, same_value
+from .completeness import REQUIRED_TABLES
 
 # --------------------------------------------------------------------------- the narrative as text
 
@@ -88,7 +89,10 @@ def section_text(doc: ParsedDocument, keyword: str) -> SectionText | None:
     passages = [(_norm(p.quote), p.prov) for p in doc.passages]
     for i, (t, prov) in enumerate(passages):
         level = 2 if _LEVEL2.match(t) else 3 if _LEVEL3.match(t) else 0
-        if not level or keyword not in t or not ("情况" in t or "说明" in t):
+        if not level or keyword not in t or re.search(r"[：:]是?指", t):
+            continue  # not a heading, or a 名词解释 entry (“十一、机关运行经费：指…”)
+        head = t + (passages[i + 1][0][:12] if i + 1 < len(passages) else "")
+        if not ("情况" in head or "说明" in head):
             continue
         body = [t]
         for u, _ in passages[i + 1 :]:
@@ -420,3 +424,157 @@ def change_without_reason(rule: Rule, doc: ParsedDocument, ctx: CheckContext) ->
         )
         if f:
             yield f
+
+
+# --------------------------------------------------------------------------- C007 机关运行经费, 政府采购, 国有资产
+
+_AMOUNT = r"\d+(?:\.\d+)?万?元"
+
+
+def _procurement_gaps(text: str) -> list[str]:
+    if re.search(
+        rf"{_NONE_WORDS}[^，。]{{0,8}}政府采购|政府采购[^，。]{{0,12}}(总额|金额)?[为是]?0(\.0+)?万?元[。，；]",
+        text,
+    ):
+        return []  # no procurement this year
+    gaps = []
+    if not re.search(rf"政府采购[^。]{{0,30}}?{_AMOUNT}", text):
+        gaps.append("政府采购支出总额")
+    parts = [w for w in ("货物", "工程", "服务") if not re.search(rf"{w}[^。；，、]{{0,16}}?{_AMOUNT}", text)]
+    if parts:
+        gaps.append("、".join(parts) + "采购金额")
+    if "中小企业" not in text and "中小微企业" not in text:
+        gaps.append("授予中小企业合同金额")
+    return gaps
+
+
+def _assets_gaps(text: str, doc: ParsedDocument) -> list[str]:
+    if re.search(r"车辆[^。]{0,6}?\d+辆|\d+辆", text):
+        return []
+    if "国有资产占用情况表" in text and doc.table(TableKind.STATE_ASSETS) is not None:
+        return []  # “…情况见公开10表《国有资产占用情况表》”, and that table is published
+    return ["车辆数（辆）"]
+
+
+def _operating_gaps(text: str) -> list[str]:
+    if re.search(_AMOUNT, text) or re.search(rf"{_NONE_WORDS}[^，。]{{0,6}}机关运行经费", text):
+        return []
+    return ["机关运行经费支出金额"]
+
+
+@rule(
+    "C007",
+    "required_items_disclosed",
+    Category.COMPLETENESS,
+    Severity.WARNING,
+    "机关运行经费、政府采购或国有资产占用说明内容不全",
+    "决算情况说明中的机关运行经费部分应写明支出金额；政府采购部分应写明采购支出总额，货物、工程、服务三类金额，以及授予中小企业的合同金额"
+    "（没有政府采购的应写明“无”或0）；国有资产占用部分应写明车辆数（或指明已公开的国有资产占用情况表）。"
+    "缺少整个部分由 C003 报告，本规则只看已有部分的内容。",
+    "这些是公开模板逐项要求的内容，写了标题却缺少关键数字，等于没有公开。",
+    "“七、政府采购支出情况说明 本部门2023年度政府采购支出总额40.64万元。”未说明货物、工程、服务金额和授予中小企业合同金额。",
+)
+def required_items_disclosed(rule: Rule, doc: ParsedDocument, ctx: CheckContext) -> Iterable[Finding]:
+    checks = [
+        ("政府采购", "政府采购支出情况说明", lambda t: _procurement_gaps(t)),
+        ("国有资产", "国有资产占用情况说明", lambda t: _assets_gaps(t, doc)),
+        ("机关运行经费", "机关运行经费支出情况说明", lambda t: _operating_gaps(t)),
+    ]
+    sections = [
+        (sec, title, gaps) for kw, title, gaps in checks if (sec := section_text(doc, kw)) is not None
+    ]
+    if not sections:
+        raise NotApplicable("未找到机关运行经费、政府采购、国有资产占用情况说明（缺少这些部分由 C003 报告）")
+    for sec, title, gaps_of in sections:
+        ctx.tick()
+        body = sec.text[len(sec.heading) :]
+        gaps = gaps_of(sec.text)
+        if not gaps:
+            continue
+        f = make_finding(
+            rule,
+            ctx,
+            f"“{title}”未写明" + "、".join(gaps) + "。",
+            [Evidence(quote=_clip(sec.text, 160), prov=sec.prov)],
+            [_clip(body, 80) or "（该部分无正文）"],
+            "应写明" + "、".join(gaps),
+            f"在“{_clip(sec.heading, 30)}”部分的正文中查找上述内容",
+            suspect="说明未按模板要求公开，报表数字本身不受影响",
+        )
+        if f:
+            yield f
+
+
+# --------------------------------------------------------------------------- C008 tables the text promises
+
+_TABLE_REF = re.compile(r"(?:详见|参见|见|附)[^。；]{0,12}?(?:公开\d{1,2}表)?《([^》]{2,40}表)》")
+_SELF_EVAL_REF = re.compile(
+    r"(?:详见|参见|见|附件|附表)[^。；（(]{0,30}?绩效自评表|绩效自评表[^。；]{0,6}(?:如下|附后|见附件)"
+)
+
+
+def _required_tables(doc: ParsedDocument) -> set[TableKind]:
+    return set(REQUIRED_TABLES) | set(doc.tables_listed)
+
+
+@rule(
+    "C008",
+    "promised_table_missing",
+    Category.COMPLETENESS,
+    Severity.WARNING,
+    "正文称已公开的表格或附件未见",
+    "说明中写“详见公开10表《国有资产占用情况表》”“项目支出绩效自评表如下/详见附件”，文件中却没有该表或附件。"
+    "标准公开表缺失由 C001 报告（不重复）；全文一张决算表都没有时（可能为图片）不判断决算表，只判断绩效自评表。",
+    "正文指向的内容不存在，读者无法核对，通常是公开时漏附。",
+    "“本部门国有资产占用情况见公开10表《国有资产占用情况表》。”文件中没有国有资产占用情况表。",
+)
+def promised_table_missing(rule: Rule, doc: ParsedDocument, ctx: CheckContext) -> Iterable[Finding]:
+    nt = narrative(doc)
+    table_refs = list(_TABLE_REF.finditer(nt.text)) if len(doc.tables) >= 3 else []
+    eval_refs = list(_SELF_EVAL_REF.finditer(nt.text))
+    if not table_refs and not eval_refs:
+        raise NotApplicable("正文没有指向具体表格或附件的语句（或未读取到决算表）")
+    present = {t.kind for t in doc.tables}
+    reported: set[str] = set()
+    for m in table_refs:
+        kind = match_title(m.group(1))
+        if kind is None:
+            continue
+        ctx.tick()
+        if kind in present or kind in _required_tables(doc) or kind.value in reported:
+            continue
+        reported.add(kind.value)
+        f = make_finding(
+            rule,
+            ctx,
+            f"正文称“{_clip(m.group(0), 40)}”，文件中未找到“{TABLE_TITLES[kind]}”。",
+            [Evidence(quote=_clip(m.group(0), 60), prov=nt.prov_at(m.start()))],
+            [m.group(0)],
+            f"应公开{TABLE_TITLES[kind]}",
+            "按表格标题在全文中查找正文所指的表",
+            0.95 if not doc.kind.has_layout else 1.0,
+            note="若该表以图片形式公开，请人工确认。" if not doc.kind.has_layout else None,
+            suspect="正文所指的表缺失，或正文引用有误",
+        )
+        if f:
+            yield f
+    if eval_refs:
+        ctx.tick()
+        titled = any(
+            "自评表" in (t := _norm(p.quote)) and len(t) <= 40 and "。" not in t and "，" not in t
+            for p in doc.passages
+        )
+        if not doc.score_tables and not titled:
+            m = eval_refs[0]
+            f = make_finding(
+                rule,
+                ctx,
+                f"正文称“{_clip(m.group(0), 40)}”，文件中未找到项目支出绩效自评表。",
+                [Evidence(quote=_clip(m.group(0), 60), prov=nt.prov_at(m.start()))],
+                [m.group(0)],
+                "应附项目支出绩效自评表",
+                "在全文中查找绩效自评表的标题和评分表",
+                suspect="附件缺失，或正文引用有误",
+            )
+            if f:
+                yield f
