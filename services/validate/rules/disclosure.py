@@ -1,6 +1,7 @@
-"""Disclosure completeness (issue 8, item 3): each “三公” item disclosed on its own, 政府采购 broken
-down, a reason wherever a change or a gap to the budget is stated, and the tables the text says
-are published actually present.
+"""Disclosure completeness (issue 8, item 3): each “三公” item disclosed on its own, 机关运行经费,
+政府采购 and 国有资产 with their figures, a reason wherever a change or a gap to the budget is
+stated, the tables the text says are published actually present, and (N320) the 类 the
+财政拨款支出 section speaks of against the table's.
 
 These rules read the narrative as running text: the passages (lines outside table cells) joined
 without their line breaks, folded for matching (Kangxi radicals, ⻋ for 车) and without spaces, so a sentence
@@ -13,13 +14,14 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from decimal import Decimal
 
-from shared.knowledge.subjects import Subject, Topic
+from shared.knowledge.classification import category_code, category_name
+from shared.knowledge.subjects import CATEGORY_PREFIX, ITEM_PREFIX, Subject, Topic
 from shared.knowledge.tables import TABLE_TITLES, TableKind, ThreePublicItem, match_title
 from shared.models import Category, Claim, Evidence, Finding, ParsedDocument, Prov, Severity
 from shared.normalize import normalize_for_matching
 
 from ..catalogue import CheckContext, NotApplicable, Rule, rule
-from ..facts import Fact, group_fact, three_public_actual_column
+from ..facts import Fact, fact, group_fact, three_public_actual_column
 from ..findings import make_finding
 from ..tolerance import fmt, same_value
 from .completeness import REQUIRED_TABLES
@@ -578,3 +580,92 @@ def promised_table_missing(rule: Rule, doc: ParsedDocument, ctx: CheckContext) -
             )
             if f:
                 yield f
+
+
+# --------------------------------------------------------------------------- N320 the 类 the narrative lists
+
+
+def _listed_categories(doc: ParsedDocument) -> dict[str, Claim]:
+    """The 功能分类 类 the 财政拨款支出 section speaks of (“（一）一般公共服务支出…”, or a 项
+    “一般公共服务支出（类）财政事务（款）行政运行（项）”), each with its first claim."""
+    out: dict[str, Claim] = {}
+    for c in doc.claims:
+        if c.topic != Topic.FISCAL.value:
+            continue
+        code = None
+        if c.subject.startswith(CATEGORY_PREFIX):
+            code = c.subject[len(CATEGORY_PREFIX) :]
+        elif c.subject.startswith(ITEM_PREFIX):
+            code = category_code(c.subject[len(ITEM_PREFIX) :].split("|")[0])
+        if code and code not in out:
+            out[code] = c
+    return out
+
+
+def _category_rows(doc: ParsedDocument, kind: TableKind, column: str) -> dict[str, Fact]:
+    t = doc.table(kind)
+    out: dict[str, Fact] = {}
+    for r in t.rows if t else []:
+        if r.code and len(r.code) == 3 and r.side != "income" and (f := fact(t, r, column)) is not None:
+            out.setdefault(r.code, f)
+    return out
+
+
+@rule(
+    "N320",
+    "fiscal_categories_vs_table",
+    Category.NARRATIVE_TABLE,
+    Severity.WARNING,
+    "财政拨款支出说明所列科目与报表不符",
+    "财政拨款支出决算情况说明逐类（或逐项）说明支出时，一般公共预算财政拨款支出决算表中有金额的每个“类”都应说到；"
+    "说明中说到的“类”在各财政拨款表（一般公共预算、政府性基金、国有资本经营，或财政拨款收入支出决算总表）中应有金额。",
+    "漏说有金额的科目，或说明报表中没有的科目，读者无法把说明与报表对上，常见于套用上年文本。",
+    "一般公共预算财政拨款支出决算表 208 社会保障和就业支出 285.18 万元，财政拨款支出说明只说了一般公共服务、卫生健康和住房保障支出。",
+)
+def fiscal_categories_vs_table(rule: Rule, doc: ParsedDocument, ctx: CheckContext) -> Iterable[Finding]:
+    listed = _listed_categories(doc)
+    general = _category_rows(doc, TableKind.GENERAL_BUDGET_EXPENDITURE, "本年支出合计")
+    if not listed or not general:
+        raise NotApplicable("说明中没有逐类的财政拨款支出说明，或未找到一般公共预算财政拨款支出决算表")
+    if any(f.cell.confidence < 0.6 for f in general.values()):
+        raise NotApplicable("一般公共预算财政拨款支出决算表的类级金额读数不确定")
+    others = [
+        _category_rows(doc, TableKind.GOV_FUND, "本年支出合计"),
+        _category_rows(doc, TableKind.STATE_CAPITAL, "本年支出合计"),
+        _category_rows(doc, TableKind.FISCAL_SUMMARY, "小计"),
+    ]
+    ctx.tick(len(general) + len(listed))
+    omitted = [f for code, f in sorted(general.items()) if f.value > 0 and code not in listed]
+    anywhere = {code for rows in [general, *others] for code, f in rows.items() if f.value > 0}
+    absent = [(code, c) for code, c in sorted(listed.items()) if code not in anywhere]
+    if not omitted and not absent:
+        return
+    parts, evidence = [], []
+    if omitted:
+        parts.append(
+            "报表中有金额而说明未提及："
+            + "、".join(
+                f"{f.row.code} {category_name(f.row.code or '')} {fmt(f.value)} 万元" for f in omitted
+            )
+        )
+        evidence += [f.evidence() for f in omitted[:4]]
+    if absent:
+        parts.append(
+            "说明提及而各财政拨款表中没有金额："
+            + "、".join(f"{code} {category_name(code)}" for code, _ in absent)
+        )
+        evidence += [Evidence(quote=_clip(c.source.quote, 80), prov=c.source.prov) for _, c in absent[:4]]
+    said = "、".join(category_name(code) for code in sorted(listed))
+    f = make_finding(
+        rule,
+        ctx,
+        "财政拨款支出说明所列的类与一般公共预算财政拨款支出决算表不符。" + "；".join(parts) + "。",
+        evidence,
+        [said],
+        "、".join(category_name(code) for code, f in sorted(general.items()) if f.value > 0),
+        "以一般公共预算财政拨款支出决算表中金额不为零的类级科目，对照说明中逐类（逐项）说明的科目",
+        min([f.cell.confidence for f in omitted] or [1.0]),
+        suspect="说明漏列或多列了科目，报表数字本身不受影响",
+    )
+    if f:
+        yield f
