@@ -275,6 +275,11 @@ def _performance(w: Writer) -> None:
         T(f"评价为{pf.stated_grade}", "perf.grade"),
         "。项目资金拨付及时，绩效目标基本实现。",
     )
+    # the 绩效 report restates the department's staff (as real reports do): a second statement
+    # the narrative must agree with (A413)
+    d = a.dept
+    w.para("body", f"本部门{y}年末实有人数", N(str(d.staff_actual + d.retirees + d.pensioners), "perf.staff.total"),
+           "人，其中在职人员", N(str(d.staff_actual), "perf.staff.in_service"), "人。")  # fmt: skip
 
 
 def _glossary(w: Writer) -> None:
