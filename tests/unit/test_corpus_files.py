@@ -221,8 +221,33 @@ def test_defects_change_the_file_where_their_hint_is(fmt: str, group: int) -> No
             assert any(pattern.search(ln) for ln in changed), (d.kind, d.hint, changed)
 
 
+def _family_kinds() -> list[str]:
+    from corpus.defects import FAMILY_KINDS
+
+    return [k.name for k in FAMILY_KINDS]
+
+
+@pytest.mark.parametrize("fmt", FILE_FORMATS)
+@pytest.mark.parametrize("name", _family_kinds())
+def test_family_defects_change_the_file_where_their_hint_is(fmt: str, name: str) -> None:
+    """Each kind of corpus/defects_<family>.py, on the first seed it applies to, is printed in the
+    file where its hint says, and changes a few lines only."""
+    seed = next((s for s in range(12) if _file(s, fmt, (name,)).defects), None)
+    assert seed is not None, f"{name} applies to none of seeds 0–11"
+    (d,) = _file(seed, fmt, (name,)).defects
+    assert d.kind == name and d.code == DEFECT_CODES[name] and d.hint
+    clean, bad = _lines(seed, fmt), _lines(seed, fmt, (name,))
+    added, removed = changed_lines(clean, bad), changed_lines(bad, clean)  # some kinds only remove text
+    assert (added or removed) and len(added) <= 8
+    flat = re.sub(r"\s+", "", "".join(bad))  # a hint in a table cell may wrap over lines
+    assert any(hint_pattern(d.hint).search(ln) for ln in bad) or re.sub(r"\s+", "", d.hint) in flat, (
+        name,
+        d.hint,
+    )
+
+
 def test_every_pdf_style_defect_applies_to_files() -> None:
-    names = DEFECT_GROUPS[0] + DEFECT_GROUPS[1]
+    names = DEFECT_GROUPS[0] + DEFECT_GROUPS[1] + _family_kinds()
     assert len(names) == len(set(names)) and set(names) == set(DEFECT_CODES)
     for fmt in FILE_FORMATS:
         assert supported_file_defects(fmt) == supported("pdf")
