@@ -48,7 +48,7 @@ def prev_interval(cur: Quantity, chg: Quantity, up: bool) -> tuple[Decimal, Deci
     Severity.ERROR,
     "增减幅度计算错误",
     "“较上年增加/减少 X 万元，增长/下降 Y%”：上年数 = 本年数 − X（增加）或 本年数 + X（减少），Y 应等于 X ÷ 上年数；"
-    "按各数显示精度的区间判断，尾差不报。下降幅度不可能超过 100%。",
+    "按各数显示精度的区间判断，尾差不报（百分比末位差 1 个单位视为尾差）。下降幅度不可能超过 100%。",
     "增减幅度是读者理解变化的关键数字，算错会误导判断。",
     "本年支出合计 291.19 万元，较上年减少 40.10 万元，减少 8.73%（应为 40.10 ÷ 331.29 = 12.10%）。",
 )
@@ -67,7 +67,9 @@ def change_rate(rule: Rule, doc: ParsedDocument, ctx: CheckContext) -> Iterable[
             continue
         ctx.tick()
         impossible = not up and pct.value > 100
-        if percent_consistent(pct, allowed) and not impossible:
+        # one unit of the stated last place is tolerated, as for shares (A403): 3.66% for 3.67% is a
+        # computing slip no reader is misled by, and experts do not count it
+        if percent_consistent(pct, allowed, slack_units=1) and not impossible:
             continue
         prev_mid = cur.value - chg.value if up else cur.value + chg.value
         expected = chg.value / prev_mid * 100 if prev_mid > 0 else None
