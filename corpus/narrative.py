@@ -216,7 +216,7 @@ def _other_sections(w: Writer) -> None:
         w.money(a.public, "admin_cost"),
         "，决算数",
         w.yoy("admin_cost", a.public, prev),
-        w.reason("goods", a.public > prev) if a.public != prev else "",
+        T(w.reason("goods", a.public > prev) if a.public != prev else "", "admin_cost.reason"),
         "。",
     )
     w.para("h2", "七、政府采购支出情况说明")
@@ -251,14 +251,27 @@ def _other_sections(w: Writer) -> None:
     w.para("body", body)
 
 
+def _grade_counts(grade: str) -> list[Piece]:
+    """评价结果为“优”的项目1个，…“差”的项目0个 (one project, graded ``grade``)."""
+    out: list[Piece] = []
+    for i, g in enumerate(("优", "良", "中", "差")):
+        out += [
+            T(("，" if i else "") + f"评价结果为“{g}”的项目"),
+            N(str(int(g == grade)), f"perf.count.{g}"),
+            T("个"),
+        ]
+    return out
+
+
 def _performance(w: Writer) -> None:
     a, y, pf = w.a, w.a.year, w.a.performance
     w.para("h2", "九、预算绩效情况说明")
     w.para("h3", "（一）绩效管理工作开展情况。")
     w.para("body", f"根据预算绩效管理要求，本部门组织对纳入{y}年度部门预算范围的项目支出全面开展绩效自评，"
-           "对照年初设定的绩效目标逐项核实完成情况，形成自评结论。")  # fmt: skip
+           "对照年初设定的绩效目标逐项核实完成情况，形成自评结论。共对", N("1", "perf.projects"),
+           "个项目开展绩效自评，其中", _grade_counts(pf.stated_grade), "。")  # fmt: skip
     w.para("h3", "（二）部门决算中项目绩效自评结果。")
-    w.para("body", f"{a.dept.name}“{pf.project}”项目支出绩效自评表如下：")
+    w.para("body", T(f"{a.dept.name}“{pf.project}”项目支出绩效自评表如下：", "perf.table.announce"))
     w.para("score_table")
     w.para("h3", "（三）项目绩效评价结论。")
     w.para(
