@@ -563,7 +563,7 @@ def promised_table_missing(rule: Rule, doc: ParsedDocument, ctx: CheckContext) -
     if eval_refs:
         ctx.tick()
         titled = any(
-            "自评表" in (t := _norm(p.quote)) and len(t) <= 40 and "。" not in t and "，" not in t
+            "自评表" in (t := _norm(p.quote)) and len(t) <= 40 and not re.search(r"[。，]|如下|见|[：:]$", t)
             for p in doc.passages
         )
         if not doc.score_tables and not titled:
