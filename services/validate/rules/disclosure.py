@@ -42,10 +42,11 @@ class Narrative:
     provs: list[Prov]
 
     def offset_of(self, prov: Prov) -> int | None:
-        for i, p in enumerate(self.provs):
-            if p.page == prov.page and p.line == prov.line:
-                return self.starts[i]
-        return None
+        if not hasattr(self, "_index"):
+            self._index: dict[tuple[int | None, int | None], int] = {}
+            for start, p in zip(self.starts, self.provs, strict=True):
+                self._index.setdefault((p.page, p.line), start)
+        return self._index.get((prov.page, prov.line))
 
     def prov_at(self, offset: int) -> Prov:
         i = 0
@@ -56,17 +57,29 @@ class Narrative:
         return self.provs[i] if self.provs else Prov()
 
 
+# One document's normalised passages, kept while the rules of this module run on it (each rule
+# would otherwise fold every line again): keyed by content, the last document only.
+_CACHE: dict[tuple[str, str, int], tuple[list[tuple[str, Prov]], Narrative]] = {}
+
+
+def _normalised(doc: ParsedDocument) -> tuple[list[tuple[str, Prov]], Narrative]:
+    key = (doc.sha256, doc.source_name, len(doc.passages))
+    hit = _CACHE.get(key)
+    if hit is None:
+        lines = [(_norm(p.quote), p.prov) for p in doc.passages]
+        lines = [(t, prov) for t, prov in lines if t]
+        starts, pos = [], 0
+        for t, _ in lines:
+            starts.append(pos)
+            pos += len(t)
+        hit = lines, Narrative("".join(t for t, _ in lines), starts, [prov for _, prov in lines])
+        _CACHE.clear()
+        _CACHE[key] = hit
+    return hit
+
+
 def narrative(doc: ParsedDocument) -> Narrative:
-    parts, starts, provs, pos = [], [], [], 0
-    for p in doc.passages:
-        t = _norm(p.quote)
-        if not t:
-            continue
-        starts.append(pos)
-        provs.append(p.prov)
-        parts.append(t)
-        pos += len(t)
-    return Narrative("".join(parts), starts, provs)
+    return _normalised(doc)[1]
 
 
 _CN = "一二三四五六七八九十"
@@ -88,7 +101,7 @@ def section_text(doc: ParsedDocument, keyword: str) -> SectionText | None:
     情况”) names ``keyword``: the 目录's entry of the same title is one line, the section itself runs
     to the next heading of its level or above."""
     best: SectionText | None = None
-    passages = [(_norm(p.quote), p.prov) for p in doc.passages]
+    passages = _normalised(doc)[0]
     for i, (t, prov) in enumerate(passages):
         level = 2 if _LEVEL2.match(t) else 3 if _LEVEL3.match(t) else 0
         if not level or keyword not in t or re.search(r"[：:]是?指", t):
@@ -563,8 +576,8 @@ def promised_table_missing(rule: Rule, doc: ParsedDocument, ctx: CheckContext) -
     if eval_refs:
         ctx.tick()
         titled = any(
-            "自评表" in (t := _norm(p.quote)) and len(t) <= 40 and not re.search(r"[。，]|如下|见|[：:]$", t)
-            for p in doc.passages
+            "自评表" in t and len(t) <= 40 and not re.search(r"[。，]|如下|见|[：:]$", t)
+            for t, _ in _normalised(doc)[0]
         )
         if not doc.score_tables and not titled:
             m = eval_refs[0]
