@@ -3,13 +3,183 @@
 Each :class:`~corpus.defects.DefectKind` changes the clean draft in one place (its injector's
 docstring says where) and has a ``present`` re-check on the structured draft for
 :func:`corpus.verify.violations`.
+
+Hints must survive line wrapping: they sit at the start of a paragraph (the first line always
+holds them) or end in marks that never start a line (“，。”, “是。”).
 """
 
 from __future__ import annotations
 
+import re
+from random import Random
 from typing import TYPE_CHECKING
 
+from shared.knowledge.classification import RENAMED_SUBJECTS
+
 if TYPE_CHECKING:
+    from corpus.defects import DefectKind, Draft, PendingDefect
+    from corpus.prose import Para, Piece
+
+
+def _body_paras(d: Draft, start: str) -> list[Para]:
+    return [p for p in d.narrative.paras if p.kind == "body" and p.text.startswith(start)]
+
+
+def _first_piece(para: Para) -> Piece:
+    return para.pieces[0]
+
+
+# --------------------------------------------------------------------------- W602
+
+_DUPLICATED = re.compile(r"([\u4e00-\u9fff]{2,4})\1")
+
+
+def duplicated_word(d: Draft, rng: Random) -> PendingDefect:
+    """The first word (two characters) of a 部门职责 item or of the 决算汇编范围 sentence in 第一部分
+    is typed twice: “（二）负责负责…”, “纳入纳入本套部门决算…”."""
+    from corpus.defects import DefectNotApplicable, PendingDefect, _take
+
+    candidates = {f"dup:{i}": p for i, p in enumerate(_body_paras(d, "（")) if "：" not in p.text[:12]}
+    candidates.update(("dup:scope", p) for p in _body_paras(d, "纳入本套部门决算"))
+    if not candidates:
+        raise DefectNotApplicable("no paragraph to duplicate a word in")
+    key = _take(d, sorted(candidates), rng)
+    piece = _first_piece(candidates[key])
+    prefix = piece.text[: piece.text.index("）") + 1] if piece.text.startswith("（") else ""
+    word = piece.text[len(prefix) : len(prefix) + 2]
+    piece.text = prefix + word + piece.text[len(prefix) :]
+    hint = prefix + word + word
+    return PendingDefect("W602", "duplicated_word", f"“{word}”连写两次", hint)
+
+
+def _duplicated_present(d: Draft) -> bool:
+    return any(
+        (m := _DUPLICATED.search(p.text)) is not None and len(set(m.group(1))) > 1
+        for p in d.narrative.paras
+        if p.kind == "body"
+    )
+
+
+# --------------------------------------------------------------------------- W603
+
+_CLASH = re.compile(r"[，。、；：]{2,}")
+
+
+def clashing_punctuation(d: Draft, rng: Random) -> PendingDefect:
+    """A 部门职责 item ends “…，。” instead of “…。” (a comma left before the full stop)."""
+    from corpus.defects import DefectNotApplicable, PendingDefect, _take
+
+    candidates = {
+        f"punct:{i}": p
+        for i, p in enumerate(_body_paras(d, "（"))
+        if p.text.endswith("。") and "：" not in p.text
+    }
+    if not candidates:
+        raise DefectNotApplicable("no sentence to end with a comma")
+    key = _take(d, sorted(candidates), rng)
+    piece = candidates[key].pieces[-1]
+    piece.text = piece.text[:-1] + "，。"
+    return PendingDefect("W603", "clashing_punctuation", "句末“，。”连用", "，。")
+
+
+def _clash_present(d: Draft) -> bool:
+    return any(_CLASH.search(p.text) for p in d.narrative.paras if p.kind == "body")
+
+
+# --------------------------------------------------------------------------- W604
+
+
+def unclosed_bracket(d: Draft, rng: Random) -> PendingDefect:
+    """A 名词解释 item loses the “）” of its number: “（二其他收入：指…”."""
+    from corpus.defects import DefectNotApplicable, PendingDefect, _take
+
+    glossary = {f"bracket:{i}": p for i, p in enumerate(_body_paras(d, "（")) if "：指" in p.text}
+    if not glossary:
+        raise DefectNotApplicable("no glossary item")
+    key = _take(d, sorted(glossary), rng)
+    piece = _first_piece(glossary[key])
+    close = piece.text.index("）")
+    piece.text = piece.text[:close] + piece.text[close + 1 :]
+    return PendingDefect("W604", "unclosed_bracket", "名词解释序号缺少“）”", piece.text[: close + 4])
+
+
+def _brackets_present(d: Draft) -> bool:
+    for p in d.narrative.paras:
+        if p.kind == "body" and p.text.count("（") != p.text.count("）"):
+            return True
+    return False
+
+
+# --------------------------------------------------------------------------- W605
+
+_TRUNCATED = re.compile(r"主要原因(?:是|为)?[：:]?[。；]")
+
+
+def truncated_reason(d: Draft, rng: Random) -> PendingDefect:
+    """One “，主要原因：…” of 第三部分 loses its reason: “…，主要原因是。”."""
+    from corpus.defects import DefectNotApplicable, PendingDefect, _take
+
+    candidates = {}
+    for i, para in enumerate(d.narrative.paras):
+        for j, piece in enumerate(para.pieces[:-1]):
+            nxt = para.pieces[j + 1].text
+            if piece.text.startswith("，主要原因：") and not piece.slot and nxt[:1] in ("。", "；"):
+                candidates[f"reason:{i}:{j}"] = piece
+    if not candidates:
+        raise DefectNotApplicable("no reason clause")
+    key = _take(d, sorted(candidates), rng)
+    candidates[key].text = "，主要原因是"
+    return PendingDefect("W605", "truncated_reason", "“主要原因是”之后没有原因", "是。")
+
+
+def _truncated_present(d: Draft) -> bool:
+    return any(_TRUNCATED.search(p.text) for p in d.narrative.paras)
+
+
+# --------------------------------------------------------------------------- S701
+
+
+def outdated_subject_name(d: Draft, rng: Random) -> PendingDefect:
+    """The fiscal section's “（N）卫生健康支出（类）” (or 文化旅游体育与传媒支出) uses the name the
+    类 had before 2019; the tables keep the current name."""
+    from corpus.defects import DefectNotApplicable, PendingDefect, _take
+
+    renames = {new: old for old, new, code, _ in RENAMED_SUBJECTS if len(code) == 3}
+    candidates = {}
+    for i, para in enumerate(d.narrative.paras):
+        piece = para.pieces[0] if para.pieces else None
+        if piece is None or para.kind != "body":
+            continue
+        for new in renames:
+            if f"）{new}（类）" in piece.text:
+                candidates[f"subject:{i}"] = (piece, new)
+    if not candidates:
+        raise DefectNotApplicable("no renamed 类 in the fiscal section")
+    key = _take(d, sorted(candidates), rng)
+    piece, new = candidates[key]
+    piece.text = piece.text.replace(new, renames[new])
+    hint = piece.text[: piece.text.index("（类）")]
+    return PendingDefect("S701", "outdated_subject_name", f"“{new}”写作旧名“{renames[new]}”", hint)
+
+
+def _outdated_present(d: Draft) -> bool:
+    if d.accounts.year < 2019:
+        return False
+    old_names = [old for old, _, _, since in RENAMED_SUBJECTS if d.accounts.year >= since]
+    return any(old in p.text for p in d.narrative.paras for old in old_names)
+
+
+def _kinds() -> list[DefectKind]:
+    # corpus.defects defines DefectKind before it imports this module, so this import is complete
     from corpus.defects import DefectKind
 
-KINDS: list[DefectKind] = []
+    return [
+        DefectKind("duplicated_word", "W602", duplicated_word, _duplicated_present),
+        DefectKind("clashing_punctuation", "W603", clashing_punctuation, _clash_present),
+        DefectKind("unclosed_bracket", "W604", unclosed_bracket, _brackets_present),
+        DefectKind("truncated_reason", "W605", truncated_reason, _truncated_present),
+        DefectKind("outdated_subject_name", "S701", outdated_subject_name, _outdated_present),
+    ]
+
+
+KINDS: list[DefectKind] = _kinds()

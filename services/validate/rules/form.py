@@ -68,12 +68,22 @@ def is_prose(text: str) -> bool:
     dense = text.replace(" ", "")
     cjk = len(_CJK.findall(dense))
     return cjk >= 6 and (
-        cjk >= 0.6 * len(dense) or (cjk >= 0.4 * len(dense) and bool(_SENTENCE.search(dense)))
+        cjk >= 0.6 * len(dense) or (cjk >= 0.3 * len(dense) and bool(_SENTENCE.search(dense)))
     )
 
 
 def prose_lines(doc: ParsedDocument) -> list[ProseLine]:
     return [ln for ln in all_lines(doc) if is_prose(ln.text)]
+
+
+def prose_and_tails(doc: ParsedDocument) -> list[ProseLine]:
+    """Prose lines and the short last lines of wrapped sentences (“规划，。” after a prose line)."""
+    every = all_lines(doc)
+    return [
+        ln
+        for ln in every
+        if is_prose(ln.text) or (ln.index > 0 and is_prose(every[ln.index - 1].text) and _CJK.search(ln.text))
+    ]
 
 
 def _is_ocr(doc: ParsedDocument) -> bool:
@@ -160,13 +170,17 @@ def duplicated_word(rule: Rule, doc: ParsedDocument, ctx: CheckContext) -> Itera
 
 
 def _across_lines(before: str, after: str) -> tuple[str, str] | None:
-    """“…结合” / “结合项目…”: a word of 2–4 characters ending one line and starting the next."""
+    """“…结合” / “结合项目…”: a word of 2–4 characters ending a wrapped sentence line and starting
+    the next, with the sentence going on after it (a label “…效益指标” over a list item “指标1：” is
+    not a repetition)."""
     if any(w in before + after for w in _HEADER_WORDS):
+        return None
+    if len(before) < 15 or not _SENTENCE.search(before) or _SENTENCE.search(before[-1]):
         return None
     for n in (4, 3, 2):
         tail = before[-n:]
         whole_word = len(tail) == n and all(_CJK.match(c) for c in tail) and len(set(tail)) > 1
-        if whole_word and after.startswith(tail):
+        if whole_word and after.startswith(tail) and len(after) > n and _CJK.match(after[n]):
             return tail + tail, before[-12:] + "｜" + after[:12]
     return None
 
@@ -198,7 +212,7 @@ _CLASH = re.compile(r"(?<![0-9])[，。、；：,;:]{2,}")
     "因公出国（境）费全年预算数 9.28 万元，决算数 9.28 万元，完成全年预算的 100.00%，。",
 )
 def duplicated_punctuation(rule: Rule, doc: ParsedDocument, ctx: CheckContext) -> Iterable[Finding]:
-    lines = prose_lines(doc)
+    lines = prose_and_tails(doc)
     if not lines:
         raise NotApplicable("没有可检查的说明文字")
     ocr = _is_ocr(doc)
@@ -259,9 +273,7 @@ def unbalanced_brackets(rule: Rule, doc: ParsedDocument, ctx: CheckContext) -> I
     if not lines:
         raise NotApplicable("没有可检查的说明文字")
     lines = all_lines(doc)  # a bracket may close on a short line that is not prose (“车辆）”)
-    if _is_ocr(doc):
-        ctx.skip("扫描件的括号、引号常被OCR误识或遗漏，未检查括号配对")
-        raise NotApplicable("扫描件（OCR）不检查括号配对")
+    ocr = _is_ocr(doc)
     for block in _blocks(lines):
         ctx.tick()
         for mark, problem in _unmatched(block):
@@ -276,6 +288,8 @@ def unbalanced_brackets(rule: Rule, doc: ParsedDocument, ctx: CheckContext) -> I
                 [mark.char],
                 f"补全“{_OPEN.get(mark.char) or _CLOSE.get(mark.char)}”或删去多余的“{mark.char}”",
                 "在同一段落（至下一个标题）内按嵌套顺序配对括号、引号和书名号",
+                confidence=0.7 if ocr else 1.0,
+                note=OCR_NOTE if ocr else None,
             )
             if f:
                 yield f
@@ -337,7 +351,9 @@ _TRUNCATED = re.compile(
     "对个人和家庭的补助支出较上年增加12.06万元，主要原因是。",
 )
 def truncated_sentence(rule: Rule, doc: ParsedDocument, ctx: CheckContext) -> Iterable[Finding]:
-    lines = prose_lines(doc)
+    # every line: the lead-ins are specific, and a figure-heavy line (“增长 31.25%，主要原因是。”)
+    # is not always prose by the character count
+    lines = [ln for ln in all_lines(doc) if _CJK.search(ln.text)]
     if not lines:
         raise NotApplicable("没有可检查的说明文字")
     for ln, text in _with_next(doc, lines):
