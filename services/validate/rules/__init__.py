@@ -11,8 +11,10 @@ from . import (
     narrative_logic,
     narrative_table,
     performance,
+    reasons,
     subjects,
     table_sums,
+    typos,
     units_years,
     wording,
 )
@@ -28,8 +30,10 @@ __all__ = [
     "narrative_logic",
     "narrative_table",
     "performance",
+    "reasons",
     "subjects",
     "table_sums",
+    "typos",
     "units_years",
     "wording",
 ]
