@@ -271,7 +271,7 @@ def _performance(w: Writer) -> None:
            "对照年初设定的绩效目标逐项核实完成情况，形成自评结论。共对", N("1", "perf.projects"),
            "个项目开展绩效自评，其中", _grade_counts(pf.stated_grade), "。")  # fmt: skip
     w.para("h3", "（二）部门决算中项目绩效自评结果。")
-    w.para("body", T(f"{a.dept.name}“{pf.project}”项目支出绩效自评表如下：", "perf.table.announce"))
+    w.para("body", f"{a.dept.name}“{pf.project}”项目支出绩效自评表如下：")
     w.para("score_table")
     w.para("h3", "（三）项目绩效评价结论。")
     w.para(
