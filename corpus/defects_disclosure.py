@@ -4,8 +4,9 @@ Each :class:`~corpus.defects.DefectKind` changes the clean draft in one place (i
 docstring says where) and has a ``present`` re-check on the structured draft for
 :func:`corpus.verify.violations`.
 
-Omissions are injected by emptying or rewriting a slot (``admin_cost.reason``,
-``perf.table.announce``), never by removing a slot: every slot of the clean draft stays addressable.
+Omissions are injected by emptying a slot (``admin_cost.reason``), never by removing one: every
+slot of the clean draft stays addressable. (A missing 自评表 cannot be injected this way: the Excel
+writer prints the score sheet whatever the narrative says.)
 """
 
 from __future__ import annotations
@@ -37,26 +38,6 @@ def _reason_gone(d: Draft) -> bool:
     return "admin_cost.dir" in slots and not slots["admin_cost.reason"].text
 
 
-# --------------------------------------------------------------------------- C008
-
-
-def self_evaluation_table_missing(d: Draft, rng: Random) -> PendingDefect:
-    """The paragraph announcing the 项目支出绩效自评表 (slot ``perf.table.announce``, “…项目支出绩效
-    自评表如下：”) becomes “项目支出绩效自评表见附件。” (one short line, so no renderer wraps it) and the
-    table is not printed; the 评价结论 paragraph after it stays."""
-    _take(d, ["perf.table.announce"], rng)
-    d.used.add("perf.total")
-    d.set_slot("perf.table.announce", "项目支出绩效自评表见附件。")
-    d.narrative.paras = [p for p in d.narrative.paras if p.kind != "score_table"]
-    return PendingDefect("C008", "self_evaluation_table_missing",
-                         "正文称项目支出绩效自评表见附件，文件中没有该表", "见附件")  # fmt: skip
-
-
-def _score_table_gone(d: Draft) -> bool:
-    return not any(p.kind == "score_table" for p in d.narrative.paras)
-
-
 KINDS: list[DefectKind] = [
     DefectKind("change_reason_missing", "C006", change_reason_missing, _reason_gone),
-    DefectKind("self_evaluation_table_missing", "C008", self_evaluation_table_missing, _score_table_gone),
 ]
