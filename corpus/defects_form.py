@@ -116,7 +116,7 @@ _TRUNCATED = re.compile(r"主要原因(?:是|为)?[：:]?[。；]")
 
 
 def truncated_reason(d: Draft, rng: Random) -> PendingDefect:
-    """One “，主要原因：…” of 第三部分 loses its reason: “…，主要原因是。”."""
+    """One “，主要原因：…” of 第三部分 loses its reason: “…，主要原因是。” (or “是；”)."""
     from corpus.defects import DefectNotApplicable, PendingDefect, _take
 
     candidates = {}
@@ -124,12 +124,14 @@ def truncated_reason(d: Draft, rng: Random) -> PendingDefect:
         for j, piece in enumerate(para.pieces[:-1]):
             nxt = para.pieces[j + 1].text
             if piece.text.startswith("，主要原因：") and not piece.slot and nxt[:1] in ("。", "；"):
-                candidates[f"reason:{i}:{j}"] = piece
+                candidates[f"reason:{i}:{j}"] = (piece, nxt[0])
     if not candidates:
         raise DefectNotApplicable("no reason clause")
     key = _take(d, sorted(candidates), rng)
-    candidates[key].text = "，主要原因是"
-    return PendingDefect("W605", "truncated_reason", "“主要原因是”之后没有原因", "是。")
+    piece, end = candidates[key]
+    piece.text = "，主要原因是"
+    # “是” + the mark that follows: a line never starts with “。” or “；”, so the hint stays whole
+    return PendingDefect("W605", "truncated_reason", "“主要原因是”之后没有原因", "是" + end)
 
 
 def _truncated_present(d: Draft) -> bool:

@@ -32,6 +32,7 @@ class ProseLine:
     text: str  # radicals normalised, spaces between Chinese characters removed
     index: int  # position in ``doc.passages`` (adjacent lines have consecutive indexes)
     spaced: str  # radicals normalised, spaces kept (a space between two equal words parts two cells)
+    prose: bool = False  # see :func:`is_prose`
 
 
 # Kangxi radicals (U+2F00…) and CJK radical supplements → ordinary characters; nothing else
@@ -55,9 +56,11 @@ def all_lines(doc: ParsedDocument) -> list[ProseLine]:
     hit = _cache.get("last")
     if hit is not None and hit[0] is doc:
         return hit[1]
-    lines = [
-        ProseLine(ref, _normalise(ref.quote), i, _radicals(ref.quote)) for i, ref in enumerate(doc.passages)
-    ]
+    lines = []
+    for i, ref in enumerate(doc.passages):
+        spaced = _radicals(ref.quote)
+        text = _SPACE_IN_CJK.sub("", spaced)
+        lines.append(ProseLine(ref, text, i, spaced, is_prose(text)))
     _cache["last"] = (doc, lines)
     return lines
 
@@ -73,7 +76,7 @@ def is_prose(text: str) -> bool:
 
 
 def prose_lines(doc: ParsedDocument) -> list[ProseLine]:
-    return [ln for ln in all_lines(doc) if is_prose(ln.text)]
+    return [ln for ln in all_lines(doc) if ln.prose]
 
 
 def prose_and_tails(doc: ParsedDocument) -> list[ProseLine]:
@@ -82,7 +85,7 @@ def prose_and_tails(doc: ParsedDocument) -> list[ProseLine]:
     return [
         ln
         for ln in every
-        if is_prose(ln.text) or (ln.index > 0 and is_prose(every[ln.index - 1].text) and _CJK.search(ln.text))
+        if ln.prose or (ln.index > 0 and every[ln.index - 1].prose and _CJK.search(ln.text))
     ]
 
 
@@ -278,7 +281,7 @@ def unbalanced_brackets(rule: Rule, doc: ParsedDocument, ctx: CheckContext) -> I
         ctx.tick()
         for mark, problem in _unmatched(block):
             text = mark.line.text
-            if not is_prose(text):
+            if not mark.line.prose:
                 continue
             f = make_finding(
                 rule,
