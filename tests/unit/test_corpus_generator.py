@@ -148,7 +148,13 @@ def _clean_draft(seed: int) -> Draft:
 
 def _changed_places(clean: Draft, bad: Draft) -> int:
     slots_a, slots_b = clean.narrative.slots(), bad.narrative.slots()
-    slots = sum(1 for k in slots_a if slots_a[k].text != slots_b[k].text)
+    slots = sum(1 for k in slots_a if k in slots_b and slots_a[k].text != slots_b[k].text)
+    if not slots:  # a defect in unnumbered text (a duplicated word, a removed sentence): count paragraphs
+        paras_a = ["".join(p.text for p in para.pieces) for para in clean.narrative.paras]
+        paras_b = ["".join(p.text for p in para.pieces) for para in bad.narrative.paras]
+        slots = sum(1 for a, b in zip(paras_a, paras_b, strict=False) if a != b) + abs(
+            len(paras_a) - len(paras_b)
+        )
     cells = 0
     for ta, tb in zip(clean.tables, bad.tables, strict=True):
         for ra, rb in zip(ta.rows, tb.rows, strict=True):
