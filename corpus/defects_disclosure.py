@@ -4,9 +4,8 @@ Each :class:`~corpus.defects.DefectKind` changes the clean draft in one place (i
 docstring says where) and has a ``present`` re-check on the structured draft for
 :func:`corpus.verify.violations`.
 
-Omissions are injected by emptying a slot (``admin_cost.reason``), never by removing one: every
-slot of the clean draft stays addressable. (A missing 自评表 cannot be injected this way: the Excel
-writer prints the score sheet whatever the narrative says.)
+Omissions empty a slot (``admin_cost.reason``) or take pieces out of a paragraph. (A missing 自评表
+is not injected: the Excel writer prints the score sheet whatever the narrative says.)
 """
 
 from __future__ import annotations
@@ -14,6 +13,35 @@ from __future__ import annotations
 from random import Random
 
 from corpus.defects import DefectKind, DefectNotApplicable, Draft, PendingDefect, _take
+from corpus.prose import Para, T
+
+
+def _para_with(d: Draft, slot: str) -> Para:
+    return next(p for p in d.narrative.paras if any(pc.slot == slot for pc in p.pieces))
+
+
+# --------------------------------------------------------------------------- C005
+
+
+def reception_counts_missing(d: Draft, rng: Random) -> PendingDefect:
+    """The 公务接待 sentence of the “三公” section loses its counts: “。全年国内公务接待N批，累计接待M人次，
+    其中外事接待0批，累计接待0人次。” becomes “。” while 公务接待费 is not zero."""
+    if d.accounts.three_public.reception.actual <= 0:
+        raise DefectNotApplicable("no 公务接待费")
+    _take(d, ["3p.reception.batches"], rng)
+    d.used.add("3p.reception.people")
+    para = _para_with(d, "3p.reception.batches")
+    i = next(k for k, pc in enumerate(para.pieces) if pc.slot == "3p.reception.batches")
+    para.pieces[i - 1 : i + 4] = [T("。")]
+    amount = d.set_slot("3p.reception.actual", d.narrative.slot("3p.reception.actual").text).text
+    return PendingDefect("C005", "reception_counts_missing",
+                         f"公务接待费决算数{amount}万元，说明未写接待批次和人次", amount)  # fmt: skip
+
+
+def _reception_counts_gone(d: Draft) -> bool:
+    slots = d.narrative.slots()
+    return d.accounts.three_public.reception.actual > 0 and "3p.reception.batches" not in slots
+
 
 # --------------------------------------------------------------------------- C006
 
@@ -38,6 +66,28 @@ def _reason_gone(d: Draft) -> bool:
     return "admin_cost.dir" in slots and not slots["admin_cost.reason"].text
 
 
+# --------------------------------------------------------------------------- C007
+
+
+def assets_vehicles_missing(d: Draft, rng: Random) -> PendingDefect:
+    """The 国有资产占用 paragraph loses its vehicle counts: “截至…本部门共有车辆N辆（台），其中：…。”
+    becomes “截至…本部门资产管理规范，账实相符。” (the equipment counts stay)."""
+    _take(d, ["assets.vehicles"], rng)
+    para = _para_with(d, "assets.vehicles")
+    i = next(k for k, pc in enumerate(para.pieces) if pc.slot == "assets.vehicles")
+    end = next(k for k in range(i, len(para.pieces)) if para.pieces[k].text.endswith("。"))
+    head = para.pieces[i - 1].text.replace("本部门共有车辆", "本部门资产管理规范，账实相符。")
+    para.pieces[i - 1 : end + 1] = [T(head)]
+    # a one-character hint: the renderers wrap prose between any two characters
+    return PendingDefect("C007", "assets_vehicles_missing", "国有资产占用情况说明未写车辆数", "账")
+
+
+def _vehicles_gone(d: Draft) -> bool:
+    return "assets.vehicles" not in d.narrative.slots()
+
+
 KINDS: list[DefectKind] = [
+    DefectKind("reception_counts_missing", "C005", reception_counts_missing, _reception_counts_gone),
     DefectKind("change_reason_missing", "C006", change_reason_missing, _reason_gone),
+    DefectKind("assets_vehicles_missing", "C007", assets_vehicles_missing, _vehicles_gone),
 ]
