@@ -79,7 +79,8 @@ def _weight_table(lines: list[Line], i: int) -> ScoreTable | None:
         return None
     names: list[str] = []
     title = "部门整体支出绩效评分表"
-    for ln in reversed(lines[max(0, i - 6) : i]):
+    above = [ln for ln in lines[max(0, i - 16) : i] if ln.norm.strip()][-6:]
+    for ln in reversed(above):
         words = ln.norm.split()
         if not names and len(words) == len(weights) - 1 and all(CJK_RE.search(t) for t in words):
             names = words

@@ -616,7 +616,13 @@ def _table_lines(doc: ParsedDocument, t: ScoreTable) -> list[SourceRef]:
     "质量指标下列“舆情及时处置率”。",
 )
 def indicator_category(rule: Rule, doc: ParsedDocument, ctx: CheckContext) -> Iterable[Finding]:
-    regions = [(t, lines) for t in _project_tables(doc) if (lines := _table_lines(doc, t))]
+    # a table read from text lines is walked line by line; one read from a grid (PDF, Word, Excel
+    # files) through its rows, which are its items' quotes
+    regions = [
+        (t, lines)
+        for t in _project_tables(doc)
+        if (lines := _table_lines(doc, t) or [i.source for i in t.items if i.source.quote])
+    ]
     if not regions:
         raise NotApplicable("未找到可逐行读取的绩效自评表")
     for t, lines in regions:
