@@ -7,9 +7,178 @@ docstring says where) and has a ``present`` re-check on the structured draft for
 
 from __future__ import annotations
 
+from decimal import Decimal
+from random import Random
 from typing import TYPE_CHECKING
 
+from corpus.model import ScoreLine, fmt_plain, grade_for
+from corpus.prose import pct_text, score_text
+
 if TYPE_CHECKING:
+    from corpus.defects import DefectKind, Draft, PendingDefect
+
+HALF_POINT = Decimal("0.5")  # an integer score shown as 9 may stand for anything in [8.5, 9.5)
+
+
+# --------------------------------------------------------------------------- P605
+
+
+def narrative_score_mismatch(d: Draft, rng: Random) -> PendingDefect:
+    """The narrative's “该项目…评价得分为X分” differs from the table's 总分 by 1–3 points, within
+    the same grade band (so the grade word still fits the narrated score)."""
+    from corpus.defects import DefectNotApplicable, PendingDefect, _take
+
+    total = d.performance.stated_total
+    band = grade_for(total)
+    options = [
+        total + s * k
+        for k in (1, 2, 3)
+        for s in (1, -1)
+        if Decimal(0) < total + s * k <= 100 and grade_for(total + s * k) == band
+    ]
+    if not options:
+        raise DefectNotApplicable("no score in the same band")
+    _take(d, ["perf.score"], rng)
+    wrong = rng.choice(options)
+    d.set_slot("perf.score", score_text(wrong))
+    return PendingDefect(
+        "P605",
+        "narrative_score_mismatch",
+        f"说明中的评价得分{score_text(wrong)}分与自评表总分{score_text(total)}分不一致",
+        f"{score_text(wrong)}分",
+    )
+
+
+def _narrative_score_present(d: Draft) -> bool:
+    return Decimal(d.narrative.slot("perf.score").text) != d.performance.stated_total
+
+
+# --------------------------------------------------------------------------- P606
+
+
+def _exec_cap(d: Draft) -> Decimal:
+    pf = d.performance
+    return pf.exec_weight * min(pf.execution_rate, Decimal(100)) / 100
+
+
+def execution_score_over_rate(d: Draft, rng: Random) -> PendingDefect:
+    """The 资金执行 row's 得分 becomes the full 分值 although 执行率 < 95%. When the clean draft
+    executed 95% or more, 全年执行数 drops to 80–93% of the budget first (table, narrative amount
+    and rate together, so 执行率 = 执行数 ÷ 预算数 still holds). An indicator loses the points
+    the 资金执行 row gains, so the 总分 row still equals Σ 得分."""
+    from corpus.defects import PendingDefect, _take
+
+    pf = d.performance
+    _take(d, ["perf.exec_score"], rng)
+    if pf.exec_weight - HALF_POINT <= _exec_cap(d):
+        pf.executed = int(pf.budget_full * rng.uniform(0.80, 0.93))
+        d.set_slot("perf.executed.amount", fmt_plain(pf.executed))
+        d.set_slot("perf.rate", pct_text(pf.execution_rate))
+    raise_by = pf.exec_weight - pf.exec_score
+    if raise_by > 0:
+        donor = _take(d, [ln.name for ln in pf.lines if ln.score - raise_by >= 1], rng)
+        next(ln for ln in pf.lines if ln.name == donor).score -= raise_by
+    pf.exec_score = pf.exec_weight
+    rate = pct_text(pf.execution_rate)
+    return PendingDefect(
+        "P606",
+        "execution_score_over_rate",
+        f"执行率{rate}，资金执行得分{score_text(pf.exec_score)}（分值{score_text(pf.exec_weight)}）高于分值×执行率",
+        rate,
+    )
+
+
+def _execution_score_present(d: Draft) -> bool:
+    pf = d.performance
+    return pf.exec_score <= pf.exec_weight and pf.exec_score - HALF_POINT > _exec_cap(d)
+
+
+# --------------------------------------------------------------------------- P607
+
+# (二级指标 the line sits under, its new name, the category the name belongs to)
+_MISFILINGS = [
+    ("质量指标", "任务办理及时率", "时效指标"),
+    ("质量指标", "资料报送及时率", "时效指标"),
+    ("数量指标", "培训对象满意度", "满意度指标"),
+    ("社会效益指标", "单位服务平均成本控制", "成本指标"),
+]
+
+
+def _misfiled(ln: ScoreLine) -> bool:
+    """The re-check, independent of the checker's patterns: names that belong to one category."""
+    name = ln.name
+    return (
+        ("及时" in name and ln.level2 in ("数量指标", "质量指标", "成本指标"))
+        or ("满意" in name and ln.level1 == "产出指标")
+        or (("成本控制" in name or "平均成本" in name) and ln.level1 == "效益指标")
+    )
+
+
+def indicator_misfiled(d: Draft, rng: Random) -> PendingDefect:
+    """One 三级指标 is renamed to a name of another category (a 及时率 under 质量指标, a 满意度
+    under 数量指标, a 平均成本控制 under 社会效益指标); its scores stay."""
+    from corpus.defects import DefectNotApplicable, PendingDefect, _take
+
+    pf = d.performance
+    options = {
+        f"misfile:{name}": (ln, name, right)
+        for level2, name, right in _MISFILINGS
+        for ln in pf.lines
+        if ln.level2 == level2 and ln.name not in d.used
+    }
+    if not options:
+        raise DefectNotApplicable("no indicator to misfile")
+    key = _take(d, sorted(options), rng)
+    line, name, right = options[key]
+    d.used.add(line.name)
+    line.name = name
+    return PendingDefect("P607", "indicator_misfiled", f"指标“{name}”列在{line.level2}下，应属{right}", name)
+
+
+def _misfiled_present(d: Draft) -> bool:
+    return any(_misfiled(ln) for ln in d.performance.lines)
+
+
+# --------------------------------------------------------------------------- P608
+
+GRADES = ("优", "良", "中", "差")
+
+
+def grade_count_wrong(d: Draft, rng: Random) -> PendingDefect:
+    """One count of “其中评价结果为“X”的项目n个” rises by 1–2, so the counts no longer add to
+    the number of self-evaluated projects."""
+    from corpus.defects import PendingDefect, _take
+
+    grade = rng.choice(GRADES)
+    key = _take(d, [f"perf.count.{grade}"], rng)
+    piece = d.narrative.slot(key)
+    wrong = int(piece.text) + rng.randint(1, 2)
+    d.set_slot(key, str(wrong))
+    return PendingDefect(
+        "P608",
+        "grade_count_wrong",
+        f"评价为“{grade}”的项目数{wrong}个，各等级项目数之和不等于自评项目数",
+        f"{wrong}个",
+    )
+
+
+def _grade_count_present(d: Draft) -> bool:
+    slots = d.narrative.slots()
+    if "perf.projects" not in slots:
+        return False
+    counts = sum(int(slots[f"perf.count.{g}"].text) for g in GRADES)
+    return counts != int(slots["perf.projects"].text)
+
+
+def _kinds() -> list[DefectKind]:
     from corpus.defects import DefectKind
 
-KINDS: list[DefectKind] = []
+    return [
+        DefectKind("narrative_score_mismatch", "P605", narrative_score_mismatch, _narrative_score_present),
+        DefectKind("execution_score_over_rate", "P606", execution_score_over_rate, _execution_score_present),
+        DefectKind("indicator_misfiled", "P607", indicator_misfiled, _misfiled_present),
+        DefectKind("grade_count_wrong", "P608", grade_count_wrong, _grade_count_present),
+    ]
+
+
+KINDS: list[DefectKind] = _kinds()

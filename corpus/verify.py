@@ -2,7 +2,7 @@
 score table) — no text parsing. A clean draft yields no violation; a defective one yields the
 defect's rule code (plus ``SUM`` for N301: a changed total no longer equals the parts the same
 sentence lists). Codes: T101 hierarchy, T102 row, X2xx cross-table, N301/N302 narrative vs
-table, A401–A404 narrative arithmetic, U501 unit, P601–P603 scores, SUM/EXEC/PSCORE extras.
+table, A401–A404 narrative arithmetic, U501 unit, P601–P603 and P605 scores, SUM/EXEC extras.
 """
 
 from __future__ import annotations
@@ -207,7 +207,7 @@ def _scores(d: Draft, out: set[str]) -> None:
         out.add("P602")
     score = Decimal(s["perf.score"])
     if score != pf.stated_total:
-        out.add("PSCORE")
+        out.add("P605")  # the narrative restates the 总分
     if s["perf.grade"] != f"评价为{grade_for(score)}":
         out.add("P603")
     if _num(s["perf.rate"]) != percent(_amount(s["perf.executed.amount"]), _amount(s["perf.budget.amount"])):
