@@ -21,6 +21,7 @@ from shared.models import Category, Claim, Evidence, Finding, ParsedDocument, Pr
 from shared.normalize import normalize_for_matching
 
 from ..catalogue import CheckContext, NotApplicable, Rule, rule
+from ..derived import derived
 from ..facts import Fact, fact, group_fact, three_public_actual_column
 from ..findings import make_finding
 from ..tolerance import fmt, same_value
@@ -57,25 +58,19 @@ class Narrative:
         return self.provs[i] if self.provs else Prov()
 
 
-# One document's normalised passages, kept while the rules of this module run on it (each rule
-# would otherwise fold every line again): keyed by content, the last document only.
-_CACHE: dict[tuple[str, str, int], tuple[list[tuple[str, Prov]], Narrative]] = {}
-
-
 def _normalised(doc: ParsedDocument) -> tuple[list[tuple[str, Prov]], Narrative]:
-    key = (doc.sha256, doc.source_name, len(doc.passages))
-    hit = _CACHE.get(key)
-    if hit is None:
-        lines = [(_norm(p.quote), p.prov) for p in doc.passages]
-        lines = [(t, prov) for t, prov in lines if t]
-        starts, pos = [], 0
-        for t, _ in lines:
-            starts.append(pos)
-            pos += len(t)
-        hit = lines, Narrative("".join(t for t, _ in lines), starts, [prov for _, prov in lines])
-        _CACHE.clear()
-        _CACHE[key] = hit
-    return hit
+    """One document's normalised passages, built once per document for the rules of this module."""
+    return derived(doc, "disclosure_lines", _fold)
+
+
+def _fold(doc: ParsedDocument) -> tuple[list[tuple[str, Prov]], Narrative]:
+    lines = [(_norm(p.quote), p.prov) for p in doc.passages]
+    lines = [(t, prov) for t, prov in lines if t]
+    starts, pos = [], 0
+    for t, _ in lines:
+        starts.append(pos)
+        pos += len(t)
+    return lines, Narrative("".join(t for t, _ in lines), starts, [prov for _, prov in lines])
 
 
 def narrative(doc: ParsedDocument) -> Narrative:

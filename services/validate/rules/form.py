@@ -18,6 +18,7 @@ from shared.document import DocumentKind
 from shared.models import Category, Evidence, Finding, ParsedDocument, Severity, SourceRef
 
 from ..catalogue import CheckContext, NotApplicable, Rule, rule
+from ..derived import derived
 from ..findings import make_finding
 
 _CJK = re.compile(r"[\u4e00-\u9fff]")
@@ -48,20 +49,17 @@ def _normalise(text: str) -> str:
     return _SPACE_IN_CJK.sub("", _radicals(text))
 
 
-_cache: dict[str, tuple[ParsedDocument, list[ProseLine]]] = {}
-
-
 def all_lines(doc: ParsedDocument) -> list[ProseLine]:
     """Every passage, normalised once per document (the form rules share it)."""
-    hit = _cache.get("last")
-    if hit is not None and hit[0] is doc:
-        return hit[1]
+    return derived(doc, "form_lines", _fold_lines)
+
+
+def _fold_lines(doc: ParsedDocument) -> list[ProseLine]:
     lines = []
     for i, ref in enumerate(doc.passages):
         spaced = _radicals(ref.quote)
         text = _SPACE_IN_CJK.sub("", spaced)
         lines.append(ProseLine(ref, text, i, spaced, is_prose(text)))
-    _cache["last"] = (doc, lines)
     return lines
 
 

@@ -17,6 +17,7 @@ from shared.knowledge.tables import TableKind
 from shared.models import Category, Claim, Evidence, Finding, ParsedDocument, Severity, SourceRef
 
 from ..catalogue import CheckContext, NotApplicable, Rule, rule
+from ..derived import derived
 from ..facts import summary_fact
 from ..findings import SUSPECT_UNKNOWN, claim_evidence, make_finding
 from ..tolerance import fmt, interval, same_value
@@ -77,6 +78,11 @@ class JoinedText:
 
 
 def joined_text(doc: ParsedDocument) -> JoinedText:
+    """The document's passages squashed and joined, built once per document."""
+    return derived(doc, "joined_text", _join)
+
+
+def _join(doc: ParsedDocument) -> JoinedText:
     parts: list[str] = []
     starts: list[int] = []
     pos = 0

@@ -14,6 +14,7 @@ from decimal import Decimal
 from shared.models import Category, Evidence, Finding, ParsedDocument, ScoreTable, Severity, SourceRef
 
 from ..catalogue import CheckContext, NotApplicable, Rule, rule
+from ..derived import derived
 from ..findings import SUSPECT_UNKNOWN, claim_evidence, make_finding
 from ..tolerance import half_unit, interval, percent_consistent, places_of, ratio_interval, same_value
 
@@ -61,6 +62,11 @@ class _Text:
 
 
 def _text(doc: ParsedDocument) -> _Text:
+    """The passages NFKC-normalised and joined, once per document."""
+    return derived(doc, "performance_text", _join_text)
+
+
+def _join_text(doc: ParsedDocument) -> _Text:
     parts, starts, refs, pos = [], [], [], 0
     for p in doc.passages:
         t = _nfkc(p.quote).strip()
@@ -203,6 +209,21 @@ _BAND_OPEN_RE = re.compile(
     rf"(?:为|评价为|为评价为|评定为|属于)\s*[“\"]?(?P<g>{GRADE_WORD})"
 )
 
+# what every band statement ends with: the two patterns above run only just before one of these
+_BAND_TAIL_RE = re.compile(rf"(?:为|评价为|评定为|属于)\s*[“\"]?(?:{GRADE_WORD})")
+_BAND_REACH = 48  # characters a band statement can span before its grade word
+
+
+def _band_windows(text: str) -> list[tuple[int, int]]:
+    windows: list[tuple[int, int]] = []
+    for m in _BAND_TAIL_RE.finditer(text):
+        start = max(m.start() - _BAND_REACH, 0)
+        if windows and start <= windows[-1][1]:
+            windows[-1] = (windows[-1][0], m.end())
+        else:
+            windows.append((start, m.end()))
+    return windows
+
 
 @dataclass(frozen=True)
 class Bands:
@@ -234,12 +255,14 @@ def stated_bands(text: _Text) -> Bands | None:
     """The grade bands the document states (“90分以上为优…”), when every statement of them agrees
     and names at least three grades; None otherwise."""
     found: list[tuple[int, int, Decimal, str]] = []
-    for m in _BAND_RANGE_RE.finditer(text.text):
-        a, b = Decimal(m.group("a")), Decimal(m.group("b"))
-        found.append((m.start(), m.end(), min(a, b), _canon(m.group("g"))))
-    for m in _BAND_OPEN_RE.finditer(text.text):
-        lo = Decimal(m.group("a")) if "上" in m.group("dir") else Decimal(0)
-        found.append((m.start(), m.end(), lo, _canon(m.group("g"))))
+    for begin, end in _band_windows(text.text):
+        for m in _BAND_RANGE_RE.finditer(text.text, begin, end):
+            a, b = Decimal(m.group("a")), Decimal(m.group("b"))
+            found.append((m.start(), m.end(), min(a, b), _canon(m.group("g"))))
+        for m in _BAND_OPEN_RE.finditer(text.text, begin, end):
+            lo = Decimal(m.group("a")) if "上" in m.group("dir") else Decimal(0)
+            found.append((m.start(), m.end(), lo, _canon(m.group("g"))))
+    found = sorted(set(found))
     if not found:
         return None
     found.sort()
@@ -596,8 +619,9 @@ def _indicators(lines: list[SourceRef]) -> list[_Indicator]:
 
 def _table_lines(doc: ParsedDocument, t: ScoreTable) -> list[SourceRef]:
     begin, end = t.source.prov, (t.total_source or t.source).prov
-    idx = [i for i, p in enumerate(doc.passages) if p.prov == begin]
-    idx_end = [i for i, p in enumerate(doc.passages) if p.prov == end]
+    # compare the cheap fields first: model equality over every passage is slow
+    idx = [i for i, p in enumerate(doc.passages) if p.prov.line == begin.line and p.prov == begin]
+    idx_end = [i for i, p in enumerate(doc.passages) if p.prov.line == end.line and p.prov == end]
     if not idx or not idx_end or idx_end[-1] <= idx[0]:
         return []
     return doc.passages[idx[0] : idx_end[-1] + 1]
