@@ -43,8 +43,8 @@ def main() -> int:
         sources += [(p.name, p.read_bytes()) for p in sorted((shared / "samples" / "pdf").glob("*.pdf"))]
     styles = ["pdf", "ocr", "word"]
     for i in range(args.generated):
-        doc = generate_document(i, styles[i % 3], [])
-        sources.append((doc.name + ".txt", doc.data))
+        gen = generate_document(i, styles[i % 3], [])
+        sources.append((gen.name + ".txt", gen.data))
 
     docs = []
     for name, data in sources:
