@@ -19,8 +19,8 @@ from shared.models import Category, Claim, Evidence, Finding, ParsedDocument, Se
 from ..catalogue import CheckContext, NotApplicable, Rule, rule
 from ..derived import derived
 from ..facts import summary_fact
-from ..findings import SUSPECT_UNKNOWN, claim_evidence, make_finding
-from ..tolerance import fmt, interval, same_value
+from ..findings import SUSPECT_UNKNOWN, claim_evidence, dec_places, make_finding
+from ..tolerance import fmt, half_unit, interval, percent_consistent, same_value, sum_consistent
 from .narrative_arith import DOWN, UP, prev_interval
 from .narrative_items import domain_of, usage_names_other_domain
 
@@ -169,6 +169,41 @@ CROSS_TOPICS = frozenset({
 })  # fmt: skip
 
 
+# 编制 sub-counts listed after a 编制数 (“编制数为19人，其中行政编制9人、全额补助事业编制10人”):
+# 全额补助 and 全额拨款 are one kind; 机关工勤编制 is 工勤编制.
+_QUOTA_TOTAL = re.compile(r"(?:编制数|编制人数|编制总数)(?:为|是|共)?[:：]?\d+[人名][,，;；]?其中[:：]?")
+_QUOTA_PART = re.compile(r"([\u4e00-\u9fff]{0,10}?编制)(?:为|共)?(\d+)[人名]")
+_QUOTA_PART_KIND = {"补助": "", "拨款": "", "机关": ""}
+
+
+def quota_part_statements(doc: ParsedDocument, joined: JoinedText) -> list[Statement]:
+    """Each 编制 sub-count of the department's own 编制数 (not of 实有人数, not of a subordinate unit)."""
+    out: list[Statement] = []
+    for total in _QUOTA_TOTAL.finditer(joined.text):
+        sentence = joined.sentence_prefix(total.start())
+        if _OTHER_UNIT.search(sentence) or _OTHER_TIME.search(sentence[-12:]):
+            continue
+        years = _YEAR.findall(sentence)
+        year = years[-1] if years else str(doc.year or "")
+        stop = re.search(r"[;；。]|实有", joined.text[total.end() : total.end() + 80])
+        end = total.end() + (stop.start() if stop else 80)
+        for m in _QUOTA_PART.finditer(joined.text, total.end(), end):
+            name = re.sub(r"^[其中和及、，,]+", "", m.group(1))
+            for word, repl in _QUOTA_PART_KIND.items():
+                name = name.replace(word, repl)
+            out.append(
+                Statement(
+                    f"quota_part:{name}@{year}",
+                    f"编制数中的{name}",
+                    Decimal(m.group(2)),
+                    0,
+                    "人",
+                    joined.evidence(m.start(), m.end()),
+                )
+            )
+    return out
+
+
 def claim_statements(doc: ParsedDocument) -> list[Statement]:
     out = []
     for c in doc.claims:
@@ -214,8 +249,13 @@ def _majority(values: list[Statement]) -> Decimal | None:
 )
 def restated_across_sections(rule: Rule, doc: ParsedDocument, ctx: CheckContext) -> Iterable[Finding]:
     joined = joined_text(doc)
-    statements = text_statements(doc, joined)
+    statements = text_statements(doc, joined) + quota_part_statements(doc, joined)
     cross = claim_statements(doc)
+    extra = [
+        *_vehicles_against_held(rule, doc, ctx, joined),
+        *_department_evaluations(rule, doc, ctx, joined),
+    ]
+    yield from extra
     by_subject: dict[str, list[Statement]] = {}
     for s in cross:
         by_subject.setdefault(s.key.split("@")[0], []).append(s)
@@ -229,7 +269,7 @@ def restated_across_sections(rule: Rule, doc: ParsedDocument, ctx: CheckContext)
             firsts.setdefault(s.key, s)
         if len(firsts) >= 2:
             groups[subject] = list(firsts.values())
-    if not any(len(v) >= 2 for v in groups.values()):
+    if not any(len(v) >= 2 for v in groups.values()) and not ctx.checks:
         raise NotApplicable("文件中没有在两处陈述的同一数据（人员、绩效自评资金、“三公”经费等）")
     for items in groups.values():
         if len(items) < 2:
@@ -269,6 +309,129 @@ def restated_across_sections(rule: Rule, doc: ParsedDocument, ctx: CheckContext)
             yield f
 
 
+_GENERAL_CARS = re.compile(r"一般公务用车(?:为|共)?(\d+)辆")
+_CAR_EVENT = re.compile(r"购置|更新|新增|报废|处置|购买|租用|租赁|调入|调出")
+
+
+def _vehicles_against_held(
+    rule: Rule, doc: ParsedDocument, ctx: CheckContext, joined: JoinedText
+) -> Iterable[Finding]:
+    """The 国有资产 (or an annex's 资产情况) count of 一般公务用车 is part of the 公务用车 the
+    “三公” section says are held at year end: it cannot be larger."""
+    held = next(
+        (
+            c
+            for c in doc.claims
+            if c.kind == "count" and c.subject == Subject.VEHICLES_HELD and c.topic == Topic.THREE_PUBLIC
+        ),
+        None,
+    )
+    if held is None or "count" not in held.values:
+        return
+    n_held = held.values["count"].value
+    for m in _GENERAL_CARS.finditer(joined.text):
+        sentence = joined.sentence_prefix(m.start())
+        if (
+            _CAR_EVENT.search(joined.text[max(m.start() - 6, 0) : m.start()])
+            or _OTHER_UNIT.search(sentence)
+            or _OTHER_TIME.search(sentence)
+        ):
+            continue
+        ctx.tick()
+        n = Decimal(m.group(1))
+        if n <= n_held:
+            continue
+        f = make_finding(
+            rule,
+            ctx,
+            f"“三公”经费说明称年末公务用车保有量 {held.values['count'].raw} 辆，另一处却写一般公务用车 {n} 辆；"
+            f"一般公务用车是公务用车的一部分，年末数不能多于公务用车保有量。",
+            [claim_evidence(held), joined.evidence(m.start(), m.end())],
+            [f"{held.values['count'].raw}辆", f"{n}辆"],
+            f"一般公务用车 ≤ {held.values['count'].raw}辆",
+            f"一般公务用车 {n} 辆 > 公务用车保有量 {held.values['count'].raw} 辆（同为年末数）",
+            suspect=SUSPECT_UNKNOWN,
+        )
+        if f:
+            yield f
+        return
+
+
+# “组织对“A”“B”3个项目开展了部门评价，涉及一般公共预算支出 X 万元”
+_DEPT_EVAL = re.compile(
+    r"组织对((?:“[^”]{2,40}”[、,]?)+)(等)?(?:(\d+)个)?项目开展了?部[门⻔]评价[^。]{0,6}?"
+    r"涉及[^。\d]{0,14}?(\d+(?:\.\d+)?)万元"
+)
+
+
+@dataclass
+class _Evaluation:
+    names: list[str]
+    open_list: bool  # “…等N个项目”: the names are examples
+    count: int
+    amount: Decimal
+    amount_raw: str
+    evidence: Evidence
+
+    def describe(self) -> str:
+        names = "".join(f"“{n}”" for n in self.names)
+        return f"{names}{'等' if self.open_list else ''}{self.count}个项目、涉及{self.amount_raw}万元"
+
+
+def _department_evaluations(
+    rule: Rule, doc: ParsedDocument, ctx: CheckContext, joined: JoinedText
+) -> Iterable[Finding]:
+    """What 部门评价 covered (projects, how many, how much), stated in 九(一) and again in an annex."""
+    found: list[_Evaluation] = []
+    for m in _DEPT_EVAL.finditer(joined.text):
+        names = re.findall(r"“([^”]+)”", m.group(1))
+        count = int(m.group(3)) if m.group(3) else len(names)
+        raw = m.group(4)
+        found.append(
+            _Evaluation(
+                names, bool(m.group(2)), count, Decimal(raw), raw, joined.evidence(m.start(), m.end())
+            )
+        )
+    if len(found) < 2:
+        return
+    first = found[0]
+    for other in found[1:]:
+        ctx.tick()
+        differs = []
+        if other.count != first.count:
+            differs.append(f"项目个数 {first.count} 与 {other.count}")
+        elif not (first.open_list or other.open_list) and set(first.names) != set(other.names):
+            differs.append("项目名称")
+        if not same_value(first.amount, dec_places(first.amount), other.amount, dec_places(other.amount)):
+            differs.append(f"涉及金额 {first.amount_raw} 与 {other.amount_raw} 万元")
+        if not differs:
+            continue
+        self_eval = [
+            s
+            for s in text_statements(doc, joined)
+            if s.key.startswith("self_eval_funds") and s.value in (first.amount, other.amount)
+        ]
+        suspect = (
+            f"{self_eval[0].value} 万元是绩效自评的涉及资金，写作部门评价的涉及金额可能是套用了自评数"
+            if self_eval
+            else SUSPECT_UNKNOWN
+        )
+        f = make_finding(
+            rule,
+            ctx,
+            f"部门评价的范围在文件中陈述了两次，{'、'.join(differs)}不一致：第1处为{first.describe()}；"
+            f"第2处为{other.describe()}。",
+            [first.evidence, other.evidence],
+            [first.describe(), other.describe()],
+            None,
+            "逐一比对两处所述部门评价的项目名称、个数和涉及金额，同一年度的部门评价只有一个范围",
+            suspect=suspect,
+        )
+        if f:
+            yield f
+        return
+
+
 # --------------------------------------------------------------------------- A414 carry-over
 
 
@@ -299,13 +462,27 @@ def _change(doc: ParsedDocument, subject: str) -> Claim | None:
     )
 
 
+def unit_slip(c: Claim) -> bool:
+    """“年末结转和结余139.61元，较上年增加20.98万元”: read in 元 the figure would be smaller than
+    its own increase (last year negative), so it can only be 万元 written with the wrong unit (U501)."""
+    cur, chg = c.values["current"], c.values.get("change")
+    return (
+        chg is not None
+        and cur.unit == "元"
+        and (chg.unit or "万元") == "万元"
+        and (c.direction or "") in UP
+        and cur.value / 10000 < chg.value
+    )
+
+
 def previous_interval(c: Claim) -> tuple[Decimal, Decimal] | None:
-    """Last year's value implied by a change claim (“较上年增加 X”, “减少 X”, “持平”)."""
+    """Last year's value implied by a change claim (“较上年增加 X”, “减少 X”, “持平”); a current
+    figure with a 元 slip (:func:`unit_slip`) is read in 万元."""
     cur = c.values["current"]
     if c.direction == "持平":
         return interval(cur.value, cur.places)
     chg = c.values.get("change")
-    if chg is None or (chg.unit or "万元") != (cur.unit or "万元"):
+    if chg is None or ((chg.unit or "万元") != (cur.unit or "万元") and not unit_slip(c)):
         return None
     return prev_interval(cur, chg, (c.direction or "") in UP)
 
@@ -349,9 +526,11 @@ def carryover_continuity(rule: Rule, doc: ParsedDocument, ctx: CheckContext) -> 
         raise NotApplicable("说明中没有年末结转和结余的较上年增减，或没有年初结转和结余")
     opening = begin.values["amount"]
     prev = previous_interval(end)
-    if prev is None or (opening.unit or "万元") != (end.values["current"].unit or "万元"):
+    slipped = unit_slip(end)
+    if prev is None or ((opening.unit or "万元") != (end.values["current"].unit or "万元") and not slipped):
         ctx.skip("年初、年末结转和结余的金额单位不一致，未比对")
         return
+    note, slip_confidence = _slip_note(doc, end) if slipped else (None, 1.0)
     ctx.tick()
     lo, hi = interval(opening.value, opening.places)
     if lo <= prev[1] and prev[0] <= hi:
@@ -363,10 +542,10 @@ def carryover_continuity(rule: Rule, doc: ParsedDocument, ctx: CheckContext) -> 
     table = summary_fact(doc, TableKind.INCOME_EXPENDITURE_SUMMARY, "income", "年初结转和结余")
     evidence = [claim_evidence(begin), claim_evidence(end)]
     suspect = SUSPECT_UNKNOWN
-    confidence = 1.0
+    confidence = slip_confidence
     if table is not None and table.cell.state == "number":
         evidence.append(table.evidence())
-        confidence = table.cell.confidence
+        confidence = min(confidence, table.cell.confidence)
         if same_value(table.value, table.places, opening.value, opening.places):
             suspect = "年初结转和结余与收入支出决算总表一致，年末结转和结余的较上年增减额可能有误（或上年末余额作了未说明的调整）"
     f = make_finding(
@@ -381,9 +560,26 @@ def carryover_continuity(rule: Rule, doc: ParsedDocument, ctx: CheckContext) -> 
         _how(end) + "（上年年末结转和结余）",
         confidence,
         suspect=suspect,
+        note=note,
     )
     if f:
         yield f
+
+
+def _slip_note(doc: ParsedDocument, end: Claim) -> tuple[str, float]:
+    """How sure the 元 slip is 万元: certain when 支出总计 = 本年支出合计 + 年末结转和结余 in 万元."""
+    cur = end.values["current"]
+    note = f"年末结转和结余写作“{cur.raw}元”，按其较上年增加额只能是万元（单位笔误另由 U501 报告），此处按 {cur.raw} 万元计算。"
+    total = _first(doc, "amount", Subject.EXPENDITURE_TOTAL)
+    spent = _first(doc, "amount", Subject.EXPENDITURE_CURRENT) or _change(doc, Subject.EXPENDITURE_CURRENT)
+    if total is not None and spent is not None:
+        t = total.values["amount"]
+        e = spent.values.get("amount") or spent.values["current"]
+        if (t.unit or "万元") == "万元" and sum_consistent(
+            t.value, t.places, [(e.value, e.places), (cur.value, cur.places)]
+        ):
+            return note + f"支出总计 {t.raw} = 本年支出合计 {e.raw} + {cur.raw}，证实为万元。", 1.0
+    return note, 0.8
 
 
 # --------------------------------------------------------------------------- A415 last year balanced
@@ -392,22 +588,70 @@ INCOME_SIDE = (Subject.CARRYOVER_BEGIN, Subject.INCOME_CURRENT, Subject.NONFISCA
 EXPENDITURE_SIDE = (Subject.EXPENDITURE_CURRENT, Subject.BALANCE_DISTRIBUTION, Subject.CARRYOVER_END)
 
 
+# Parts of a side the narrative often leaves unstated when they are 0 (使用非财政拨款结余, 结余分配)
+OPTIONAL_PARTS = (Subject.NONFISCAL_BALANCE_USED, Subject.BALANCE_DISTRIBUTION)
+# Off until the generated corpus balances its previous year: its clean documents leave these parts
+# unstated while last year's totals (with them) differ, so assuming 0 would flag clean documents.
+ASSUME_UNSTATED_ZERO = False
+
+
 def _side(
     doc: ParsedDocument, total: str, parts: tuple[str, ...]
-) -> tuple[tuple[Decimal, Decimal], list[Claim]] | None:
-    """Last year's total of one side: from its total's own change, or from every part's change."""
+) -> tuple[tuple[Decimal, Decimal], list[Claim], list[str]] | None:
+    """Last year's total of one side: from its total's own change, or from every part's change.
+    An optional part stated nowhere is left out and returned as assumed 0 (the third item)."""
     whole = _change(doc, total)
     if whole is not None and (iv := previous_interval(whole)) is not None:
-        return iv, [whole]
+        return iv, [whole], []
     lo = hi = Decimal(0)
     used = []
+    assumed = []
     for p in parts:
         c = _change(doc, p)
+        if c is None and p in OPTIONAL_PARTS and not any(x.subject == p for x in doc.claims):
+            assumed.append(p)
+            continue
         if c is None or (iv := previous_interval(c)) is None:
             return None
         lo, hi = lo + iv[0], hi + iv[1]
         used.append(c)
-    return (lo, hi), used
+    return (lo, hi), used, assumed
+
+
+def _this_year_without(doc: ParsedDocument, total: str, parts: tuple[str, ...]) -> bool:
+    """This year's stated total equals the sum of the stated parts: the unstated ones are 0."""
+    t = _first(doc, "amount", total)
+    qs = []
+    for p in parts:
+        c = _first(doc, "amount", p) or _change(doc, p)
+        if c is None:
+            continue
+        qs.append(c.values.get("amount") or c.values["current"])
+    if t is None or not qs:
+        return False
+    tq = t.values["amount"]
+    return sum_consistent(tq.value, tq.places, [(q.value, q.places) for q in qs])
+
+
+def _rate_slips(doc: ParsedDocument, claims: list[Claim]) -> list[str]:
+    """The changes among ``claims`` whose own rate disagrees with them (A401): the likely culprits."""
+    out = []
+    for c in claims:
+        pct, chg = c.values.get("percent"), c.values.get("change")
+        iv = previous_interval(c)
+        if pct is None or chg is None or iv is None or iv[0] <= 0:
+            continue
+        allowed = (
+            (chg.value - half_unit(chg.places)) / iv[1] * 100,
+            (chg.value + half_unit(chg.places)) / iv[0] * 100,
+        )
+        if not percent_consistent(pct, allowed, slack_units=1):
+            prev = _mid(iv)
+            out.append(
+                f"{subject_zh(c.subject)}的增减额 {chg.raw} 与其幅度 {pct.raw}% 不符（按增减额应为 "
+                f"{fmt(chg.value / prev * 100)}%）"
+            )
+    return out
 
 
 @rule(
@@ -426,25 +670,47 @@ def previous_year_balance(rule: Rule, doc: ParsedDocument, ctx: CheckContext) ->
     spending = _side(doc, Subject.EXPENDITURE_TOTAL, EXPENDITURE_SIDE)
     if income is None or spending is None:
         raise NotApplicable("说明未写明收入、支出两边每一项的较上年增减，上年收支总计无法推得")
-    (i_lo, i_hi), i_claims = income
-    (e_lo, e_hi), e_claims = spending
+    (i_lo, i_hi), i_claims, i_assumed = income
+    (e_lo, e_hi), e_claims, e_assumed = spending
+    assumed = i_assumed + e_assumed
+    if assumed and not ASSUME_UNSTATED_ZERO:
+        ctx.skip("说明未提及使用非财政拨款结余或结余分配，上年收支总计无法完整推得")
+        return
+    # an unstated part is taken as 0 only when this year's totals show it is 0 this year
+    if i_assumed and not _this_year_without(doc, Subject.INCOME_TOTAL, INCOME_SIDE):
+        ctx.skip("说明未写明使用非财政拨款结余，且本年收入总计不等于所列各项之和，上年收入总计无法推得")
+        return
+    if e_assumed and not _this_year_without(doc, Subject.EXPENDITURE_TOTAL, EXPENDITURE_SIDE):
+        ctx.skip("说明未写明结余分配，且本年支出总计不等于所列各项之和，上年支出总计无法推得")
+        return
     ctx.tick()
     if i_lo <= e_hi and e_lo <= i_hi:
         return
     i_mid, e_mid = (i_lo + i_hi) / 2, (e_lo + e_hi) / 2
+    claims = [*i_claims, *e_claims]
+    slips = _rate_slips(doc, claims)
+    suspect = "；".join(slips) + "：可能是写错的一项" if slips else SUSPECT_UNKNOWN
+    assumption = ""
+    if assumed:
+        names = "、".join(subject_zh(a) for a in assumed)
+        assumption = f"（说明未提及{names}，本年收支总计表明本年为 0，此处假定上年也为 0）"
+    notes = [c for c in claims if unit_slip(c)]
     f = make_finding(
         rule,
         ctx,
-        f"按说明中各项较上年的增减推算，上年收入总计为 {fmt(i_mid)} 万元，上年支出总计为 {fmt(e_mid)} 万元，"
+        f"按说明中各项较上年的增减推算{assumption}，上年收入总计为 {fmt(i_mid)} 万元，上年支出总计为 {fmt(e_mid)} 万元，"
         f"相差 {fmt(i_mid - e_mid)} 万元；上年收入总计应等于支出总计，说明至少一个增减额有误。",
-        [claim_evidence(c) for c in (*i_claims, *e_claims)][:6],
+        [claim_evidence(c) for c in claims][:6],
         [f"{fmt(i_mid)}万元", f"{fmt(e_mid)}万元"],
         "上年收入总计 = 上年支出总计",
         "收入方："
         + "；".join(_how(c) for c in i_claims)
         + "。支出方："
-        + "；".join(_how(c) for c in e_claims),
-        suspect=SUSPECT_UNKNOWN,
+        + "；".join(_how(c) for c in e_claims)
+        + (f"。{'、'.join(subject_zh(a) for a in assumed)}按 0 计" if assumed else ""),
+        severity=Severity.WARNING if assumed else None,
+        suspect=suspect,
+        note=_slip_note(doc, notes[0])[0] if notes else None,
     )
     if f:
         yield f
