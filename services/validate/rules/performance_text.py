@@ -1,0 +1,90 @@
+"""What the 绩效 (performance) rules share: the document's passages joined into one searchable
+string with their provenance, score and grade formatting, and the project score tables."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass
+from decimal import Decimal
+
+from shared.models import Evidence, ParsedDocument, ScoreTable, SourceRef
+
+from ..derived import derived
+
+NUM = r"\d+(?:\.\d+)?"
+CANON = {"优秀": "优", "良好": "良", "中等": "中", "一般": "中", "较差": "差"}
+GRADE_WORD = r"优秀|优|良好|良|中等|中|不合格|合格|较差|差"
+
+
+def ev(src: SourceRef) -> Evidence:
+    return Evidence(quote=src.quote, prov=src.prov)
+
+
+def nfkc(text: str) -> str:
+    return unicodedata.normalize("NFKC", text)
+
+
+def canon(grade: str) -> str:
+    return CANON.get(grade, grade)
+
+
+def fmt_score(v: Decimal) -> str:
+    """A score as printed: 98, 92.97, 98.5 (no trailing zeros)."""
+    s = f"{v:f}"
+    return s.rstrip("0").rstrip(".") if "." in s else s
+
+
+@dataclass
+class DocText:
+    """The document's passages (NFKC) joined into one string, with each passage's offset."""
+
+    text: str
+    starts: list[int]
+    refs: list[SourceRef]
+
+    def ref_at(self, pos: int) -> SourceRef:
+        i = max(0, next((k for k, s in enumerate(self.starts) if s > pos), len(self.starts)) - 1)
+        return self.refs[i] if self.refs else SourceRef()
+
+    def quote(self, start: int, end: int) -> SourceRef:
+        ref = self.ref_at(start)
+        return SourceRef(prov=ref.prov, quote=self.text[start:end].strip())
+
+
+def doc_text(doc: ParsedDocument) -> DocText:
+    """The passages NFKC-normalised and joined, once per document."""
+    return derived(doc, "performance_text", _join_text)
+
+
+def _join_text(doc: ParsedDocument) -> DocText:
+    parts, starts, refs, pos = [], [], [], 0
+    for p in doc.passages:
+        t = nfkc(p.quote).strip()
+        if not t:
+            continue
+        starts.append(pos)
+        refs.append(p)
+        parts.append(t)
+        pos += len(t)
+    return DocText("".join(parts), starts, refs)
+
+
+def project_tables(doc: ParsedDocument) -> list[ScoreTable]:
+    return [t for t in doc.score_tables if not t.title.startswith("部门整体") and "整体" not in t.title]
+
+
+_EVALUATED_RE = re.compile(r"项目\s*(?P<n>\d+)\s*个|(?P<m>\d+)\s*个\s*项目")
+
+
+def self_evaluated_count(text: DocText, pos: int) -> tuple[int, int] | None:
+    """N in “绩效自评的2024年度项目39个” / “二级项目2个全面开展绩效自评” just before ``pos``
+    (within 200 characters, with 自评 near it), and its position."""
+    lo = max(0, pos - 200)
+    window = text.text[lo:pos]
+    found = None
+    for m in _EVALUATED_RE.finditer(window):
+        near = window[max(0, m.start() - 20) : m.end() + 20]
+        if "自评" in near:
+            found = (int(m.group("n") or m.group("m")), lo + m.start())
+    return found
