@@ -279,6 +279,12 @@ def _budgets_and_history(rng: Random, a: FinalAccounts) -> None:
     prev["carry_in"] = _maybe(rng, 0.7, _wan(rng, 1, 0.3 * a.income / 100 + 2))
     prev["expenditure"] = int(a.expenditure * rng.uniform(0.75, 1.25))
     prev["carry_out"] = a.carry_in  # last year's closing balance is this year's opening
+    # last year balanced too: 收入总计 = 支出总计 (the draw above is kept, so the stream of
+    # random numbers, and so every other value, is unchanged)
+    prev["expenditure"] = prev["carry_in"] + prev["income"] - prev["carry_out"]
+    if prev["expenditure"] <= 0:
+        prev["income"] += 1 - prev["expenditure"]
+        prev["expenditure"] = 1
     for cls in ("301", "302", "303"):
         prev[cls] = int(a.econ_class(cls) * rng.uniform(0.7, 1.3)) + rng.randint(1, 3000)
     prev["310"] = _maybe(rng, 0.5, _wan(rng, 0.5, 30))

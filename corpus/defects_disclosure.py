@@ -4,8 +4,8 @@ Each :class:`~corpus.defects.DefectKind` changes the clean draft in one place (i
 docstring says where) and has a ``present`` re-check on the structured draft for
 :func:`corpus.verify.violations`.
 
-Omissions empty a slot (``admin_cost.reason``) or take pieces out of a paragraph. (A missing 自评表
-is not injected: the Excel writer prints the score sheet whatever the narrative says.)
+Omissions empty a slot (``admin_cost.reason``), take pieces out of a paragraph, or take a whole
+paragraph out (the 自评表, a 类 of the 财政拨款 section); every writer prints only what the draft holds.
 """
 
 from __future__ import annotations
@@ -86,8 +86,62 @@ def _vehicles_gone(d: Draft) -> bool:
     return "assets.vehicles" not in d.narrative.slots()
 
 
+# --------------------------------------------------------------------------- C008
+
+
+def self_evaluation_table_missing(d: Draft, rng: Random) -> PendingDefect:
+    """The 项目支出绩效自评表 (the score-table block after “…项目支出绩效自评表如下：”) is left out
+    of the document; the sentence announcing it and the 评价结论 stay."""
+    _take(d, ["perf.table"], rng)
+    d.narrative.paras = [p for p in d.narrative.paras if p.kind != "score_table"]
+    return PendingDefect("C008", "self_evaluation_table_missing",
+                         "说明称“项目支出绩效自评表如下”，文件中没有自评表", "自评表如下")  # fmt: skip
+
+
+def _score_table_gone(d: Draft) -> bool:
+    announced = any("自评表如下" in p.text for p in d.narrative.paras)
+    return announced and not any(p.kind == "score_table" for p in d.narrative.paras)
+
+
+# --------------------------------------------------------------------------- N320
+
+
+def _category_paras(d: Draft) -> list[Para]:
+    return [
+        p for p in d.narrative.paras if p.kind == "body" and p.pieces and p.pieces[0].text.endswith("（类）")
+    ]
+
+
+def fiscal_category_omitted(d: Draft, rng: Random) -> PendingDefect:
+    """The last “（N）XX支出（类）年初预算数…” paragraph of 三、财政拨款支出决算情况说明 is left
+    out, although the 类 has an amount in 一般公共预算财政拨款支出决算表. (The section's total then
+    exceeds the 类 it lists by that amount: the sum is a necessary second inconsistency.)"""
+    paras = _category_paras(d)
+    if len(paras) < 2:
+        raise DefectNotApplicable("one 类 only")
+    _take(d, ["fiscal.categories"], rng)
+    gone = paras[-1]
+    d.narrative.paras.remove(gone)
+    name = gone.pieces[0].text.split("）", 1)[1].removesuffix("（类）")
+    total = d.set_slot("fiscal.total.actual", d.narrative.slot("fiscal.total.actual").text).text
+    return PendingDefect("N320", "fiscal_category_omitted",
+                         f"一般公共预算财政拨款支出决算表中{name}有金额，财政拨款支出说明未列该类",
+                         f"{total}万元")  # fmt: skip
+
+
+def _category_omitted(d: Draft) -> bool:
+    # counted, not named: S701 renames a 类 in its paragraph
+    a = d.accounts
+    spent = [c for c in a.categories(fiscal_only=True) if a.sum_prefix(c, True) > 0]
+    return len(_category_paras(d)) < len(spent)
+
+
 KINDS: list[DefectKind] = [
     DefectKind("reception_counts_missing", "C005", reception_counts_missing, _reception_counts_gone),
     DefectKind("change_reason_missing", "C006", change_reason_missing, _reason_gone),
     DefectKind("assets_vehicles_missing", "C007", assets_vehicles_missing, _vehicles_gone),
+    DefectKind("self_evaluation_table_missing", "C008", self_evaluation_table_missing, _score_table_gone),
+    DefectKind(
+        "fiscal_category_omitted", "N320", fiscal_category_omitted, _category_omitted, needs_tables=True
+    ),
 ]

@@ -171,6 +171,108 @@ def _outdated_present(d: Draft) -> bool:
     return any(old in p.text for p in d.narrative.paras for old in old_names)
 
 
+# --------------------------------------------------------------------------- W606
+
+_CN = "一二三四五六七八九十"
+
+
+def _explanation_headings(d: Draft) -> list[Para]:
+    """The numbered section headings (h2 “一、…”) of 第三部分 决算情况说明, in order."""
+    out: list[Para] = []
+    inside = False
+    for p in d.narrative.paras:
+        if p.kind == "h1":
+            inside = "情况说明" in p.text
+        elif inside and p.kind == "h2" and p.text[:1] in _CN and p.text[1:2] == "、":
+            out.append(p)
+    return out
+
+
+def heading_number_wrong(d: Draft, rng: Random) -> PendingDefect:
+    """One section heading of 第三部分 (not the first) takes the numeral of the heading before it
+    (“三、…” twice) or, for the last one, skips a number (“八、” followed by “十、”)."""
+    from corpus.defects import DefectNotApplicable, PendingDefect, _take
+
+    heads = _explanation_headings(d)
+    if len(heads) < 3:
+        raise DefectNotApplicable("too few section headings")
+    key = _take(d, [f"heading:{i}" for i in range(1, len(heads))], rng)
+    i = int(key.split(":")[1])
+    piece = _first_piece(heads[i])
+    old = _CN.index(piece.text[0]) + 1
+    new = old + 1 if i == len(heads) - 1 and rng.random() < 0.5 else old - 1
+    piece.text = _CN[new - 1] + piece.text[1:]
+    what = "跳号" if new > old else "重复"
+    return PendingDefect("W606", "heading_number_wrong",
+                         f"第三部分第{i + 1}节标题序号写作“{_CN[new - 1]}、”（应为“{_CN[old - 1]}、”），序号{what}",
+                         piece.text[:6])  # fmt: skip
+
+
+def _heading_numbers_present(d: Draft) -> bool:
+    numbers = [_CN.index(p.text[0]) + 1 for p in _explanation_headings(d)]
+    return numbers != list(range(1, len(numbers) + 1))
+
+
+# --------------------------------------------------------------------------- S702
+
+_CODED = re.compile(r"([\u4e00-\u9fff]+)（([类款项]) (\d+)）")
+_DIGITS = {"类": 3, "款": 5, "项": 7}
+
+
+def subject_code_level_wrong(d: Draft, rng: Random) -> PendingDefect:
+    """The 名词解释 entry “（八）一般行政管理事务（项 2010302）” calls its 7-digit code a 款:
+    “（项 2010302）” becomes “（款 2010302）”."""
+    from corpus.defects import PendingDefect, _take
+
+    _take(d, ["glossary.subject"], rng)
+    piece = d.narrative.slot("glossary.subject")
+    m = _CODED.search(piece.text)
+    assert m is not None
+    d.set_slot("glossary.subject", piece.text.replace(f"（项 {m.group(3)}）", f"（款 {m.group(3)}）"))
+    return PendingDefect("S702", "subject_code_level_wrong",
+                         f"“{m.group(1)}（款 {m.group(3)}）”标为款级，但编码为7位（项级）", f"{m.group(1)}（款")  # fmt: skip
+
+
+def _code_level_present(d: Draft) -> bool:
+    names = d.accounts.names
+    for p in d.narrative.paras:
+        for m in _CODED.finditer(p.text):
+            name, level, code = m.group(1), m.group(2), m.group(3)
+            if len(code) != _DIGITS[level] or (code in names and not name.endswith(names[code])):
+                return True
+    return False
+
+
+# --------------------------------------------------------------------------- W690
+
+# (right, wrong) phrases of the clean text, and the wrong forms the re-check looks for
+_TYPOS = [("当年拨付", "当年拔付")]
+_WRONG = ("拔付", "拔款", "部份", "历行节约", "确实做好", "招开")
+
+
+def typo_injected(d: Draft, rng: Random) -> PendingDefect:
+    """名词解释 “（一）财政拨款收入：指本级财政当年拨付的资金。”: “拨付” is typed “拔付”."""
+    from corpus.defects import DefectNotApplicable, PendingDefect, _take
+
+    candidates = {
+        f"typo:{i}:{right}": (p, right, wrong)
+        for i, p in enumerate(d.narrative.paras)
+        for right, wrong in _TYPOS
+        if p.kind == "body" and right in p.text
+    }
+    if not candidates:
+        raise DefectNotApplicable("no phrase to misspell")
+    key = _take(d, sorted(candidates), rng)
+    para, right, wrong = candidates[key]
+    piece = next(pc for pc in para.pieces if right in pc.text)
+    piece.text = piece.text.replace(right, wrong, 1)
+    return PendingDefect("W690", "typo_injected", f"“{right}”误作“{wrong}”", wrong[-2:])
+
+
+def _typo_present(d: Draft) -> bool:
+    return any(w in p.text for p in d.narrative.paras for w in _WRONG)
+
+
 def _kinds() -> list[DefectKind]:
     # corpus.defects defines DefectKind before it imports this module, so this import is complete
     from corpus.defects import DefectKind
@@ -181,6 +283,9 @@ def _kinds() -> list[DefectKind]:
         DefectKind("unclosed_bracket", "W604", unclosed_bracket, _brackets_present),
         DefectKind("truncated_reason", "W605", truncated_reason, _truncated_present),
         DefectKind("outdated_subject_name", "S701", outdated_subject_name, _outdated_present),
+        DefectKind("heading_number_wrong", "W606", heading_number_wrong, _heading_numbers_present),
+        DefectKind("subject_code_level_wrong", "S702", subject_code_level_wrong, _code_level_present),
+        DefectKind("typo_injected", "W690", typo_injected, _typo_present),
     ]
 
 

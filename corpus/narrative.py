@@ -47,6 +47,11 @@ def _income_expenditure(w: Writer) -> None:
         "，",
         w.yoy("income.current", a.income, pv["income"]),
         w.reason("income", a.income > pv["income"]),
+        # stated (as 0, 持平) so that every line of both sides has its previous-year value (A415)
+        "；使用非财政拨款结余",
+        w.money(0, "income.nonfiscal_used"),
+        "，",
+        w.yoy("income.nonfiscal_used", 0, 0),
         "。",
     )
     parts = [
@@ -78,6 +83,10 @@ def _income_expenditure(w: Writer) -> None:
         "，",
         w.yoy("expenditure.carry_out", a.carry_out, pv["carry_out"]),
         tail,
+        "；结余分配",
+        w.money(0, "expenditure.distribution"),
+        "，",
+        w.yoy("expenditure.distribution", 0, 0),
         "。",
     )
     parts = [("基本支出", a.basic, "basic"), ("项目支出", a.project, "project"), ("经营支出", 0, "operating"),
@@ -307,6 +316,11 @@ def _glossary(w: Writer) -> None:
         ("机关运行经费", "指为保障行政单位运行用于购买货物和服务的各项资金。"),
     ]):  # fmt: skip
         w.para("body", f"（{CN_NUMERALS[i]}）{term}：{text}")
+    # a 科目 with its level and code, as real glossaries print them (S702 checks the pair). Not
+    # 行政运行: S702 compares names allowing one OCR-misread character only from five characters on
+    main = next(lf.code for lf in w.a.leaves if lf.name == "一般行政管理事务")
+    w.para("body", T(f"（{CN_NUMERALS[i + 1]}）一般行政管理事务（项 {main}）", "glossary.subject"),
+           "：反映行政单位未单独设置项级科目的其他项目支出。")  # fmt: skip
 
 
 def build_narrative(a: FinalAccounts) -> Narrative:

@@ -75,9 +75,10 @@ class Writer:
         return [N(fmt_plain(fen), f"{key}.amount"), T("万元", f"{key}.unit")]
 
     def yoy(self, key: str, cur: Fen, prev: Fen) -> list[Piece]:
-        """比上年增加C万元，增长P% | 与上年持平 (previous = current ∓ change)."""
+        """比上年增加C万元，增长P% | 与上年持平 (previous = current ∓ change; the 持平 piece is
+        slot ``<key>.yoy``, so a defect can turn it into a change)."""
         if cur == prev:
-            return [T("与上年持平")]
+            return [T("与上年持平", f"{key}.yoy")]
         up = cur > prev
         change = abs(cur - prev)
         out = [T(self.a.compare_word), T("增加" if up else "减少", f"{key}.dir"),

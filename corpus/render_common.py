@@ -29,7 +29,7 @@ def kangxi(text: str) -> str:
 
 
 # A number with its unit, or a grade phrase, is never split over two lines (keeps hints whole).
-_ATOMIC = re.compile(r"\d[\d.,]*(?: ?(?:%|万元|元|批次|批|人次|个|辆|分))?|评价为[优良中差]")
+_ATOMIC = re.compile(r"\d[\d.,]*(?: ?(?:%|万元|元|批次|批|人次|个|辆|分))?|评价为[优良中差]|自评表如下")
 
 
 _NO_LINE_START = frozenset("，。；：、）”")

@@ -140,7 +140,8 @@ def render_xlsx(d: Draft, seed: int) -> bytes:
                 ws = wb.create_sheet(g.sheet)
                 row = 1
             row = write_grid(ws, g, row + (1 if g.attached else 0))
-    write_grid(wb.create_sheet("项目支出绩效自评表"), score_grid(a, d.performance), 1)
+    if any(p.kind == "score_table" for p in d.narrative.paras):  # a defect may leave it out (C008)
+        write_grid(wb.create_sheet("项目支出绩效自评表"), score_grid(a, d.performance), 1)
     buf = io.BytesIO()
     wb.save(buf)
     return stable_zip(buf.getvalue(), stamp=created.strftime("%Y-%m-%dT%H:%M:%SZ"))

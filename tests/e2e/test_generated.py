@@ -23,6 +23,8 @@ KNOCK_ON = {
     "N301": {"A405"},
     "X203": {"N301", "A401", "A402", "A405"},
     "U501": {"A405"},
+    "A414": {"A415"},  # the changed 年末结转和结余 change also unbalances last year
+    "N320": {"A405"},  # the section's total exceeds the 类 it still lists
 }
 
 

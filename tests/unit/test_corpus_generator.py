@@ -4,6 +4,7 @@ injection, and the CLI."""
 
 from __future__ import annotations
 
+import difflib
 import functools
 import json
 import re
@@ -25,7 +26,14 @@ SEEDS = range(40)
 # A defect's own code, plus what the same change necessarily breaks elsewhere (see defects.py):
 # N301 changes a total whose parts the sentence lists; X203 changes 公用支出合计, which
 # 机关运行经费 restates.
-COLLATERAL = {"narrative_total_mismatch": {"SUM"}, "basic_vs_economic_mismatch": {"N301"}}
+# A414 changes 年末结转和结余's change, so last year's balance (A415) breaks too; N320 leaves out a
+# 类 paragraph, so the section's total exceeds the 类 it lists.
+COLLATERAL = {
+    "narrative_total_mismatch": {"SUM"},
+    "basic_vs_economic_mismatch": {"N301"},
+    "carryover_discontinuity": {"A415"},
+    "fiscal_category_omitted": {"SUM"},
+}
 
 
 # --------------------------------------------------------------------------- determinism, encodings
@@ -152,9 +160,9 @@ def _changed_places(clean: Draft, bad: Draft) -> int:
     if not slots:  # a defect in unnumbered text (a duplicated word, a removed sentence): count paragraphs
         paras_a = ["".join(p.text for p in para.pieces) for para in clean.narrative.paras]
         paras_b = ["".join(p.text for p in para.pieces) for para in bad.narrative.paras]
-        slots = sum(1 for a, b in zip(paras_a, paras_b, strict=False) if a != b) + abs(
-            len(paras_a) - len(paras_b)
-        )
+        # aligned, so a paragraph left out (C008, N320) counts once, not every paragraph after it
+        matcher = difflib.SequenceMatcher(None, paras_a, paras_b, autojunk=False)
+        slots = sum(max(i2 - i1, j2 - j1) for op, i1, i2, j1, j2 in matcher.get_opcodes() if op != "equal")
     cells = 0
     for ta, tb in zip(clean.tables, bad.tables, strict=True):
         for ra, rb in zip(ta.rows, tb.rows, strict=True):
