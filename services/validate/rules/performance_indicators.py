@@ -1,11 +1,12 @@
-"""绩效 indicator rows: the 预算执行率 score against 分值 × 执行率, and indicators filed under the
-category their name belongs to."""
+"""绩效 indicator rows: the 预算执行率 score against 分值 × 执行率 and a 预算执行 row left unscored,
+indicators filed under the category their name belongs to, and each 一级指标's 分值 against the
+indicators under it."""
 
 from __future__ import annotations
 
 import re
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from decimal import Decimal
 
 from shared.models import Category, Finding, ParsedDocument, ScoreTable, Severity, SourceRef
@@ -18,6 +19,7 @@ from .performance_text import (
     fmt_score,
     nfkc,
     project_tables,
+    table_lines,
 )
 
 # --------------------------------------------------------------------------- execution score
@@ -88,6 +90,8 @@ _MISFILED: list[tuple[re.Pattern[str], set[str], str]] = [
     (re.compile(r"满意"), _OUTPUT, "满意度指标"),
     (re.compile(r"及时(?:率|性)"), {"数量", "质量", "成本"}, "时效指标"),
     (re.compile(r"成本控制|平均成本|单位成本|费用(?:控制)?(?:[（(]%[）)])?$"), _BENEFIT, "成本指标"),
+    # social stability is no economic or ecological effect (seed 003: “维护社会大局稳定程度” under 经济效益)
+    (re.compile(r"社会(?:大局|治安)?(?:和谐)?稳定"), {"经济效益", "生态效益"}, "社会效益指标"),
 ]
 
 
@@ -129,16 +133,6 @@ def _indicators(lines: list[SourceRef]) -> list[_Indicator]:
     return out
 
 
-def _table_lines(doc: ParsedDocument, t: ScoreTable) -> list[SourceRef]:
-    begin, end = t.source.prov, (t.total_source or t.source).prov
-    # compare the cheap fields first: model equality over every passage is slow
-    idx = [i for i, p in enumerate(doc.passages) if p.prov.line == begin.line and p.prov == begin]
-    idx_end = [i for i, p in enumerate(doc.passages) if p.prov.line == end.line and p.prov == end]
-    if not idx or not idx_end or idx_end[-1] <= idx[0]:
-        return []
-    return doc.passages[idx[0] : idx_end[-1] + 1]
-
-
 @rule(
     "P607",
     "indicator_category",
@@ -147,7 +141,7 @@ def _table_lines(doc: ParsedDocument, t: ScoreTable) -> list[SourceRef]:
     "绩效指标归类不当",
     "绩效自评表中，名称明确属于某一类的指标应列在该类下：满意度指标不应列在产出指标（数量、质量、时效、成本）下；"
     "“…及时率/及时性”属时效指标，不应列在数量、质量、成本指标下；“成本控制/平均成本/…费用”属成本指标，"
-    "不应列在效益指标下。名称含义不唯一的不提示。",
+    "不应列在效益指标下；“维护社会（大局）稳定”属社会效益指标，不应列在经济效益、生态效益指标下。名称含义不唯一的不提示。",
     "指标归类错误说明绩效目标设置不规范，分类汇总的得分失去意义。",
     "质量指标下列“舆情及时处置率”。",
 )
@@ -157,7 +151,7 @@ def indicator_category(rule: Rule, doc: ParsedDocument, ctx: CheckContext) -> It
     regions = [
         (t, lines)
         for t in project_tables(doc)
-        if (lines := _table_lines(doc, t) or [i.source for i in t.items if i.source.quote])
+        if (lines := table_lines(doc, t) or [i.source for i in t.items if i.source.quote])
     ]
     if not regions:
         raise NotApplicable("未找到可逐行读取的绩效自评表")
@@ -187,3 +181,203 @@ def indicator_category(rule: Rule, doc: ParsedDocument, ctx: CheckContext) -> It
             )
             if f:
                 yield f
+
+
+# --------------------------------------------------------------------------- execution score missing
+
+_FUND_TOTAL_RE = re.compile(r"年度资金总额")
+# “其中：当年财政拨款 9 9 7.36 — 81.78% —”: the 分值 and 得分 cells a dash, the rate filled in
+_DASHED_APPROPRIATION_RE = re.compile(
+    r"当年财政拨款\s+(?P<i>\d+(?:\.\d+)?)\s+(?P<b>\d+(?:\.\d+)?)\s+(?P<e>\d+(?:\.\d+)?)\s+"
+    r"[—－-]+\s+(?P<r>\d+(?:\.\d+)?)\s*%\s+[—－-]+\s*$"
+)
+_NUMBER_RE = re.compile(r"\d+(?:\.\d+)?")
+
+
+@rule(
+    "P611",
+    "execution_score_missing",
+    Category.PERFORMANCE,
+    Severity.WARNING,
+    "预算执行指标有分值无得分",
+    "项目支出绩效自评表“资金执行情况”中，“年度资金总额”行列了分值而执行数、执行率、得分均空缺，"
+    "执行率只填在“其中：当年财政拨款”行且其得分栏为“—”（模板中该栏本为“—”）时，预算执行指标没有得分，"
+    "表列总分无从由各项得分得出。",
+    "预算执行是自评表的固定指标，未评分则总分不完整或另有未说明的计分。",
+    "年度资金总额 10；其中：当年财政拨款 9 9 7.36 — 81.78% —。",
+)
+def execution_score_missing(rule: Rule, doc: ParsedDocument, ctx: CheckContext) -> Iterable[Finding]:
+    regions = [(t, lines) for t in project_tables(doc) if (lines := table_lines(doc, t))]
+    if not regions:
+        raise NotApplicable("未找到可逐行读取的绩效自评表")
+    for t, lines in regions:
+        if any(i.name == "资金执行率" and i.score is not None for i in t.items):
+            ctx.tick()  # the execution indicator is scored
+            continue
+        texts = [nfkc(ln.quote).strip() for ln in lines]
+        total_at = next((k for k, x in enumerate(texts) if _FUND_TOTAL_RE.search(x)), None)
+        if total_at is None:
+            continue
+        total_numbers = _NUMBER_RE.findall(_FUND_TOTAL_RE.sub("", texts[total_at]))
+        # the appropriation row within the next few lines (the 资金 block of the table)
+        row = next(
+            (
+                (k, m)
+                for k in range(total_at + 1, min(total_at + 4, len(texts)))
+                if (m := _DASHED_APPROPRIATION_RE.search(texts[k]))
+            ),
+            None,
+        )
+        if row is None or len(total_numbers) > 1:
+            continue
+        ctx.tick()
+        k, m = row
+        weight = Decimal(total_numbers[0]) if total_numbers else None
+        rate = Decimal(m.group("r"))
+        shown = f"一个数 {fmt_score(weight)}（模板中该行的分值）" if weight is not None else "项目名"
+        expected = (
+            f"得分（若按 分值 × 执行率 计约为 {weight * min(rate, Decimal(100)) / 100:.2f}）"
+            if weight is not None
+            else "得分"
+        )
+        f = make_finding(
+            rule,
+            ctx,
+            f"《{t.title}》资金执行情况：“年度资金总额”行只列{shown}，执行数、执行率、得分空缺；"
+            f"执行率 {m.group('r')}%（{m.group('e')} ÷ {m.group('b')}）填在“当年财政拨款”行，其得分为“—”："
+            "预算执行指标没有得分。",
+            [ev(lines[total_at]), ev(lines[k])],
+            ["—"],
+            expected,
+            f"执行率 {m.group('r')}%，分值 {fmt_score(weight) if weight is not None else '（空）'}，得分栏为“—”",
+            suspect="资金执行情况的得分栏",
+        )
+        if f:
+            yield f
+
+
+# --------------------------------------------------------------------------- 一级 weights
+
+_LEVELED_HEADER_RE = re.compile(r"三级指标.*分值.*得分")
+# a 一级指标 of the 财政部 framework on a line of its own, with its 分值 or without (“决策” / “决策 40”)
+_FIRST_LEVEL_RE = re.compile(r"^(?P<name>决策|过程|产出|效益)(?:指标)?(?P<w>\d+(?:\.\d+)?)?$")
+_LONE_NUMBER_RE = re.compile(r"^\d+(?:\.\d+)?$")
+
+
+@dataclass
+class _FirstLevel:
+    name: str
+    start: tuple[int, int]  # (page, line) of its name
+    weight: Decimal | None = None
+    source: SourceRef | None = None
+    parts: list[Decimal] = field(default_factory=list)  # 分值 of the 三级指标 under it
+
+    @property
+    def below(self) -> Decimal:
+        return sum(self.parts, Decimal(0))
+
+
+def first_levels(lines: list[SourceRef], t: ScoreTable) -> list[_FirstLevel]:
+    """The 一级指标 of a 一级/二级/三级 table read from text lines, each with its stated 分值 (on its
+    line or alone on the next) and the 分值 of the table's indicators between it and the next."""
+    header = next(
+        (k for k, ln in enumerate(lines) if _LEVELED_HEADER_RE.search(nfkc(ln.quote).replace(" ", ""))), None
+    )
+    if header is None:
+        return []
+    levels: list[_FirstLevel] = []
+    just_named = False  # the previous non-empty line was a 一级指标's name alone
+    for ln in lines[header + 1 :]:
+        compact = re.sub(r"\s+", "", nfkc(ln.quote))
+        if not compact:
+            continue
+        if m := _FIRST_LEVEL_RE.match(compact):
+            w = m.group("w")
+            at = (ln.prov.page or 0, ln.prov.line or 0)
+            levels.append(_FirstLevel(m.group("name"), at, Decimal(w) if w else None, ln if w else None))
+            just_named = w is None
+            continue
+        if just_named and _LONE_NUMBER_RE.match(compact):
+            levels[-1].weight, levels[-1].source = Decimal(compact), ln
+        just_named = False
+    for it in t.items:
+        at = (it.source.prov.page or 0, it.source.prov.line or 0)
+        owner = next((lv for lv in reversed(levels) if lv.start < at), None)
+        if owner is not None and it.weight is not None:
+            owner.parts.append(it.weight)
+    return levels
+
+
+def _merged_reading(levels: list[_FirstLevel], k: int) -> str | None:
+    """“40 = 决策 20 + 过程 20” when levels[k]'s 分值 equals its own and the following unweighted
+    一级指标's sums (a merged cell spanning them, or values moved up a row)."""
+    lv, acc, names = levels[k], levels[k].below, [levels[k]]
+    for nxt in levels[k + 1 :]:
+        if nxt.weight is not None:
+            break
+        acc += nxt.below
+        names.append(nxt)
+        if acc == lv.weight:
+            return f"{fmt_score(acc)} = " + " + ".join(f"{n.name} {fmt_score(n.below)}" for n in names)
+    return None
+
+
+@rule(
+    "P609",
+    "first_level_weight",
+    Category.PERFORMANCE,
+    Severity.ERROR,
+    "一级指标分值与下级指标分值之和不符",
+    "一级/二级/三级指标绩效评分表中，每个一级指标（决策、过程、产出、效益）的分值应等于其下各指标分值之和。"
+    "只在各指标分值之和等于表列总分值（确认指标读取完整）时下结论；所列分值恰等于相邻几个一级指标之和"
+    "（合并单元格跨项填列或数值错位）时为警告。",
+    "一级分值是各方面的权重，与下级指标不符使评分结构无从核对。",
+    "一级指标“决策”分值 40，其下二级指标 项目立项 6、绩效目标 6、资金投入 8，合计 20。",
+)
+def first_level_weight(rule: Rule, doc: ParsedDocument, ctx: CheckContext) -> Iterable[Finding]:
+    regions = [
+        (t, levels)
+        for t in doc.score_tables
+        if t.total_weight is not None and (levels := first_levels(table_lines(doc, t), t))
+    ]
+    if not regions:
+        raise NotApplicable("未找到逐行列出一级指标分值的绩效评分表")
+    for t, levels in regions:
+        weights = sum((i.weight or Decimal(0) for i in t.items), Decimal(0))
+        below = sum((lv.below for lv in levels), Decimal(0))
+        if weights != t.total_weight or below != weights or not any(lv.weight is not None for lv in levels):
+            ctx.skip(f"《{t.title}》一级指标下的分值未读全，不核对一级指标分值")
+            continue
+        ctx.tick(sum(1 for lv in levels if lv.weight is not None))
+        bad = [(k, lv) for k, lv in enumerate(levels) if lv.weight is not None and lv.weight != lv.below]
+        if not bad:
+            continue
+        merged = [_merged_reading(levels, k) for k, _ in bad]
+        parts = "；".join(
+            f"“{lv.name}”分值 {fmt_score(lv.weight or Decimal(0))}，其下指标分值合计 {fmt_score(lv.below)}"
+            f"（{'+'.join(fmt_score(p) for p in lv.parts)}）"
+            for _, lv in bad
+        )
+        unweighted = [lv.name for lv in levels if lv.weight is None]
+        note = f"“{'”“'.join(unweighted)}”未列分值。" if unweighted else ""
+        if all(merged):
+            note += "、".join(m for m in merged if m) + "：所列一级分值疑为合并单元格跨两项填列或数值错位。"
+            suspect = "一级指标分值栏的填列（各指标分值之和与总分值一致）"
+        else:
+            suspect = "、".join(
+                f"“{lv.name}”的一级分值 {fmt_score(lv.weight or Decimal(0))}" for _, lv in bad
+            ) + (f"（各指标分值之和 {fmt_score(weights)} 与总分值一致）")
+        evidence = [ev(lv.source) for _, lv in bad if lv.source] + [ev(t.total_source or t.source)]
+        f = make_finding(
+            rule,
+            ctx,
+            f"《{t.title}》一级指标分值与其下指标分值之和不符：{parts}。{note}",
+            evidence,
+            [fmt_score(lv.weight or Decimal(0)) for _, lv in bad],
+            "、".join(f"{lv.name} {fmt_score(lv.below)}" for lv in levels),
+            "一级指标分值 = 其下各指标分值之和；各一级之和 = 总分值 " + fmt_score(weights),
+            severity=Severity.WARNING if all(merged) else None,
+            suspect=suspect,
+        )
+        if f:
+            yield f

@@ -236,3 +236,107 @@ def grade_counts(rule: Rule, doc: ParsedDocument, ctx: CheckContext) -> Iterable
                 yield f
     if not counted:
         raise NotApplicable("未找到“开展绩效自评的项目N个，其中评价为优的…个”的表述")
+
+
+# --------------------------------------------------------------------------- one evaluation, two totals
+
+# “整体支出绩效总分为98分（其中基础工作管理指标19分、绩效目标管理指标25分、…）”
+_COMPONENT_TOTAL_RE = re.compile(
+    rf"总分\s*为?\s*(?P<n>{NUM})\s*分\s*[（(]\s*其中[:：]?(?P<parts>[^）)]{{4,200}})[）)]"
+)
+_COMPONENT_RE = re.compile(rf"(?P<name>[\u4e00-\u9fff]{{2,12}}?)(?:指标)?\s*(?P<s>{NUM})\s*分")
+# “联络处自评得100分” / “自评得分为100分”
+_SELF_TOTAL_RE = re.compile(rf"自评得分?\s*为?\s*(?P<m>{NUM})\s*分")
+_HEADING_RE = re.compile(r"[一二三四五六七八九十]{1,2}、\s*(?P<h>[\u4e00-\u9fff]{2,12})")
+_ITEM_SCORE_RE = re.compile(rf"该(?:项)?指标得\s*(?P<k>{NUM})\s*分")
+_REPORT_REACH = 6000  # characters after the self-evaluated total a report's sections can span
+_ITEM_GAP = 1500  # an item score further than this from the previous one belongs to something else
+
+
+def _report_sections(text: str, start: int, names: list[str]) -> dict[str, Decimal]:
+    """The per-heading sums of “该指标得k分” in the report that follows ``start`` (its headings
+    “一、基础工作管理 …”), a heading named by the component of ``names`` it starts with (the
+    passages are joined, so a heading runs on into the next line's text)."""
+    end = min(len(text), start + _REPORT_REACH)
+    headings = [
+        (m.start(), next((n for n in names if m.group("h").startswith(n)), m.group("h")))
+        for m in _HEADING_RE.finditer(text, start, end)
+    ]
+    sums: dict[str, Decimal] = {}
+    last = start
+    for m in _ITEM_SCORE_RE.finditer(text, start, end):
+        if m.start() - last > _ITEM_GAP:
+            break
+        head = next((h for at, h in reversed(headings) if at < m.start()), None)
+        if head is not None:
+            sums[head] = sums.get(head, Decimal(0)) + Decimal(m.group("k"))
+        last = m.end()
+    return sums
+
+
+def _key(name: str) -> str:
+    return re.sub(r"指标$", "", name)
+
+
+@rule(
+    "P610",
+    "evaluation_total_stated_twice",
+    Category.PERFORMANCE,
+    Severity.WARNING,
+    "同一评价的总分两处表述不一致",
+    "说明中“总分为 N 分（其中 甲 a 分、乙 b 分…）”与所附自评报告的“自评得 M 分”所指为同一评价"
+    "（报告的各部分标题与括号内各部分名称相同，至少两项）时，N 应等于 M；报告逐项“该指标得 k 分”"
+    "之和可印证哪一处有误。",
+    "同一评价出现两个总分，读者无法判断哪个为准。",
+    "说明“总分为98分（其中基础工作管理指标19分、…）”，所附绩效管理报告“自评得100分”。",
+)
+def evaluation_total_stated_twice(rule: Rule, doc: ParsedDocument, ctx: CheckContext) -> Iterable[Finding]:
+    text = doc_text(doc)
+    totals = list(_COMPONENT_TOTAL_RE.finditer(text.text))
+    selfs = list(_SELF_TOTAL_RE.finditer(text.text)) if totals else []
+    if not totals or not selfs:
+        raise NotApplicable("未找到分部分列出的总分与自评报告的自评得分")
+    for t in totals:
+        parts = [
+            (_key(m.group("name")), Decimal(m.group("s"))) for m in _COMPONENT_RE.finditer(t.group("parts"))
+        ]
+        if len(parts) < 2:
+            continue
+        for s in selfs:
+            if t.start() <= s.start() < t.end():
+                continue
+            sections = _report_sections(text.text, s.end(), [name for name, _ in parts])
+            shared = [name for name, _ in parts if name in sections]
+            if len(shared) < 2:
+                continue
+            ctx.tick()
+            n, m = Decimal(t.group("n")), Decimal(s.group("m"))
+            if n == m:
+                continue
+            itemized = sum(sections.values(), Decimal(0))
+            by_part = "、".join(
+                f"{name} {fmt_score(v)} 分（报告 {fmt_score(sections[name])} 分）"
+                for name, v in parts
+                if name in sections
+            )
+            if itemized == m:
+                suspect = f"说明中的总分 {t.group('n')} 分（报告逐项得分合计 {fmt_score(itemized)} 分，与“自评得{s.group('m')}分”一致）"
+            elif itemized == n:
+                suspect = (
+                    f"报告的“自评得{s.group('m')}分”（报告逐项得分合计 {fmt_score(itemized)} 分，与说明一致）"
+                )
+            else:
+                suspect = SUSPECT_UNKNOWN
+            f = make_finding(
+                rule,
+                ctx,
+                f"说明称总分为 {t.group('n')} 分，所附报告称自评得 {s.group('m')} 分；"
+                f"两者按相同的部分（{'、'.join(shared)}）评分，应为同一评价。各部分：{by_part}。",
+                [ev(text.quote(t.start(), t.end())), ev(text.quote(s.start(), s.end()))],
+                [t.group("n")],
+                s.group("m"),
+                f"报告逐项“该指标得k分”合计 {fmt_score(itemized)} 分",
+                suspect=suspect,
+            )
+            if f:
+                yield f

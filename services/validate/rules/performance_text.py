@@ -88,3 +88,15 @@ def self_evaluated_count(text: DocText, pos: int) -> tuple[int, int] | None:
         if "自评" in near:
             found = (int(m.group("n") or m.group("m")), lo + m.start())
     return found
+
+
+def table_lines(doc: ParsedDocument, t: ScoreTable) -> list[SourceRef]:
+    """The passages from a score table's title line to its 总分 line (text documents; empty when
+    the table was read from a grid)."""
+    begin, end = t.source.prov, (t.total_source or t.source).prov
+    # compare the cheap fields first: model equality over every passage is slow
+    idx = [i for i, p in enumerate(doc.passages) if p.prov.line == begin.line and p.prov == begin]
+    idx_end = [i for i, p in enumerate(doc.passages) if p.prov.line == end.line and p.prov == end]
+    if not idx or not idx_end or idx_end[-1] <= idx[0]:
+        return []
+    return doc.passages[idx[0] : idx_end[-1] + 1]
