@@ -262,6 +262,7 @@ _LEVELED_HEADER_RE = re.compile(r"三级指标.*分值.*得分")
 # a 一级指标 of the 财政部 framework on a line of its own, with its 分值 or without (“决策” / “决策 40”)
 _FIRST_LEVEL_RE = re.compile(r"^(?P<name>决策|过程|产出|效益)(?:指标)?(?P<w>\d+(?:\.\d+)?)?$")
 _LONE_NUMBER_RE = re.compile(r"^\d+(?:\.\d+)?$")
+_SATISFACTION_RE = re.compile(r"^满意度(?:指标)?(?:\d+(?:\.\d+)?)?$")
 
 
 @dataclass
@@ -271,6 +272,10 @@ class _FirstLevel:
     weight: Decimal | None = None
     source: SourceRef | None = None
     parts: list[Decimal] = field(default_factory=list)  # 分值 of the 三级指标 under it
+    # where a 满意度 heading sits under it: 满意度 is a 二级 of 效益 in one framework and an 一级 of
+    # its own in another, so the 分值 before it are another reading of this level's sum
+    satisfaction_at: tuple[int, int] | None = None
+    before_satisfaction: Decimal = Decimal(0)
 
     @property
     def below(self) -> Decimal:
@@ -297,6 +302,8 @@ def first_levels(lines: list[SourceRef], t: ScoreTable) -> list[_FirstLevel]:
             levels.append(_FirstLevel(m.group("name"), at, Decimal(w) if w else None, ln if w else None))
             just_named = w is None
             continue
+        if levels and levels[-1].satisfaction_at is None and _SATISFACTION_RE.match(compact):
+            levels[-1].satisfaction_at = (ln.prov.page or 0, ln.prov.line or 0)
         if just_named and _LONE_NUMBER_RE.match(compact):
             levels[-1].weight, levels[-1].source = Decimal(compact), ln
         just_named = False
@@ -305,6 +312,8 @@ def first_levels(lines: list[SourceRef], t: ScoreTable) -> list[_FirstLevel]:
         owner = next((lv for lv in reversed(levels) if lv.start < at), None)
         if owner is not None and it.weight is not None:
             owner.parts.append(it.weight)
+            if owner.satisfaction_at is not None and at < owner.satisfaction_at:
+                owner.before_satisfaction += it.weight
     return levels
 
 
@@ -349,7 +358,13 @@ def first_level_weight(rule: Rule, doc: ParsedDocument, ctx: CheckContext) -> It
             ctx.skip(f"《{t.title}》一级指标下的分值未读全，不核对一级指标分值")
             continue
         ctx.tick(sum(1 for lv in levels if lv.weight is not None))
-        bad = [(k, lv) for k, lv in enumerate(levels) if lv.weight is not None and lv.weight != lv.below]
+        bad = [
+            (k, lv)
+            for k, lv in enumerate(levels)
+            if lv.weight is not None
+            and lv.weight != lv.below
+            and not (lv.satisfaction_at is not None and lv.weight == lv.before_satisfaction)
+        ]
         if not bad:
             continue
         merged = [_merged_reading(levels, k) for k, _ in bad]
