@@ -407,13 +407,22 @@ def cn_number(s: str) -> int | None:
 )
 def heading_numbering(rule: Rule, doc: ParsedDocument, ctx: CheckContext) -> Iterable[Finding]:
     parts = _explanation_headings(doc)
-    if sum(len(p) for p in parts) < 3:
+    glossary = _glossary_entries(doc)
+    if sum(len(p) for p in parts) < 3 and not glossary:
         raise NotApplicable("未找到决算情况说明的各节标题")
     for headings in parts:
         yield from _numbering(rule, ctx, headings)
+    for entries in glossary:
+        yield from _numbering(rule, ctx, entries, "（{}）", "名词解释的条目序号")
 
 
-def _numbering(rule: Rule, ctx: CheckContext, headings: list[tuple[int, ProseLine]]) -> Iterator[Finding]:
+def _numbering(
+    rule: Rule,
+    ctx: CheckContext,
+    headings: list[tuple[int, ProseLine]],
+    shape: str = "{}、",
+    what: str = "决算情况说明的标题",
+) -> Iterator[Finding]:
     previous: tuple[int, ProseLine] | None = None
     for n, ln in headings:
         ctx.tick()
@@ -424,33 +433,39 @@ def _numbering(rule: Rule, ctx: CheckContext, headings: list[tuple[int, ProseLin
         previous = (n, ln)
         if n == last + 1:
             continue
+        label = shape.format
         if n == last:
-            problem, expected = f"序号“{cn_text(n)}、”重复出现", f"{cn_text(n + 1)}、"
+            problem, expected = f"序号“{label(cn_text(n))}”重复出现", label(cn_text(n + 1))
         elif n > last + 1:
-            missing = "、".join(cn_text(k) for k in range(last + 1, n))
+            bare = shape == "{}、"  # “缺少“五””, not “缺少“五、””
+            missing = "、".join(cn_text(k) if bare else label(cn_text(k)) for k in range(last + 1, n))
             problem, expected = (
-                f"从“{cn_text(last)}、”跳到“{cn_text(n)}、”，缺少“{missing}”",
-                f"{cn_text(last + 1)}、",
+                f"从“{label(cn_text(last))}”跳到“{label(cn_text(n))}”，缺少“{missing}”",
+                label(cn_text(last + 1)),
             )
         else:
             problem, expected = (
-                f"“{cn_text(last)}、”之后是“{cn_text(n)}、”，序号倒退",
-                f"{cn_text(last + 1)}、",
+                f"“{label(cn_text(last))}”之后是“{label(cn_text(n))}”，序号倒退",
+                label(cn_text(last + 1)),
             )
         f = make_finding(
             rule,
             ctx,
-            f"决算情况说明的标题{problem}：“{last_line.text}”之后为“{ln.text}”。",
+            f"{what}{problem}：“{_clip(last_line.text)}”之后为“{_clip(ln.text)}”。",
             [
                 Evidence(quote=last_line.ref.quote, prov=last_line.ref.prov),
                 Evidence(quote=ln.ref.quote, prov=ln.ref.prov),
             ],
             [ln.text],
             expected,
-            "按决算情况说明中“一、二、三、……”标题的先后顺序逐个比对序号",
+            f"按{what}的先后顺序逐个比对序号",
         )
         if f:
             yield f
+
+
+def _clip(text: str, n: int = 40) -> str:
+    return text if len(text) <= n else text[: n - 1] + "…"
 
 
 def cn_text(n: int) -> str:
@@ -482,3 +497,37 @@ def _explanation_headings(doc: ParsedDocument) -> list[list[tuple[int, ProseLine
             continue
         out.append((n, ln))
     return parts
+
+
+_BRACKETED = re.compile(r"^[（(]([一二三四五六七八九十]{1,3})[）)]")
+_UNCLOSED = re.compile(r"^[（(]([一二三四五六七八九十])(?![）)一二三四五六七八九十])")
+
+
+def _glossary_entries(doc: ParsedDocument) -> list[list[tuple[int, ProseLine]]]:
+    """The “（一）（二）…” entries of 第X部分 名词解释, one list per “一、收入科目”/“二、支出科目” section
+    (each restarts at （一）). Lists of fewer than three entries are left out."""
+    runs: list[list[tuple[int, ProseLine]]] = []
+    out: list[tuple[int, ProseLine]] | None = None
+    for ln in all_lines(doc):
+        text = ln.text
+        if text.startswith("第") and "部分" in text[:5]:
+            out = [] if "名词解释" in text else None
+            if out is not None:
+                runs.append(out)
+            continue
+        if out is None:
+            continue
+        if _NUMBERED.match(text):
+            out = []
+            runs.append(out)
+            continue
+        m = _BRACKETED.match(text)
+        n = cn_number(m.group(1)) if m else None
+        if n is not None:
+            out.append((n, ln))
+            continue
+        # “（二其他收入：…” lost its “）” (W604's): still the next number, not a gap
+        loose = _UNCLOSED.match(text)
+        if loose and out and cn_number(loose.group(1)) == out[-1][0] + 1:
+            out.append((out[-1][0] + 1, ln))
+    return [r for r in runs if len(r) >= 3]
