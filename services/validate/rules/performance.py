@@ -1,5 +1,6 @@
 """绩效 score tables' own arithmetic: 得分 ≤ 分值, parts add to stated totals, the grade matches its
-band (the document's own bands where it states them), the stated 执行率 equals 执行数 ÷ 预算数.
+band (the document's own bands where it states them), the stated 执行率 equals 执行数 ÷ 预算数, and a
+预算执行 row with a 分值 has its 得分.
 What the narrative says about the tables is in performance_narrative.py; the indicator rows
 (执行率 score, filing) in performance_indicators.py."""
 
@@ -23,6 +24,9 @@ from .performance_text import (
     doc_text,
     ev,
     fmt_score,
+    nfkc,
+    project_tables,
+    table_lines,
 )
 
 # Default bands (财政部 项目支出绩效评价管理办法): ≥90 优, 80–90 良, 60–80 中, <60 差.
@@ -325,6 +329,75 @@ def execution_rate(rule: Rule, doc: ParsedDocument, ctx: CheckContext) -> Iterab
             f"{expected:.2f}%",
             f"{e.raw} ÷ {b.raw} × 100%",
             suspect=f"执行率 {r.raw}%（预算数与执行数可相互印证时）",
+        )
+        if f:
+            yield f
+
+
+# --------------------------------------------------------------------------- execution score missing
+
+_FUND_TOTAL_RE = re.compile(r"年度资金总额")
+# “其中：当年财政拨款 9 9 7.36 — 81.78% —”: the 分值 and 得分 cells a dash, the rate filled in
+_DASHED_APPROPRIATION_RE = re.compile(
+    r"当年财政拨款\s+(?P<i>\d+(?:\.\d+)?)\s+(?P<b>\d+(?:\.\d+)?)\s+(?P<e>\d+(?:\.\d+)?)\s+"
+    r"[—－-]+\s+(?P<r>\d+(?:\.\d+)?)\s*%\s+[—－-]+\s*$"
+)
+_NUMBER_RE = re.compile(r"\d+(?:\.\d+)?")
+
+
+@rule(
+    "P611",
+    "execution_score_missing",
+    Category.PERFORMANCE,
+    Severity.WARNING,
+    "预算执行指标有分值无得分",
+    "项目支出绩效自评表“资金执行情况”中，“年度资金总额”行列了分值而执行数、执行率、得分均空缺，"
+    "执行率只填在“其中：当年财政拨款”行且其得分栏为“—”（模板中该栏本为“—”）时，预算执行指标没有得分，"
+    "表列总分无从由各项得分得出。",
+    "预算执行是自评表的固定指标，未评分则总分不完整或另有未说明的计分。",
+    "年度资金总额 10；其中：当年财政拨款 9 9 7.36 — 81.78% —。",
+)
+def execution_score_missing(rule: Rule, doc: ParsedDocument, ctx: CheckContext) -> Iterable[Finding]:
+    regions = [(t, lines) for t in project_tables(doc) if (lines := table_lines(doc, t))]
+    if not regions:
+        raise NotApplicable("未找到可逐行读取的绩效自评表")
+    for t, lines in regions:
+        if any(i.name == "资金执行率" and i.score is not None for i in t.items):
+            ctx.tick()  # the execution indicator is scored
+            continue
+        texts = [nfkc(ln.quote).strip() for ln in lines]
+        total_at = next((k for k, x in enumerate(texts) if _FUND_TOTAL_RE.search(x)), None)
+        if total_at is None:
+            continue
+        total_numbers = _NUMBER_RE.findall(_FUND_TOTAL_RE.sub("", texts[total_at]))
+        # the appropriation row within the next few lines (the 资金 block of the table)
+        row = next(
+            (
+                (k, m)
+                for k in range(total_at + 1, min(total_at + 4, len(texts)))
+                if (m := _DASHED_APPROPRIATION_RE.search(texts[k]))
+            ),
+            None,
+        )
+        if row is None or len(total_numbers) != 1:  # the row's 分值 alone: the rest of it left blank
+            continue
+        ctx.tick()
+        k, m = row
+        weight = Decimal(total_numbers[0])
+        rate = Decimal(m.group("r"))
+        shown = f"一个数 {fmt_score(weight)}（模板中该行的分值）"
+        expected = f"得分（若按 分值 × 执行率 计约为 {weight * min(rate, Decimal(100)) / 100:.2f}）"
+        f = make_finding(
+            rule,
+            ctx,
+            f"《{t.title}》资金执行情况：“年度资金总额”行只列{shown}，执行数、执行率、得分空缺；"
+            f"执行率 {m.group('r')}%（{m.group('e')} ÷ {m.group('b')}）填在“当年财政拨款”行，其得分为“—”："
+            "预算执行指标没有得分。",
+            [ev(lines[total_at]), ev(lines[k])],
+            ["—"],
+            expected,
+            f"执行率 {m.group('r')}%，分值 {fmt_score(weight)}，得分栏为“—”",
+            suspect="资金执行情况的得分栏",
         )
         if f:
             yield f

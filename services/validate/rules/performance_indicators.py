@@ -1,5 +1,5 @@
-"""绩效 indicator rows: the 预算执行率 score against 分值 × 执行率 and a 预算执行 row left unscored,
-indicators filed under the category their name belongs to, and each 一级指标's 分值 against the
+"""绩效 indicator rows: the 预算执行率 score against 分值 × 执行率 (below it only under the document's
+own rule), indicators filed under the category their name belongs to, and each 一级指标's 分值 against the
 indicators under it."""
 
 from __future__ import annotations
@@ -13,8 +13,9 @@ from shared.models import Category, Finding, ParsedDocument, ScoreTable, Severit
 
 from ..catalogue import CheckContext, NotApplicable, Rule, rule
 from ..findings import make_finding
-from ..tolerance import half_unit, interval, percent_consistent, places_of, ratio_interval
+from ..tolerance import fmt, interval, percent_consistent, places_of, ratio_interval
 from .performance_text import (
+    doc_text,
     ev,
     fmt_score,
     nfkc,
@@ -25,16 +26,33 @@ from .performance_text import (
 # --------------------------------------------------------------------------- execution score
 
 
+# the document's own rule that the 执行率 score is proportional: “得分=执行率×分值”, “按预算执行率×
+# 该指标分值计分”, “分值*执行率”
+_PROPORTIONAL_RULE_RE = re.compile(
+    r"(?:得分|计分|计算)[^。；;]{0,16}?(?:(?:预算|资金)?执行率\s*[×xX*＊]\s*(?:该指标)?(?:分值|权重)"
+    r"|(?:分值|权重)\s*[×xX*＊]\s*(?:预算|资金)?执行率)"
+    r"|(?:(?:预算|资金)?执行率\s*[×xX*＊]\s*(?:该指标)?(?:分值|权重)|(?:分值|权重)\s*[×xX*＊]\s*(?:预算|资金)?执行率)"
+    r"[^。；;]{0,8}?(?:得分|计分|计算)"
+)
+
+
+def proportional_rule(doc: ParsedDocument) -> SourceRef | None:
+    """Where the document states that the 执行率 score is 分值 × 执行率 (None when it does not)."""
+    text = doc_text(doc)
+    m = _PROPORTIONAL_RULE_RE.search(text.text)
+    return text.quote(m.start(), m.end()) if m else None
+
+
 @rule(
     "P606",
     "execution_score_vs_rate",
     Category.PERFORMANCE,
     Severity.WARNING,
-    "预算执行率得分高于分值×执行率",
+    "预算执行率得分与分值×执行率不符",
     "绩效自评表“预算执行率”指标的得分通常为 分值 × 执行率（执行率超过 100% 按 100% 计，即不超过分值）。"
     "得分高于 分值 × 执行率（计入得分与执行率的显示精度；表列执行率与执行数 ÷ 预算数不符时取两者中较高者）时提示。"
-    "得分低于该值不提示：各地可另定扣分办法。",
-    "执行率得分偏高会虚增总分，掩盖预算执行不到位。",
+    "得分低于该值只在文件自己写明按 分值 × 执行率 计分时提示（取两者中较低者）：否则各地可另定扣分办法。",
+    "执行率得分偏高会虚增总分，掩盖预算执行不到位；低于文件自定的计分办法则评分自相矛盾。",
     "全年预算数 9 万元，执行数 7.36 万元，执行率 81.78%，分值 10，得分 10（至多 8.18）。",
 )
 def execution_score_vs_rate(rule: Rule, doc: ParsedDocument, ctx: CheckContext) -> Iterable[Finding]:
@@ -45,31 +63,44 @@ def execution_score_vs_rate(rule: Rule, doc: ParsedDocument, ctx: CheckContext) 
             rows.append((t, item))
     if not rows:
         raise NotApplicable("绩效自评表中未找到执行率及其分值、得分")
+    stated_rule = proportional_rule(doc)
     for t, item in rows:
         assert t.execution_rate and item.weight is not None and item.score is not None
         r = t.execution_rate
-        rate_hi = interval(r.value, r.places)[1]
+        rate_lo, rate_hi = interval(r.value, r.places)
         if t.budget and t.executed:
             computed = ratio_interval(
                 interval(t.executed.value, t.executed.places), interval(t.budget.value, t.budget.places)
             )
             if computed and not percent_consistent(r, computed):  # P604's finding: either rate may hold
-                rate_hi = max(rate_hi, computed[1])
+                rate_lo, rate_hi = min(rate_lo, computed[0]), max(rate_hi, computed[1])
         ctx.tick()
         allowed = item.weight * min(rate_hi, Decimal(100)) / 100
-        score_lo = item.score - half_unit(places_of(item.score))
-        if score_lo <= allowed or item.score > item.weight:  # over the weight: P601's finding
+        floor = item.weight * min(rate_lo, Decimal(100)) / 100
+        score_lo, score_hi = interval(item.score, places_of(item.score))
+        if item.score > item.weight:  # over the weight: P601's finding
             continue
         expected = item.weight * min(r.value, Decimal(100)) / 100
+        evidence = [ev(t.execution_source or item.source)]
+        if score_lo > allowed:
+            message = f"高于 分值 × 执行率 = {fmt(expected)}。"
+            bound, severity = f"≤ {fmt(expected)}", None
+        elif stated_rule is not None and score_hi <= floor:
+            message = f"低于文件所述计分办法（分值 × 执行率）得出的 {fmt(expected)}。"
+            bound, severity = f"{fmt(expected)}", None
+            evidence.append(ev(stated_rule))
+        else:
+            continue
         f = make_finding(
             rule,
             ctx,
             f"《{t.title}》预算执行率 {r.raw}%，分值 {fmt_score(item.weight)}，得分 {fmt_score(item.score)}，"
-            f"高于 分值 × 执行率 = {expected:.2f}。",
-            [ev(t.execution_source or item.source)],
+            + message,
+            evidence,
             [fmt_score(item.score)],
-            f"≤ {expected:.2f}",
+            bound,
             f"{fmt_score(item.weight)} × min({r.raw}%, 100%)",
+            severity=severity,
             suspect=f"执行率得分 {fmt_score(item.score)}",
         )
         if f:
@@ -181,79 +212,6 @@ def indicator_category(rule: Rule, doc: ParsedDocument, ctx: CheckContext) -> It
             )
             if f:
                 yield f
-
-
-# --------------------------------------------------------------------------- execution score missing
-
-_FUND_TOTAL_RE = re.compile(r"年度资金总额")
-# “其中：当年财政拨款 9 9 7.36 — 81.78% —”: the 分值 and 得分 cells a dash, the rate filled in
-_DASHED_APPROPRIATION_RE = re.compile(
-    r"当年财政拨款\s+(?P<i>\d+(?:\.\d+)?)\s+(?P<b>\d+(?:\.\d+)?)\s+(?P<e>\d+(?:\.\d+)?)\s+"
-    r"[—－-]+\s+(?P<r>\d+(?:\.\d+)?)\s*%\s+[—－-]+\s*$"
-)
-_NUMBER_RE = re.compile(r"\d+(?:\.\d+)?")
-
-
-@rule(
-    "P611",
-    "execution_score_missing",
-    Category.PERFORMANCE,
-    Severity.WARNING,
-    "预算执行指标有分值无得分",
-    "项目支出绩效自评表“资金执行情况”中，“年度资金总额”行列了分值而执行数、执行率、得分均空缺，"
-    "执行率只填在“其中：当年财政拨款”行且其得分栏为“—”（模板中该栏本为“—”）时，预算执行指标没有得分，"
-    "表列总分无从由各项得分得出。",
-    "预算执行是自评表的固定指标，未评分则总分不完整或另有未说明的计分。",
-    "年度资金总额 10；其中：当年财政拨款 9 9 7.36 — 81.78% —。",
-)
-def execution_score_missing(rule: Rule, doc: ParsedDocument, ctx: CheckContext) -> Iterable[Finding]:
-    regions = [(t, lines) for t in project_tables(doc) if (lines := table_lines(doc, t))]
-    if not regions:
-        raise NotApplicable("未找到可逐行读取的绩效自评表")
-    for t, lines in regions:
-        if any(i.name == "资金执行率" and i.score is not None for i in t.items):
-            ctx.tick()  # the execution indicator is scored
-            continue
-        texts = [nfkc(ln.quote).strip() for ln in lines]
-        total_at = next((k for k, x in enumerate(texts) if _FUND_TOTAL_RE.search(x)), None)
-        if total_at is None:
-            continue
-        total_numbers = _NUMBER_RE.findall(_FUND_TOTAL_RE.sub("", texts[total_at]))
-        # the appropriation row within the next few lines (the 资金 block of the table)
-        row = next(
-            (
-                (k, m)
-                for k in range(total_at + 1, min(total_at + 4, len(texts)))
-                if (m := _DASHED_APPROPRIATION_RE.search(texts[k]))
-            ),
-            None,
-        )
-        if row is None or len(total_numbers) > 1:
-            continue
-        ctx.tick()
-        k, m = row
-        weight = Decimal(total_numbers[0]) if total_numbers else None
-        rate = Decimal(m.group("r"))
-        shown = f"一个数 {fmt_score(weight)}（模板中该行的分值）" if weight is not None else "项目名"
-        expected = (
-            f"得分（若按 分值 × 执行率 计约为 {weight * min(rate, Decimal(100)) / 100:.2f}）"
-            if weight is not None
-            else "得分"
-        )
-        f = make_finding(
-            rule,
-            ctx,
-            f"《{t.title}》资金执行情况：“年度资金总额”行只列{shown}，执行数、执行率、得分空缺；"
-            f"执行率 {m.group('r')}%（{m.group('e')} ÷ {m.group('b')}）填在“当年财政拨款”行，其得分为“—”："
-            "预算执行指标没有得分。",
-            [ev(lines[total_at]), ev(lines[k])],
-            ["—"],
-            expected,
-            f"执行率 {m.group('r')}%，分值 {fmt_score(weight) if weight is not None else '（空）'}，得分栏为“—”",
-            suspect="资金执行情况的得分栏",
-        )
-        if f:
-            yield f
 
 
 # --------------------------------------------------------------------------- 一级 weights
