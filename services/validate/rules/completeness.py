@@ -3,6 +3,7 @@ carries its “no data” note."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 
 from shared.knowledge.tables import TABLE_TITLES, TableKind
@@ -55,6 +56,11 @@ def missing_standard_table(rule: Rule, doc: ParsedDocument, ctx: CheckContext) -
     if not doc.tables and doc.kind.has_layout and any(c.topic for c in doc.claims):
         yield from _tables_part_missing(rule, doc, ctx)
         return
+    if not doc.tables and any(c.topic for c in doc.claims):
+        promise = _tables_part_skipped(doc)
+        if promise is not None:
+            yield from _tables_part_missing(rule, doc, ctx, promise)
+            return
     if len(doc.tables) < 3:
         raise NotApplicable("文本中几乎没有可识别的决算表（可能为图片或未随文本提供），不判断缺表")
     present = {t.kind for t in doc.tables}
@@ -78,11 +84,52 @@ def missing_standard_table(rule: Rule, doc: ParsedDocument, ctx: CheckContext) -
             yield f
 
 
-def _tables_part_missing(rule: Rule, doc: ParsedDocument, ctx: CheckContext) -> Iterable[Finding]:
-    """A PDF, Word or Excel file with a 决算情况说明 and not one table: one finding for the whole
-    part, not one per table. (A text export without tables is not judged: its tables may have been
-    images or may not have been exported.)"""
+_TABLE_PROMISE = re.compile(r"公开\d{1,2}表|《[^》]{2,30}表》")
+
+
+def _tables_part_skipped(doc: ParsedDocument) -> str | None:
+    """A text export whose parts go “第一部分” → “第三部分” with no “第二部分” (the tables' part) and
+    whose text points to a table (“见公开10表《国有资产占用情况表》”): the tables were left out, not
+    merely not exported as text (a text whose “第二部分 …决算表” heading stands without tables is
+    not judged). The quote that promises the tables, or None."""
+    numbers = {s.title.strip()[1:2] for s in doc.sections if s.level == 1}
+    if not {"一", "三"} <= numbers or "二" in numbers:
+        return None
+    if any("决算表" in s.title for s in doc.sections if s.level == 1):
+        return None
+    for p in doc.passages:
+        text = p.quote.replace(" ", "").strip()
+        m = _TABLE_PROMISE.search(text)
+        if m:
+            start = max(0, m.start() - 16)
+            return ("…" if start else "") + text[start : m.end()]
+    return None
+
+
+def _tables_part_missing(
+    rule: Rule, doc: ParsedDocument, ctx: CheckContext, promise: str | None = None
+) -> Iterable[Finding]:
+    """A file with a 决算情况说明 and not one table: one finding for the whole part, not one per
+    table. A PDF, Word or Excel file always; a text export only when its parts skip the tables'
+    “第二部分” and its text points to a table (``promise``): otherwise its tables may have been
+    images or may not have been exported."""
     ctx.tick()
+    if promise is not None:
+        f = make_finding(
+            rule,
+            ctx,
+            "决算表部分缺失：文件从“第一部分”直接到“第三部分”，没有“第二部分 部门决算表”，全文也没有任何一张决算表，"
+            f"而正文称“{promise}”。",
+            [Evidence(quote=promise)],
+            [],
+            "应公开全部决算表（第二部分）",
+            "按“第X部分”标题和标准表标题在全文中查找",
+            note="若决算表以单独文件或图片形式公开，请一并核对。",
+            suspect="决算表漏附",
+        )
+        if f:
+            yield f
+        return
     with_text = {p.prov.page for p in doc.passages}
     blank = [n for n in range(1, doc.page_count + 1) if n not in with_text]
     note = "若决算表以单独文件公开，请一并核对。"

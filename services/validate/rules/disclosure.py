@@ -9,6 +9,7 @@ wrapped over three lines of a PDF is one sentence here."""
 
 from __future__ import annotations
 
+import bisect
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -520,7 +521,51 @@ def required_items_disclosed(rule: Rule, doc: ParsedDocument, ctx: CheckContext)
 _TABLE_REF = re.compile(r"(?:详见|参见|见|附)[^。；]{0,12}?(?:公开\d{1,2}表)?《([^》]{2,40}表)》")
 _SELF_EVAL_REF = re.compile(
     r"(?:详见|参见|见|附件|附表)[^。；（(]{0,30}?绩效自评表|绩效自评表[^。；]{0,6}(?:如下|附后|见附件)"
+    r"|将[^。；]{0,40}《项目支出绩效自评表》(?:进行|予以)?公开"
 )
+
+
+# “具体详见：附件3：…信访工作专项经费《部门评价表》”, “详见附件：…2020年度财政预算绩效管理报告”: an
+# attachment named by its title (in 《》, or the rest of the line)
+_ATTACHMENT_REF = re.compile(r"(?:详见|参见|见)[:：]?附件[0-9一二三四五六七八九十]{0,2}[：:]")
+_TITLE_IN_QUOTES = re.compile(r"《([^》]{2,30})》")
+_TITLE_PREFIX = re.compile(r"^.*?(?:\d{4}年度?|单位|机关|部门|局|委|办|处|室|中心)")
+
+
+def _attachments_missing(rule: Rule, doc: ParsedDocument, ctx: CheckContext) -> Iterable[Finding]:
+    """An attachment the text points to by its title, the title nowhere else in the document (not
+    as a heading, not in any other line): the attachment was not published, or the reference names
+    another one."""
+    lines, nt = _normalised(doc)
+    for m in _ATTACHMENT_REF.finditer(nt.text):
+        ctx.tick()
+        first = bisect.bisect_right(nt.starts, m.end()) - 1  # the line the title starts on
+        line_end = nt.starts[first] + len(lines[first][0])
+        quoted = _TITLE_IN_QUOTES.search(nt.text, m.end(), m.end() + 60)
+        if quoted:  # the title may wrap: “…信访工作专” / “项经费《部门评价表》”
+            title, end = quoted.group(1), quoted.end()
+        else:
+            title, end = nt.text[m.end() : line_end], line_end
+        core = title if quoted else _TITLE_PREFIX.sub("", title)
+        if len(core) < 4 or not re.search(r"表|报告|评价|自评", core):
+            continue
+        last = bisect.bisect_right(nt.starts, max(end - 1, m.end())) - 1
+        spans = range(bisect.bisect_right(nt.starts, m.start()) - 1, last + 1)
+        if any(core in t for j, (t, _) in enumerate(lines) if j not in spans):
+            continue
+        ref = _clip(nt.text[m.start() : end], 70)
+        f = make_finding(
+            rule,
+            ctx,
+            f"正文称“{ref}”，文件中未找到标题为“{core}”的附件。",
+            [Evidence(quote=ref, prov=nt.prov_at(m.start()))],
+            [title],
+            f"应附“{core}”",
+            "按正文所指附件的标题在全文其他各行中查找",
+            suspect="附件漏附，或正文所引附件的编号、标题有误",
+        )
+        if f:
+            yield f
 
 
 def _required_tables(doc: ParsedDocument) -> set[TableKind]:
@@ -542,7 +587,7 @@ def promised_table_missing(rule: Rule, doc: ParsedDocument, ctx: CheckContext) -
     nt = narrative(doc)
     table_refs = list(_TABLE_REF.finditer(nt.text)) if len(doc.tables) >= 3 else []
     eval_refs = list(_SELF_EVAL_REF.finditer(nt.text))
-    if not table_refs and not eval_refs:
+    if not table_refs and not eval_refs and not _ATTACHMENT_REF.search(nt.text):
         raise NotApplicable("正文没有指向具体表格或附件的语句（或未读取到决算表）")
     present = {t.kind for t in doc.tables}
     reported: set[str] = set()
@@ -568,6 +613,7 @@ def promised_table_missing(rule: Rule, doc: ParsedDocument, ctx: CheckContext) -
         )
         if f:
             yield f
+    yield from _attachments_missing(rule, doc, ctx)
     if eval_refs:
         ctx.tick()
         titled = any(

@@ -133,8 +133,10 @@ def wrong_government_level(rule: Rule, doc: ParsedDocument, ctx: CheckContext) -
     if level is None:
         raise NotApplicable("部门名称不能确定其预算级次（市级或省级）")
     lines = doc.passages
+    ctx.tick()
     for i, ref in enumerate(lines):
-        ctx.tick()
+        if "级" not in ref.quote:
+            continue  # the level word is on this line (a match starting on the next is reported there)
         nxt = lines[i + 1] if i + 1 < len(lines) and lines[i + 1].prov.page == ref.prov.page else None
         own = re.sub(r"\s+", "", ref.quote)
         text = own + (re.sub(r"\s+", "", nxt.quote) if nxt else "")
