@@ -590,9 +590,9 @@ EXPENDITURE_SIDE = (Subject.EXPENDITURE_CURRENT, Subject.BALANCE_DISTRIBUTION, S
 
 # Parts of a side the narrative often leaves unstated when they are 0 (使用非财政拨款结余, 结余分配)
 OPTIONAL_PARTS = (Subject.NONFISCAL_BALANCE_USED, Subject.BALANCE_DISTRIBUTION)
-# Off until the generated corpus balances its previous year: its clean documents leave these parts
-# unstated while last year's totals (with them) differ, so assuming 0 would flag clean documents.
-ASSUME_UNSTATED_ZERO = False
+# An unstated part is taken as 0 last year too (a WARNING, saying so) when this year's totals show it
+# is 0 this year; False would skip such documents.
+ASSUME_UNSTATED_ZERO = True
 
 
 def _side(
