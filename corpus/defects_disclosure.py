@@ -10,6 +10,7 @@ paragraph out (the 自评表, a 类 of the 财政拨款 section); every writer p
 
 from __future__ import annotations
 
+import re
 from random import Random
 
 from corpus.defects import DefectKind, DefectNotApplicable, Draft, PendingDefect, _take
@@ -136,6 +137,62 @@ def _category_omitted(d: Draft) -> bool:
     return len(_category_paras(d)) < len(spent)
 
 
+# --------------------------------------------------------------------------- C008 (an attachment by title)
+
+_ATTACHMENT_TITLE = "绩效评价报告"
+
+
+def attachment_by_title_missing(d: Draft, rng: Random) -> PendingDefect:
+    """A paragraph is added after the 项目绩效评价结论: “具体详见：附件2：<部门><年>年度“<项目>”项目
+    《绩效评价报告》。”; the document has no attachment of that title (no line but this one holds
+    “绩效评价报告”)."""
+    _take(d, ["perf.attachment"], rng)
+    pf, a = d.performance, d.accounts
+    at = next(i for i, p in enumerate(d.narrative.paras) if any(pc.slot == "perf.grade" for pc in p.pieces))
+    text = f"具体详见：附件2：{a.dept.name}{a.year}年度“{pf.project}”项目《{_ATTACHMENT_TITLE}》。"
+    d.narrative.paras.insert(at + 1, Para("body", [T(text)]))
+    return PendingDefect("C008", "attachment_by_title_missing",
+                         f"正文称“详见附件2《{_ATTACHMENT_TITLE}》”，文件中没有该附件", "具体详见：附件2：")  # fmt: skip
+
+
+def _attachment_absent(d: Draft) -> bool:
+    texts = [p.text for p in d.narrative.paras]
+    refs = [i for i, t in enumerate(texts) if re.search(r"详见[:：]?附件\d?[：:]", t)]
+    for i in refs:
+        title = re.search(r"《([^》]+)》", texts[i])
+        if title and not any(title.group(1) in t for j, t in enumerate(texts) if j != i):
+            return True
+    return False
+
+
+# --------------------------------------------------------------------------- C001 (text: the tables' part left out)
+
+
+def tables_part_missing(d: Draft, rng: Random) -> PendingDefect:
+    """The “第二部分 …部门决算表” heading and every table are left out (the parts go 第一部分 →
+    第三部分), and a paragraph “国有资产占用情况详见公开NN表《国有资产占用情况表》。” (NN the number
+    of the 国有资产占用情况表) is added after the 国有资产占用 paragraph. The Word style prints no
+    tables anyway: there only the sentence is new."""
+    _take(d, ["tables.part"], rng)
+    paras = d.narrative.paras
+    paras[:] = [
+        p for p in paras if p.kind != "tables" and not (p.kind == "h1" and p.text.startswith("第二部分"))
+    ]
+    head = next(i for i, p in enumerate(paras) if p.kind == "h2" and p.text.endswith("国有资产占用情况说明"))
+    number = d.table("t10").number
+    paras.insert(
+        head + 2, Para("body", [T(f"国有资产占用情况详见公开{number:02d}表《国有资产占用情况表》。")])
+    )
+    return PendingDefect("C001", "tables_part_missing",
+                         f"文件没有第二部分（决算表），正文称“详见公开{number:02d}表”", f"详见公开{number:02d}表")  # fmt: skip
+
+
+def _tables_part_gone(d: Draft) -> bool:
+    paras = d.narrative.paras
+    cited = any(re.search(r"公开\d{1,2}表", p.text) for p in paras if p.kind == "body")
+    return cited and not any(p.kind == "tables" for p in paras)
+
+
 KINDS: list[DefectKind] = [
     DefectKind("reception_counts_missing", "C005", reception_counts_missing, _reception_counts_gone),
     DefectKind("change_reason_missing", "C006", change_reason_missing, _reason_gone),
@@ -144,4 +201,6 @@ KINDS: list[DefectKind] = [
     DefectKind(
         "fiscal_category_omitted", "N320", fiscal_category_omitted, _category_omitted, needs_tables=True
     ),
+    DefectKind("attachment_by_title_missing", "C008", attachment_by_title_missing, _attachment_absent),
+    DefectKind("tables_part_missing", "C001", tables_part_missing, _tables_part_gone),
 ]

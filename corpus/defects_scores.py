@@ -12,7 +12,7 @@ from random import Random
 from typing import TYPE_CHECKING
 
 from corpus.model import ScoreLine, fmt_plain, grade_for
-from corpus.prose import pct_text, score_text
+from corpus.prose import Para, T, pct_text, score_text
 
 if TYPE_CHECKING:
     from corpus.defects import DefectKind, Draft, PendingDefect
@@ -170,6 +170,58 @@ def _grade_count_present(d: Draft) -> bool:
     return counts != int(slots["perf.projects"].text)
 
 
+# --------------------------------------------------------------------------- P606 (below the stated rule)
+
+PROPORTIONAL_RULE = "预算执行率得分=预算执行率×该指标分值"
+
+
+def execution_score_below_rule(d: Draft, rng: Random) -> PendingDefect:
+    """A paragraph “预算执行率得分=预算执行率×该指标分值。” is added right after the score table, and
+    the 资金执行 row's 得分 drops by at least 1, to 1 point or more below 分值 × 执行率 (⌊分值 ×
+    执行率⌋ − 1 at most). Indicators below their 分值 take the points back (each at most up to its
+    分值), so the 总分 row still equals Σ 得分; only when they cannot take them all (a 总分 near
+    100) does the 总分 drop by the rest, with the narrated 评价得分 (the grade band stays)."""
+    from corpus.defects import DefectNotApplicable, PendingDefect, _take
+
+    pf = d.performance
+    _take(d, ["perf.exec_score"], rng)
+    new = min(pf.exec_score, Decimal(int(_exec_cap(d)))) - 1
+    if new < 0:
+        raise DefectNotApplicable("no execution score to lower")
+    rest = pf.exec_score - new
+    pf.exec_score = new
+    receivers = [ln for ln in pf.lines if ln.score < ln.weight and ln.name not in d.used]
+    rng.shuffle(receivers)
+    for ln in receivers:
+        give = min(rest, ln.weight - ln.score)
+        ln.score += give
+        rest -= give
+        if not rest:
+            break
+    if rest:
+        if grade_for(pf.stated_total - rest) != grade_for(pf.stated_total):
+            raise DefectNotApplicable("the total would change its grade")
+        d.used.add("perf.total")
+        pf.stated_total -= rest
+        d.set_slot("perf.score", score_text(pf.stated_total))
+    at = next(i for i, p in enumerate(d.narrative.paras) if p.kind == "score_table")
+    d.narrative.paras.insert(at + 1, Para("body", [T(f"{PROPORTIONAL_RULE}。")]))
+    rate = pct_text(pf.execution_rate)
+    cap = score_text(_exec_cap(d).quantize(Decimal("0.01")))
+    return PendingDefect(
+        "P606",
+        "execution_score_below_rule",
+        f"文件写明{PROPORTIONAL_RULE}，执行率{rate}、分值{score_text(pf.exec_weight)}应得{cap}分，"
+        f"资金执行得分为{score_text(pf.exec_score)}",
+        PROPORTIONAL_RULE,
+    )
+
+
+def _execution_score_below_present(d: Draft) -> bool:
+    stated = any(PROPORTIONAL_RULE in p.text for p in d.narrative.paras)
+    return stated and d.performance.exec_score + HALF_POINT <= _exec_cap(d)
+
+
 def _kinds() -> list[DefectKind]:
     from corpus.defects import DefectKind
 
@@ -178,6 +230,9 @@ def _kinds() -> list[DefectKind]:
         DefectKind("execution_score_over_rate", "P606", execution_score_over_rate, _execution_score_present),
         DefectKind("indicator_misfiled", "P607", indicator_misfiled, _misfiled_present),
         DefectKind("grade_count_wrong", "P608", grade_count_wrong, _grade_count_present),
+        DefectKind(
+            "execution_score_below_rule", "P606", execution_score_below_rule, _execution_score_below_present
+        ),
     ]
 
 
