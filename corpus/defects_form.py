@@ -273,6 +273,33 @@ def _typo_present(d: Draft) -> bool:
     return any(w in p.text for p in d.narrative.paras for w in _WRONG)
 
 
+# --------------------------------------------------------------------------- W607
+
+# “我部门今年在市级部门决算中反映…”: the department speaking of its own 决算 at a level
+_SELF_LEVEL = re.compile(
+    r"(?:我|本)(?:部门|单位|局|委|办|处|厅)[^。；，]{0,12}?([省市县区])级部门(?:决算|预算)"
+)
+
+
+def level_word_wrong(d: Draft, rng: Random) -> PendingDefect:
+    """九(二)'s “我部门今年在市级部门决算中反映“…”项目绩效自评结果。” (slot ``perf.level``) says 省级
+    (or 县级) in the document of a “××市…” department."""
+    from corpus.defects import PendingDefect, _take
+
+    _take(d, ["perf.level"], rng)
+    wrong = rng.choice(["省", "省", "县"])
+    d.set_slot("perf.level", wrong)
+    return PendingDefect("W607", "level_word_wrong",
+                         f"{d.accounts.dept.name}是市级部门，说明却称“我部门今年在{wrong}级部门决算中反映…”",
+                         f"我部门今年在{wrong}级部门决算")  # fmt: skip
+
+
+def _level_present(d: Draft) -> bool:
+    if "市" not in d.accounts.dept.name:
+        return False
+    return any(m.group(1) != "市" for p in d.narrative.paras for m in _SELF_LEVEL.finditer(p.text))
+
+
 def _kinds() -> list[DefectKind]:
     # corpus.defects defines DefectKind before it imports this module, so this import is complete
     from corpus.defects import DefectKind
@@ -286,7 +313,114 @@ def _kinds() -> list[DefectKind]:
         DefectKind("heading_number_wrong", "W606", heading_number_wrong, _heading_numbers_present),
         DefectKind("subject_code_level_wrong", "S702", subject_code_level_wrong, _code_level_present),
         DefectKind("typo_injected", "W690", typo_injected, _typo_present),
+        DefectKind("level_word_wrong", "W607", level_word_wrong, _level_present),
     ]
 
 
 KINDS: list[DefectKind] = _kinds()
+
+
+# =========================================================================== 名词解释: numbering, 科目 chain
+# (a separate block: W606 on the glossary's “（一）（二）…” entries, S702 on a “××（类）××（款）××（项）”
+# chain whose 款 the tables name)
+
+_GLOSSARY_NO = re.compile(r"^（([一二三四五六七八九十]+)")
+
+
+def _cn_value(s: str) -> int:
+    """一 … 十九 (“十一” = 11)."""
+    if s.startswith("十"):
+        return 10 + (_CN.index(s[1]) + 1 if len(s) > 1 else 0)
+    if len(s) > 1 and s[1] == "十":
+        return (_CN.index(s[0]) + 1) * 10 + (_CN.index(s[2]) + 1 if len(s) > 2 else 0)
+    return _CN.index(s[0]) + 1
+
+
+def _glossary_entries(d: Draft) -> list[Para]:
+    """The “（一）…” entries of 第四部分 名词解释, in order."""
+    out: list[Para] = []
+    inside = False
+    for p in d.narrative.paras:
+        if p.kind == "h1":
+            inside = "名词解释" in p.text
+        elif inside and p.kind == "body" and _GLOSSARY_NO.match(p.text):
+            out.append(p)
+    return out
+
+
+def glossary_entry_dropped(d: Draft, rng: Random) -> PendingDefect:
+    """One 名词解释 entry between the first and the last (one without a slot: not the coded 科目)
+    is left out, so the numbering jumps (“（二）…” then “（四）…”); the entries keep their numbers."""
+    from corpus.defects import DefectNotApplicable, PendingDefect, _take
+
+    entries = _glossary_entries(d)
+    options = {
+        f"glossary:{i}": i for i in range(1, len(entries) - 1) if not any(pc.slot for pc in entries[i].pieces)
+    }
+    if not options:
+        raise DefectNotApplicable("too few glossary entries")
+    i = options[_take(d, sorted(options), rng)]
+    gone, after = entries[i], entries[i + 1]
+    d.narrative.paras.remove(gone)
+    head = gone.text[: gone.text.index("）") + 1]
+    return PendingDefect("W606", "glossary_entry_dropped",
+                         f"名词解释缺少条目“{head}”，序号跳号", after.text[:5])  # fmt: skip
+
+
+def _glossary_gap_present(d: Draft) -> bool:
+    numbers = []
+    for p in _glossary_entries(d):
+        m = _GLOSSARY_NO.match(p.text)
+        assert m is not None
+        numbers.append(_cn_value(m.group(1)))
+    return numbers != list(range(1, len(numbers) + 1))
+
+
+_CHAIN = re.compile(r"([\u4e00-\u9fff]+)（类）([\u4e00-\u9fff]+)（款）([\u4e00-\u9fff]+)（项）")
+# a 款 name a chain may be given instead of the right one (another 款 of the same 类)
+_CHAIN_WRONG = {"住房改革支出": "保障性安居工程支出", "行政事业单位养老支出": "行政事业单位离退休"}
+
+
+def glossary_chain_wrong(d: Draft, rng: Random) -> PendingDefect:
+    """The 名词解释 entry “住房保障支出（类）住房改革支出（款）住房公积金（项）” (slot
+    ``glossary.chain``) calls its 款 by another 款's name: “保障性安居工程支出（款）”; the tables print
+    22102 as 住房改革支出 (and 2210201 住房公积金 under it). Needs the tables: S702 finds the chain's
+    codes there."""
+    from corpus.defects import DefectNotApplicable, PendingDefect, _take
+
+    slots = d.narrative.slots()
+    if "glossary.chain" not in slots:
+        raise DefectNotApplicable("no 科目 chain in the glossary")
+    m = _CHAIN.search(slots["glossary.chain"].text)
+    if m is None or m.group(2) not in _CHAIN_WRONG:
+        raise DefectNotApplicable("no 款 to rename")
+    _take(d, ["glossary.chain"], rng)
+    wrong = _CHAIN_WRONG[m.group(2)]
+    piece = d.set_slot("glossary.chain", slots["glossary.chain"].text.replace(f"{m.group(2)}（款）", f"{wrong}（款）"))
+    start = piece.text.index(wrong)
+    return PendingDefect("S702", "glossary_chain_wrong",
+                         f"名词解释“{wrong}（款）”，报表中其下的“{m.group(3)}”所属款为“{m.group(2)}”",
+                         piece.text[start - 2 : start + len(wrong)])  # fmt: skip
+
+
+def _chain_present(d: Draft) -> bool:
+    names = d.accounts.names
+    by_name = {v: k for k, v in names.items() if len(k) == 7}
+    for p in _glossary_entries(d):
+        for m in _CHAIN.finditer(p.text):
+            code = by_name.get(m.group(3))
+            if code is not None and names.get(code[:5]) != m.group(2):
+                return True
+    return False
+
+
+def _glossary_kinds() -> list[DefectKind]:
+    from corpus.defects import DefectKind
+
+    return [
+        DefectKind("glossary_entry_dropped", "W606", glossary_entry_dropped, _glossary_gap_present),
+        DefectKind("glossary_chain_wrong", "S702", glossary_chain_wrong, _chain_present, needs_tables=True),
+    ]
+
+
+KINDS += _glossary_kinds()

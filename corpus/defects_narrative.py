@@ -13,7 +13,7 @@ from random import Random
 
 from corpus.defects import DefectKind, DefectNotApplicable, Draft, PendingDefect, _take
 from corpus.model import fmt_plain, percent
-from corpus.prose import pct_text
+from corpus.prose import N, Para, T, pct_text
 
 
 def _staff_in_service(d: Draft) -> int:
@@ -197,9 +197,126 @@ def _against_present(d: Draft) -> bool:
     return (down and not up) if slots["admin_cost.dir"].text == "增加" else (up and not down)
 
 
+# --------------------------------------------------------------------------- A416
+
+
+def staff_parts_wrong(d: Draft, rng: Random) -> PendingDefect:
+    """概况's “年末实有人数N人，其中在职人员a人，离休人员0人，退休人员c人（不含…）”: 退休人员 (slot
+    ``staff.retirees``) rises by 1–3, so 在职 + 离休 + 退休 ≠ 实有人数, and adding the 由养老保险基金发放
+    养老金的离退休人员 listed after the semicolon does not reach it either (a rise never equal to
+    that count is drawn)."""
+    _take(d, ["staff.retirees"], rng)
+    dept = d.accounts.dept
+    rises = [k for k in (1, 2, 3) if k != dept.pensioners]
+    wrong = dept.retirees + rng.choice(rises)
+    d.set_slot("staff.retirees", str(wrong))
+    total = dept.staff_actual + dept.retirees + dept.pensioners
+    return PendingDefect("A416", "staff_parts_wrong",
+                         f"年末实有人数{total}人，其中在职人员{dept.staff_actual}人、离休人员0人、退休人员{wrong}人，"
+                         f"所列之和（另加养老保险基金发放养老金的离退休人员{dept.pensioners}人）与实有人数不符",
+                         "退休人员")  # fmt: skip
+
+
+def _staff_parts_present(d: Draft) -> bool:
+    piece = d.narrative.slots().get("staff.retirees")
+    dept = d.accounts.dept
+    if piece is None:
+        return False
+    listed = dept.staff_actual + int(piece.text)  # 在职 + 离休 (0) + 退休
+    total = dept.staff_actual + dept.retirees + dept.pensioners
+    return listed != total and listed + dept.pensioners != total
+
+
+# --------------------------------------------------------------------------- A417
+
+
+def whole_evaluation_amount_wrong(d: Draft, rng: Random) -> PendingDefect:
+    """九(一)'s “开展整体支出绩效评价，涉及一般公共预算支出X万元” (slot ``perf.whole.amount``, clean: the
+    财政拨款支出决算数) states either the 收支总计 (more than 本年支出合计: an error; 本年支出合计 +
+    1.00–50.00 万元 when there is no 年末结转和结余 of at least 0.10) or 项目支出 alone (none of 本年支出合计,
+    财政拨款支出决算数 or 年初预算数: a warning); both are A417."""
+    _take(d, ["perf.whole.amount"], rng)
+    a, slots = d.accounts, d.narrative.slots()
+    known = {
+        _fen(slots[k].text)
+        for k in ("expenditure.current.amount", "fiscal.total.actual", "fiscal.total.budget")
+    }
+    part = a.project
+    if rng.random() < 0.5 and part > 0 and all(abs(part - v) >= 10 for v in known):
+        stated, what = part, "项目支出之和，与本年支出合计、财政拨款支出决算数和年初预算数都不相符"
+    else:
+        stated = a.grand_total if a.carry_out >= 10 else a.expenditure + rng.randint(100, 5000)
+        what = f"大于本年支出合计{fmt_plain(a.expenditure)}万元"
+    text = d.set_slot("perf.whole.amount", fmt_plain(stated)).text
+    return PendingDefect("A417", "whole_evaluation_amount_wrong",
+                         f"部门整体支出绩效评价涉及一般公共预算支出{text}万元，{what}", f"{text}万元")  # fmt: skip
+
+
+def _whole_evaluation_present(d: Draft) -> bool:
+    slots = d.narrative.slots()
+    if "perf.whole.amount" not in slots:
+        return False
+    stated = _fen(slots["perf.whole.amount"].text)
+    total = _fen(slots["expenditure.current.amount"].text)
+    known = {total, _fen(slots["fiscal.total.actual"].text), _fen(slots["fiscal.total.budget"].text)}
+    return stated > total or stated not in known
+
+
+# --------------------------------------------------------------------------- A413 (other quantities)
+
+_GENERAL_CARS = re.compile(r"一般公务用车(\d+)辆")
+
+
+def general_cars_over_held(d: Draft, rng: Random) -> PendingDefect:
+    """After 八、国有资产占用情况说明's paragraph a new one, “年末一般公务用车N辆。”, with N = the 三公
+    section's 公务用车保有量 (slot ``3p.cars_held``) + 1–2: a part of the cars held larger than all
+    of them."""
+    _take(d, ["assets.general_cars"], rng)
+    held = int(d.narrative.slot("3p.cars_held").text)
+    n = held + rng.randint(1, 2)
+    paras = d.narrative.paras
+    at = next(i for i, p in enumerate(paras) if any(pc.slot == "assets.vehicles" for pc in p.pieces)) + 1
+    paras.insert(at, Para("body", [T("年末一般公务用车"), N(str(n), "assets.general_cars"), T("辆。")]))
+    return PendingDefect("A413", "general_cars_over_held",
+                         f"国有资产部分写年末一般公务用车{n}辆，多于“三公”经费部分的公务用车保有量{held}辆",
+                         "年末一般公务用车")  # fmt: skip
+
+
+def _general_cars_present(d: Draft) -> bool:
+    held = int(d.narrative.slot("3p.cars_held").text)
+    return any(int(m.group(1)) > held for p in d.narrative.paras for m in _GENERAL_CARS.finditer(p.text))
+
+
+def quota_part_restated(d: Draft, rng: Random) -> PendingDefect:
+    """The 绩效 section's restatement of 编制数's 行政编制 (slot ``perf.quota.admin``) differs by 1–3
+    from the 概况's (``staff.quota.admin``); 编制数 itself is unchanged."""
+    _take(d, ["perf.quota.admin"], rng)
+    right = int(d.narrative.slot("staff.quota.admin").text)
+    wrong = right + rng.choice([-1, 1]) * rng.randint(1, 3)
+    if wrong <= 0:
+        wrong = right + rng.randint(1, 3)
+    d.set_slot("perf.quota.admin", str(wrong))
+    return PendingDefect("A413", "quota_part_restated",
+                         f"部门概况行政编制{right}人，绩效部分写作{wrong}人", "行政编制")  # fmt: skip
+
+
+def _quota_part_present(d: Draft) -> bool:
+    slots = d.narrative.slots()
+    return any(
+        f"perf.quota.{k}" in slots and slots[f"perf.quota.{k}"].text != slots[f"staff.quota.{k}"].text
+        for k in ("admin", "public")
+    )
+
+
 KINDS: list[DefectKind] = [
     DefectKind("staff_restated_differently", "A413", staff_restated_differently, _staff_present),
     DefectKind("carryover_discontinuity", "A414", carryover_discontinuity, _carryover_present),
     DefectKind("previous_year_unbalanced", "A415", previous_year_unbalanced, _unbalanced_present),
     DefectKind("reason_against_change", "A450", reason_against_change, _against_present),
+    DefectKind("staff_parts_wrong", "A416", staff_parts_wrong, _staff_parts_present),
+    DefectKind(
+        "whole_evaluation_amount_wrong", "A417", whole_evaluation_amount_wrong, _whole_evaluation_present
+    ),
+    DefectKind("general_cars_over_held", "A413", general_cars_over_held, _general_cars_present),
+    DefectKind("quota_part_restated", "A413", quota_part_restated, _quota_part_present),
 ]

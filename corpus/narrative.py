@@ -26,9 +26,26 @@ def _overview(w: Writer) -> None:
         f"纳入本套部门决算汇编范围的单位共1个，即{d.name}（本级）。{d.short}内设{d.inner_units}个职能科室。",
     )
     total = d.staff_actual + d.retirees + d.pensioners
-    w.para("body", f"本部门{a.year}年末编制数{d.staff_quota}人；年末实有人数{total}人，其中在职人员{d.staff_actual}人，"
-           f"离休人员0人，退休人员{d.retirees}人（不含由养老保险基金发放养老金的离退休人员）；年末其他人员0人；"
+    # 实有人数 = 在职 + 离休 + 退休 + (由养老保险基金发放养老金的离退休人员, listed after the
+    # semicolon: A416 leaves that scope to the reader); 退休 is a slot (A416's defect changes it)
+    w.para("body", f"本部门{a.year}年末编制数{d.staff_quota}人", _quota_parts(d.staff_quota, "staff.quota"),
+           f"；年末实有人数{total}人，其中在职人员{d.staff_actual}人，离休人员0人，退休人员",
+           N(str(d.retirees), "staff.retirees"), "人（不含由养老保险基金发放养老金的离退休人员）；年末其他人员0人；"
            f"由养老保险基金发放养老金的离退休人员{d.pensioners}人。")  # fmt: skip
+
+
+def quota_split(quota: int) -> tuple[int, int]:
+    """(行政编制, 事业编制) of an 编制数: a quarter (rounded down) are 事业编制."""
+    return quota - quota // 4, quota // 4
+
+
+def _quota_parts(quota: int, key: str) -> list[Piece]:
+    """“，其中行政编制a人、事业编制b人” (slots ``<key>.admin`` / ``<key>.public``; restated in 绩效, A413)."""
+    admin, public = quota_split(quota)
+    out = [T("，其中行政编制"), N(str(admin), f"{key}.admin"), T("人")]
+    if public:
+        out += [T("、事业编制"), N(str(public), f"{key}.public"), T("人")]
+    return out
 
 
 def _income_expenditure(w: Writer) -> None:
@@ -279,7 +296,12 @@ def _performance(w: Writer) -> None:
     w.para("body", f"根据预算绩效管理要求，本部门组织对纳入{y}年度部门预算范围的项目支出全面开展绩效自评，"
            "对照年初设定的绩效目标逐项核实完成情况，形成自评结论。共对", N("1", "perf.projects"),
            "个项目开展绩效自评，其中", _grade_counts(pf.stated_grade), "。")  # fmt: skip
+    # the department's 整体支出 evaluation covers its 一般公共预算 spending (A417 checks the amount)
+    w.para("body", f"组织对“{a.dept.name}”1个部门开展整体支出绩效评价，涉及一般公共预算支出",
+           N(fmt_plain(a.fiscal_expenditure), "perf.whole.amount"), "万元。")  # fmt: skip
     w.para("h3", "（二）部门决算中项目绩效自评结果。")
+    # the level of government the department speaks of (W607): a 市 department's own 市级 决算
+    w.para("body", "我部门今年在", T("市", "perf.level"), f"级部门决算中反映“{pf.project}”项目绩效自评结果。")
     w.para("body", f"{a.dept.name}“{pf.project}”项目支出绩效自评表如下：")
     w.para("score_table")
     w.para("h3", "（三）项目绩效评价结论。")
@@ -300,7 +322,8 @@ def _performance(w: Writer) -> None:
     # the 绩效 report restates the department's staff (as real reports do): a second statement
     # the narrative must agree with (A413)
     d = a.dept
-    w.para("body", f"本部门{y}年末实有人数", N(str(d.staff_actual + d.retirees + d.pensioners), "perf.staff.total"),
+    w.para("body", f"本部门{y}年末编制数{d.staff_quota}人", _quota_parts(d.staff_quota, "perf.quota"), "；年末实有人数",
+           N(str(d.staff_actual + d.retirees + d.pensioners), "perf.staff.total"),
            "人，其中在职人员", N(str(d.staff_actual), "perf.staff.in_service"), "人。")  # fmt: skip
 
 
@@ -321,6 +344,12 @@ def _glossary(w: Writer) -> None:
     main = next(lf.code for lf in w.a.leaves if lf.name == "一般行政管理事务")
     w.para("body", T(f"（{CN_NUMERALS[i + 1]}）一般行政管理事务（项 {main}）", "glossary.subject"),
            "：反映行政单位未单独设置项级科目的其他项目支出。")  # fmt: skip
+    # a 科目 as a 类/款/项 chain without codes (S702 finds its codes in the tables). 住房公积金: no
+    # character the OCR style misreads, so a scan's table still names the 项 exactly
+    names = w.a.names
+    if "2210201" in names:
+        chain = f"（{CN_NUMERALS[i + 2]}）{names['221']}（类）{names['22102']}（款）{names['2210201']}（项）"
+        w.para("body", T(chain, "glossary.chain"), "：反映行政事业单位按住房公积金管理规定为职工缴存的住房公积金。")
 
 
 def build_narrative(a: FinalAccounts) -> Narrative:
