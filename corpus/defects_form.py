@@ -382,7 +382,7 @@ _CHAIN_WRONG = {"住房改革支出": "保障性安居工程支出", "行政事�
 
 
 def glossary_chain_wrong(d: Draft, rng: Random) -> PendingDefect:
-    """The 名词解释 entry “住房保障支出（类）住房改革支出（款）住房公积金（项）” (slot
+    """The 名词解释 entry “（九）住房公积金：住房保障支出（类）住房改革支出（款）住房公积金（项），…” (slot
     ``glossary.chain``) calls its 款 by another 款's name: “保障性安居工程支出（款）”; the tables print
     22102 as 住房改革支出 (and 2210201 住房公积金 under it). Needs the tables: S702 finds the chain's
     codes there."""
@@ -396,7 +396,9 @@ def glossary_chain_wrong(d: Draft, rng: Random) -> PendingDefect:
         raise DefectNotApplicable("no 款 to rename")
     _take(d, ["glossary.chain"], rng)
     wrong = _CHAIN_WRONG[m.group(2)]
-    piece = d.set_slot("glossary.chain", slots["glossary.chain"].text.replace(f"{m.group(2)}（款）", f"{wrong}（款）"))
+    piece = d.set_slot(
+        "glossary.chain", slots["glossary.chain"].text.replace(f"{m.group(2)}（款）", f"{wrong}（款）")
+    )
     start = piece.text.index(wrong)
     return PendingDefect("S702", "glossary_chain_wrong",
                          f"名词解释“{wrong}（款）”，报表中其下的“{m.group(3)}”所属款为“{m.group(2)}”",

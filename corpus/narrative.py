@@ -345,11 +345,17 @@ def _glossary(w: Writer) -> None:
     w.para("body", T(f"（{CN_NUMERALS[i + 1]}）一般行政管理事务（项 {main}）", "glossary.subject"),
            "：反映行政单位未单独设置项级科目的其他项目支出。")  # fmt: skip
     # a 科目 as a 类/款/项 chain without codes (S702 finds its codes in the tables). 住房公积金: no
-    # character the OCR style misreads, so a scan's table still names the 项 exactly
+    # character the OCR style misreads, so a scan's table still names the 项 exactly. The term and
+    # its “：” come first, so no defect kind that picks “（N）…” paragraphs takes this one
     names = w.a.names
     if "2210201" in names:
-        chain = f"（{CN_NUMERALS[i + 2]}）{names['221']}（类）{names['22102']}（款）{names['2210201']}（项）"
-        w.para("body", T(chain, "glossary.chain"), "：反映行政事业单位按住房公积金管理规定为职工缴存的住房公积金。")
+        item = names["2210201"]
+        chain = f"（{CN_NUMERALS[i + 2]}）{item}：{names['221']}（类）{names['22102']}（款）{item}（项）"
+        w.para(
+            "body",
+            T(chain, "glossary.chain"),
+            "，反映行政事业单位按住房公积金管理规定为职工缴存的住房公积金。",
+        )
 
 
 def build_narrative(a: FinalAccounts) -> Narrative:
