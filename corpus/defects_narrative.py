@@ -308,6 +308,16 @@ def _quota_part_present(d: Draft) -> bool:
     )
 
 
+# N307 (分项用途说明照抄另一项) has no kind: it needs a 五(三) item list (“1、XX支出（类）XX（款）XX（项）
+# 支出决算为X万元，主要用于：…。”) in every clean document. Such a list (amounts = 05 决算数, 用途 texts
+# that name 住房/医疗/养老 only for 项 of that domain, all different) was tried: clean documents stay
+# clean in every style and a 一般行政管理事务 用途 copied onto a 项 of another 款 and domain is found
+# (N307 alone) in pdf/ocr/word and PDF/DOCX/XLSX — but the list restates every 类 of 三, so
+# fiscal_category_omitted (N320, a 类 paragraph of 三 left out) is no longer found (only A405), and
+# duplicated_word (W602) was missed in word seed 103. Adding it needs N320 to tell the item list
+# from the 类 paragraphs (or the list to move to a section of its own).
+
+
 KINDS: list[DefectKind] = [
     DefectKind("staff_restated_differently", "A413", staff_restated_differently, _staff_present),
     DefectKind("carryover_discontinuity", "A414", carryover_discontinuity, _carryover_present),
