@@ -77,4 +77,10 @@ def normalize_for_matching(text: str) -> str:
     return text.translate(FOLD_TABLE)
 
 
-__all__ = ["FOLD_TABLE", "normalize_for_matching"]
+def fold_text(text: str) -> str:
+    """For rules that match words in prose: the matching fold (radical forms, including the
+    supplement forms NFKC leaves alone) and then NFKC. Not length-preserving; quote the original."""
+    return unicodedata.normalize("NFKC", text.translate(FOLD_TABLE))
+
+
+__all__ = ["FOLD_TABLE", "fold_text", "normalize_for_matching"]

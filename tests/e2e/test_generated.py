@@ -26,14 +26,6 @@ KNOCK_ON = {
     "A414": {"A415"},  # the changed 年末结转和结余 change also unbalances last year
     "N320": {"A405"},  # the section's total exceeds the 类 it still lists
 }
-# Correctly injected defects a rule misses (a rule bug, reported; services/ is not the corpus's to
-# change): the test fails once the rule finds them, so the entry gets removed.
-RULE_MISSES = {
-    # W607 matches “部门” in raw passages; a PDF extraction prints 部⻔ (U+2ED4, which NFKC leaves)
-    ("pdf", "level_word_wrong"),
-    # A413 matches “一般公务用车” after NFKC only; 公务⽤⻋ keeps U+2ECB (shared.normalize folds it)
-    ("pdf", "general_cars_over_held"),
-}
 
 
 @pytest.mark.parametrize("style", STYLES)
@@ -63,11 +55,7 @@ def test_every_injected_defect_is_found(style):
             report, _ = check_bytes(doc.name + ".txt", doc.data)
             codes = {f.code for f in report.findings}
             for injected in doc.defects:
-                if (style, defect) in RULE_MISSES:
-                    assert injected.code not in codes, (
-                        f"{defect} is found in {style}: drop it from RULE_MISSES"
-                    )
-                elif injected.code not in codes:
+                if injected.code not in codes:
                     misses.append((doc.name, defect, injected.code, sorted(codes)))
             allowed = {d.code for d in doc.defects}
             for d in doc.defects:

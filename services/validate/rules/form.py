@@ -10,12 +10,12 @@ punctuation is not trusted (OCR reads specks as “。” or “，”): those f
 from __future__ import annotations
 
 import re
-import unicodedata
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 
 from shared.document import DocumentKind
 from shared.models import Category, Evidence, Finding, ParsedDocument, Severity, SourceRef
+from shared.normalize import fold_text
 
 from ..catalogue import CheckContext, NotApplicable, Rule, rule
 from ..derived import derived
@@ -38,7 +38,7 @@ class ProseLine:
 
 # Kangxi radicals (U+2F00…) and CJK radical supplements → ordinary characters; nothing else
 # (NFKC of the whole line would also turn “，” into “,” and “（” into “(”)
-_RADICALS = {c: unicodedata.normalize("NFKC", chr(c)) for c in range(0x2E80, 0x2FE0)}
+_RADICALS = {c: fold_text(chr(c)) for c in range(0x2E80, 0x2FE0)}
 
 
 def _radicals(text: str) -> str:

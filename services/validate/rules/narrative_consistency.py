@@ -7,7 +7,6 @@ from __future__ import annotations
 import bisect
 import difflib
 import re
-import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -15,6 +14,7 @@ from decimal import Decimal
 from shared.knowledge.subjects import COUNT_SUBJECTS, ITEM_PREFIX, Subject, Topic, subject_zh
 from shared.knowledge.tables import TableKind
 from shared.models import Category, Claim, Evidence, Finding, ParsedDocument, Severity, SourceRef
+from shared.normalize import fold_text
 
 from ..catalogue import CheckContext, NotApplicable, Rule, rule
 from ..derived import derived
@@ -32,7 +32,7 @@ _SENTENCE_END = "。；;！!？?"
 
 def squash(text: str) -> str:
     """NFKC (Kangxi radicals → CJK), no whitespace: how a statement reads across line breaks."""
-    return _SPACE.sub("", unicodedata.normalize("NFKC", text))
+    return _SPACE.sub("", fold_text(text))
 
 
 @dataclass
@@ -725,7 +725,7 @@ _GENERIC = re.compile(
 
 
 def _norm(text: str) -> str:
-    return re.sub(r"[\s。；;，,、:：（）()“”\"']", "", unicodedata.normalize("NFKC", text))
+    return re.sub(r"[\s。；;，,、:：（）()“”\"']", "", fold_text(text))
 
 
 def _parts(subject: str) -> tuple[str, str, str]:

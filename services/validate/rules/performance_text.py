@@ -4,11 +4,11 @@ string with their provenance, score and grade formatting, and the project score 
 from __future__ import annotations
 
 import re
-import unicodedata
 from dataclasses import dataclass
 from decimal import Decimal
 
 from shared.models import Evidence, ParsedDocument, ScoreTable, SourceRef
+from shared.normalize import fold_text
 
 from ..derived import derived
 
@@ -22,7 +22,7 @@ def ev(src: SourceRef) -> Evidence:
 
 
 def nfkc(text: str) -> str:
-    return unicodedata.normalize("NFKC", text)
+    return fold_text(text)
 
 
 def canon(grade: str) -> str:

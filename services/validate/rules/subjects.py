@@ -5,12 +5,12 @@ from __future__ import annotations
 
 import difflib
 import re
-import unicodedata
 from collections.abc import Callable, Iterable
 
 from shared.document import DocumentKind
 from shared.knowledge.classification import FUNCTION_NAMES, function_level, outdated_names
 from shared.models import Category, Evidence, Finding, ParsedDocument, Prov, Severity, SourceRef
+from shared.normalize import fold_text
 
 from ..catalogue import CheckContext, NotApplicable, Rule, rule
 from ..findings import make_finding
@@ -288,7 +288,7 @@ def _chain_finding(
 
 def _fold(name: str) -> str:
     """Without spaces, “（室）” and Kangxi radicals (⾏ → 行)."""
-    return re.sub(r"[（(]?室[）)]?|\s", "", unicodedata.normalize("NFKC", name)).replace("室", "")
+    return re.sub(r"[（(]?室[）)]?|\s", "", fold_text(name)).replace("室", "")
 
 
 def _same_prefix(a: str, b: str) -> bool:

@@ -6,11 +6,11 @@ correct text; duplicated words are W602's, not this rule's."""
 from __future__ import annotations
 
 import re
-import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass
 
 from shared.models import Category, Evidence, Finding, ParsedDocument, Severity
+from shared.normalize import fold_text
 
 from ..catalogue import CheckContext, NotApplicable, Rule, rule
 from ..findings import make_finding
@@ -107,7 +107,7 @@ _SPACE = re.compile(r"\s+")
 def _normalised(texts: list[str]) -> list[str]:
     """Each text NFKC-normalised (Kangxi radicals ⼀⽀ → 一支) without whitespace (OCR spaces out
     characters); normalised in one call, which costs a tenth of one call per line."""
-    whole = _SPACE.sub("", unicodedata.normalize("NFKC", "\x00".join(texts)))
+    whole = _SPACE.sub("", fold_text("\x00".join(texts)))
     return whole.split("\x00")
 
 

@@ -7,6 +7,7 @@ import re
 from collections.abc import Iterable
 
 from shared.models import Category, Evidence, Finding, ParsedDocument, Severity
+from shared.normalize import fold_text
 
 from ..catalogue import CheckContext, NotApplicable, Rule, rule
 from ..findings import make_finding
@@ -138,8 +139,8 @@ def wrong_government_level(rule: Rule, doc: ParsedDocument, ctx: CheckContext) -
         if "级" not in ref.quote:
             continue  # the level word is on this line (a match starting on the next is reported there)
         nxt = lines[i + 1] if i + 1 < len(lines) and lines[i + 1].prov.page == ref.prov.page else None
-        own = re.sub(r"\s+", "", ref.quote)
-        text = own + (re.sub(r"\s+", "", nxt.quote) if nxt else "")
+        own = re.sub(r"\s+", "", fold_text(ref.quote))
+        text = own + (re.sub(r"\s+", "", fold_text(nxt.quote)) if nxt else "")
         m = _SELF_LEVEL.search(text)
         if m is None or m.start() >= len(own) or m.group(1) not in _WRONG_LEVEL[level]:
             continue
