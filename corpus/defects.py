@@ -63,13 +63,16 @@ class DefectKind:
     """A defect kind defined outside this module (``corpus/defects_<family>.py``): its injector,
     the rule code it must raise, and ``present`` — the re-check on the structured draft that
     :func:`corpus.verify.violations` runs (True when the draft shows this kind of defect; a clean
-    draft must give False). ``needs_tables``: skipped by the Word style, which has no tables."""
+    draft must give False). ``needs_tables``: skipped by the Word style, which has no tables.
+    ``files``: also injected in the PDF/DOCX/XLSX files (False: the rule reads text lines only,
+    or the files do not print the changed rows)."""
 
     name: str
     code: str
     inject: Injector
     present: Callable[[Draft], bool]
     needs_tables: bool = False
+    files: bool = True
 
 
 DEFECT_CODES: dict[str, str] = {
@@ -385,6 +388,8 @@ for _kind in FAMILY_KINDS:
     DEFECT_CODES[_kind.name] = _kind.code
     INJECTORS[_kind.name] = _kind.inject
 TABLE_DEFECTS = TABLE_DEFECTS | {k.name for k in FAMILY_KINDS if k.needs_tables}
+# Kinds the PDF/DOCX/XLSX files do not take (DefectKind.files is False).
+TEXT_ONLY_DEFECTS = frozenset(k.name for k in FAMILY_KINDS if not k.files)
 
 
 def inject(name: str, draft: Draft, rng: Random) -> PendingDefect:

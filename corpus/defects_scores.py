@@ -222,6 +222,32 @@ def _execution_score_below_present(d: Draft) -> bool:
     return stated and d.performance.exec_score + HALF_POINT <= _exec_cap(d)
 
 
+# --------------------------------------------------------------------------- P611
+
+
+def execution_score_dashed(d: Draft, rng: Random) -> PendingDefect:
+    """The 年度资金总额 row keeps its 分值 alone (年初预算数, 全年预算数, 全年执行数, 执行率 and 得分
+    blank); the 当年财政拨款 row below it still carries the amounts and the 执行率 with the
+    template's “—” as 分值 and 得分, so the 执行 indicator has no score. The pdf and ocr text
+    styles only: the rule reads the rows as text lines (files keep the scored row)."""
+    from corpus.defects import PendingDefect, _take
+
+    pf = d.performance
+    _take(d, ["perf.exec_score"], rng)
+    pf.exec_scored = False
+    rate = pct_text(pf.execution_rate)
+    return PendingDefect(
+        "P611",
+        "execution_score_dashed",
+        f"年度资金总额行只列分值{score_text(pf.exec_weight)}，执行率{rate}填在当年财政拨款行且得分为“—”",
+        rate,
+    )
+
+
+def _execution_dashed_present(d: Draft) -> bool:
+    return not d.performance.exec_scored
+
+
 def _kinds() -> list[DefectKind]:
     from corpus.defects import DefectKind
 
@@ -232,6 +258,16 @@ def _kinds() -> list[DefectKind]:
         DefectKind("grade_count_wrong", "P608", grade_count_wrong, _grade_count_present),
         DefectKind(
             "execution_score_below_rule", "P606", execution_score_below_rule, _execution_score_below_present
+        ),
+        # not in the Word style either: it prints the score table one cell a line, and P611 reads
+        # the 当年财政拨款 row as one line (needs_tables skips the Word style)
+        DefectKind(
+            "execution_score_dashed",
+            "P611",
+            execution_score_dashed,
+            _execution_dashed_present,
+            needs_tables=True,
+            files=False,
         ),
     ]
 

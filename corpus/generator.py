@@ -16,7 +16,15 @@ from random import Random
 from typing import Literal
 
 from corpus.build import build_accounts
-from corpus.defects import DEFECT_CODES, DefectNotApplicable, Draft, PendingDefect, inject, supported
+from corpus.defects import (
+    DEFECT_CODES,
+    TEXT_ONLY_DEFECTS,
+    DefectNotApplicable,
+    Draft,
+    PendingDefect,
+    inject,
+    supported,
+)
 from corpus.files import FILE_FORMATS, FileFormat, hint_is_printed, render_file
 from corpus.model import FinalAccounts
 from corpus.narrative import build_narrative
@@ -77,13 +85,15 @@ def build_draft(seed: int) -> Draft:
     )
 
 
-def defective_draft(seed: int, style: str, defects: list[str]) -> tuple[Draft, list[PendingDefect]]:
-    """The draft for ``seed`` with ``defects`` injected (those the style supports and the draft
-    has room for), and what was injected."""
+def defective_draft(
+    seed: int, style: str, defects: list[str], skip: frozenset[str] = frozenset()
+) -> tuple[Draft, list[PendingDefect]]:
+    """The draft for ``seed`` with ``defects`` injected (those the style supports, not in
+    ``skip``, and the draft has room for), and what was injected."""
     draft = build_draft(seed)
     injected = []
     for i, name in enumerate(defects):
-        if name not in supported_defects(style):
+        if name not in supported_defects(style) or name in skip:
             continue
         try:
             injected.append(inject(name, draft, Random(f"{seed}:{i}:{name}")))
@@ -138,10 +148,11 @@ class GeneratedFile:
 
 def supported_file_defects(fmt: str) -> list[str]:
     """Defect names that can be injected in a file: those of the born-digital "pdf" text style
-    (every defect mutates the draft, which files render in full, tables included)."""
+    (every defect mutates the draft, which files render in full, tables included) but the
+    text-only kinds (``DefectKind.files`` False)."""
     if fmt not in FILE_FORMATS:
         raise ValueError(f"unknown file format {fmt!r}; expected one of {FILE_FORMATS}")
-    return supported("pdf")
+    return [d for d in supported("pdf") if d not in TEXT_ONLY_DEFECTS]
 
 
 def generate_file(seed: int, fmt: FileFormat | str, defects: list[str]) -> GeneratedFile:
@@ -152,7 +163,7 @@ def generate_file(seed: int, fmt: FileFormat | str, defects: list[str]) -> Gener
     unknown = [d for d in defects if d not in DEFECT_CODES]
     if unknown:
         raise ValueError(f"unknown defects: {unknown}")
-    draft, injected = defective_draft(seed, "pdf", defects)
+    draft, injected = defective_draft(seed, "pdf", defects, skip=TEXT_ONLY_DEFECTS)
     data = render_file(draft, fmt, seed)
     records = []
     for p in injected:

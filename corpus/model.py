@@ -162,6 +162,9 @@ class Performance:
     lines: list[ScoreLine]
     stated_total: Decimal  # the 总分 row as printed
     stated_grade: str  # the narrative's grade word
+    # False: the 年度资金总额 row shows its 分值 alone and the 执行率 sits on the 当年财政拨款 row
+    # with 得分 “—” (P611; the text styles print it, the files keep the scored row)
+    exec_scored: bool = True
 
     @property
     def execution_rate(self) -> Decimal:

@@ -62,7 +62,9 @@ def score_rows(a: FinalAccounts, pf: Performance, total_label: str) -> list[list
         ["项目名称", pf.project],
         ["主管部门", a.dept.name, "实施单位", a.dept.name],
         ["项目资金（万元）", "年初预算数", "全年预算数", "全年执行数", "分值", "执行率", "得分"],
-        ["年度资金总额", *amounts, score_text(pf.exec_weight), rate, score_text(pf.exec_score)],
+        ["年度资金总额", *amounts, score_text(pf.exec_weight), rate, score_text(pf.exec_score)]
+        if pf.exec_scored
+        else ["年度资金总额", score_text(pf.exec_weight)],  # P611: the row's 分值 alone
         ["其中：当年财政拨款", *amounts, "—", rate, "—"],
         ["其他资金", "—", "—"],
         ["年度总体目标", f"完成“{pf.project}”年度工作任务，保障各项业务工作正常开展。"],

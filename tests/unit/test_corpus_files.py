@@ -221,14 +221,16 @@ def test_defects_change_the_file_where_their_hint_is(fmt: str, group: int) -> No
             assert any(pattern.search(ln) for ln in changed), (d.kind, d.hint, changed)
 
 
-def _family_kinds() -> list[str]:
+def _family_kinds(files_only: bool = False) -> list[str]:
     from corpus.defects import FAMILY_KINDS
 
-    return [k.name for k in FAMILY_KINDS]
+    return [k.name for k in FAMILY_KINDS if k.files or not files_only]
 
 
 @pytest.mark.parametrize("fmt", FILE_FORMATS)
-@pytest.mark.parametrize("name", _family_kinds())
+# kinds with files=False (their rule reads a score table's text lines, which a file's grid table
+# does not give) are injected and checked in the text styles only
+@pytest.mark.parametrize("name", _family_kinds(files_only=True))
 def test_family_defects_change_the_file_where_their_hint_is(fmt: str, name: str) -> None:
     """Each kind of corpus/defects_<family>.py, on the first seed it applies to, is printed in the
     file where its hint says, and changes a few lines only."""
@@ -249,8 +251,12 @@ def test_family_defects_change_the_file_where_their_hint_is(fmt: str, name: str)
 def test_every_pdf_style_defect_applies_to_files() -> None:
     names = DEFECT_GROUPS[0] + DEFECT_GROUPS[1] + _family_kinds()
     assert len(names) == len(set(names)) and set(names) == set(DEFECT_CODES)
+    # a kind with files=False is checked on the text styles only: its rule reads the score table's
+    # text lines, and a file's table is read from its grid
+    text_only = {k for k in _family_kinds() if k not in _family_kinds(files_only=True)}
     for fmt in FILE_FORMATS:
-        assert supported_file_defects(fmt) == supported("pdf")
+        assert supported_file_defects(fmt) == [d for d in supported("pdf") if d not in text_only]
+        assert not {d.kind for d in generate_file(DEFECT_SEED, fmt, sorted(text_only)).defects}
 
 
 def test_table_defect_changes_the_rendered_cell() -> None:
