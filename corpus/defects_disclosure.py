@@ -115,14 +115,22 @@ def _category_paras(d: Draft) -> list[Para]:
 
 def fiscal_category_omitted(d: Draft, rng: Random) -> PendingDefect:
     """The last “（N）XX支出（类）年初预算数…” paragraph of 三、财政拨款支出决算情况说明 is left
-    out, although the 类 has an amount in 一般公共预算财政拨款支出决算表. (The section's total then
-    exceeds the 类 it lists by that amount: the sum is a necessary second inconsistency.)"""
+    out, although the 类 has an amount in 一般公共预算财政拨款支出决算表, and so are that 类's items
+    of the item list after it (“N、XX支出（类）…（项）支出决算为…”, the list's last ones: it runs in
+    code order), which would name the 类 too. (The section's total then exceeds the 类 it lists by
+    that amount: the sum is a necessary second inconsistency.)"""
     paras = _category_paras(d)
     if len(paras) < 2:
         raise DefectNotApplicable("one 类 only")
     _take(d, ["fiscal.categories"], rng)
     gone = paras[-1]
-    d.narrative.paras.remove(gone)
+    cat = next(pc.slot.split(".")[1] for pc in gone.pieces if pc.slot and pc.slot.startswith("fiscal."))
+    items = f"items.{cat}"
+    d.narrative.paras[:] = [
+        p
+        for p in d.narrative.paras
+        if p is not gone and not any(pc.slot and pc.slot.startswith(items) for pc in p.pieces)
+    ]
     name = gone.pieces[0].text.split("）", 1)[1].removesuffix("（类）")
     total = d.set_slot("fiscal.total.actual", d.narrative.slot("fiscal.total.actual").text).text
     return PendingDefect("N320", "fiscal_category_omitted",

@@ -308,14 +308,63 @@ def _quota_part_present(d: Draft) -> bool:
     )
 
 
-# N307 (分项用途说明照抄另一项) has no kind: it needs a 五(三) item list (“1、XX支出（类）XX（款）XX（项）
-# 支出决算为X万元，主要用于：…。”) in every clean document. Such a list (amounts = 05 决算数, 用途 texts
-# that name 住房/医疗/养老 only for 项 of that domain, all different) was tried: clean documents stay
-# clean in every style and a 一般行政管理事务 用途 copied onto a 项 of another 款 and domain is found
-# (N307 alone) in pdf/ocr/word and PDF/DOCX/XLSX — but the list restates every 类 of 三, so
-# fiscal_category_omitted (N320, a 类 paragraph of 三 left out) is no longer found (only A405), and
-# duplicated_word (W602) was missed in word seed 103. Adding it needs N320 to tell the item list
-# from the 类 paragraphs (or the list to move to a section of its own).
+# --------------------------------------------------------------------------- N307
+
+# (area, words) as N306/N307 read a 项's 用途 (services/validate/rules/narrative_items.py)
+_AREAS = (("住房", ("住房", "公积金", "购房", "提租")), ("医疗", ("医疗", "医保")),
+          ("养老", ("养老", "离退休", "退休", "年金")))  # fmt: skip
+
+
+def _area(text: str) -> str | None:
+    return next((area for area, words in _AREAS if any(w in text for w in words)), None)
+
+
+def _items(d: Draft) -> list[tuple[str, str, str, str]]:
+    """(code, 款 name, 项 name, 用途) of the 五(三)-style item list, in order."""
+    a, slots = d.accounts, d.narrative.slots()
+    return [
+        (lf.code, a.names[lf.code[:5]], lf.name, slots[f"items.{lf.code}.usage"].text)
+        for lf in a.leaves
+        if f"items.{lf.code}.usage" in slots
+    ]
+
+
+def _own_area(kuan: str, xiang: str) -> str | None:
+    return _area(xiang) or _area(kuan)
+
+
+def usage_copied(d: Draft, rng: Random) -> PendingDefect:
+    """The item list's 用途 of 一般行政管理事务 (it names no 住房/医疗/养老, so N306 stays silent)
+    replaces the 用途 (slot ``items.<code>.usage``) of a 项 of another 款 and another area: two
+    different 科目 with one description."""
+    items = _items(d)
+    source = next((it for it in items if it[2] == "一般行政管理事务"), None)
+    if source is None or _area(source[3]) is not None:
+        raise DefectNotApplicable("no domain-free 一般行政管理事务 用途")
+    own = _own_area(source[1], source[2])
+    targets = [
+        it for it in items
+        if it[1] != source[1] and it[2] != source[2] and (own is None or _own_area(it[1], it[2]) != own)
+    ]  # fmt: skip
+    if not targets:
+        raise DefectNotApplicable("no 项 of another 款 and area")
+    key = _take(d, sorted(f"items.{it[0]}.usage" for it in targets), rng)
+    code = key.split(".")[1]
+    target = next(it for it in targets if it[0] == code)
+    d.set_slot(key, source[3])
+    amount = d.narrative.slot(f"items.{code}.amount").text
+    return PendingDefect("N307", "usage_copied",
+                         f"“{target[2]}（项）”的用途照抄“{source[2]}（项）”：“{source[3]}”", f"{amount}万元")  # fmt: skip
+
+
+def _copied_present(d: Draft) -> bool:
+    items = _items(d)
+    for j, (_, kuan_b, xiang_b, b) in enumerate(items):
+        for _, kuan_a, xiang_a, a in items[:j]:
+            area_a, area_b = _own_area(kuan_a, xiang_a), _own_area(kuan_b, xiang_b)
+            if a == b and xiang_a != xiang_b and kuan_a != kuan_b and (area_a is None or area_a != area_b):
+                return True
+    return False
 
 
 KINDS: list[DefectKind] = [
@@ -329,4 +378,5 @@ KINDS: list[DefectKind] = [
     ),
     DefectKind("general_cars_over_held", "A413", general_cars_over_held, _general_cars_present),
     DefectKind("quota_part_restated", "A413", quota_part_restated, _quota_part_present),
+    DefectKind("usage_copied", "N307", usage_copied, _copied_present),
 ]

@@ -139,6 +139,7 @@ def _fiscal(w: Writer) -> None:
             w.completion(f"fiscal.{cat}", b, d, "年初预算数", "完成年初预算的"),
             tail,
         )
+    _fiscal_items(w)
     w.para("h2", "四、一般公共预算财政拨款基本支出决算情况说明")
     w.para(
         "body",
@@ -165,6 +166,48 @@ def _fiscal(w: Writer) -> None:
             why,
             "。",
         )
+
+
+# What each 项 of table 05 pays for (五(三)-style item list). Each text differs from every other;
+# only a 项 of 住房/医疗/养老 names its own area (N306 reads those words), none ends in 基本支出/项目支出
+# (N304) or lists “主要包括” (N305), and none restates a number.
+ITEM_USAGES = {
+    "行政运行": "保障机关正常运转的工资福利、办公和水电等日常开支",
+    "一般行政管理事务": "业务培训、专题调研和宣传资料印制",
+    "信访事务": "来信来访接待和矛盾纠纷排查化解",
+    "其他政府办公厅（室）及相关机构事务支出": "政务值班和重要会议筹办",
+    "专项普查活动": "经济普查和人口抽样调查的组织实施",
+    "审计业务": "审计项目现场实施和聘请中介机构",
+    "招商引资": "招商推介活动和投资项目洽谈对接",
+    "档案馆": "档案接收整理、数字化加工和库房维护",
+    "基层司法业务": "人民调解、社区矫正和法治宣传",
+    "其他科学技术管理事务支出": "科技项目评审和科技成果转化服务",
+    "群众文化": "群众文化活动组织和公共文化场馆免费开放",
+    "行政单位离退休": "离退休人员的离退休费和生活补贴",
+    "机关事业单位基本养老保险缴费支出": "按规定为在职职工缴纳的基本养老保险费",
+    "机关事业单位职业年金缴费支出": "按规定为在职职工缴纳的职业年金",
+    "死亡抚恤": "去世人员的丧葬费和一次性抚恤金",
+    "其他退役军人事务管理支出": "退役军人服务保障和优抚对象走访慰问",
+    "行政单位医疗": "在职职工的基本医疗保险缴费",
+    "公务员医疗补助": "公务员医疗补助缴费",
+    "其他医疗保障管理事务支出": "医保基金监管和医疗保障政策宣传",
+    "其他城乡社区管理事务支出": "城市环境整治和社区公共设施维护",
+    "其他农业农村支出": "农业技术推广和农村人居环境整治",
+    "其他涉外发展服务支出": "对外交流合作和涉外展会组织",
+    "住房公积金": "按规定为职工缴存的住房公积金",
+}
+
+
+def _fiscal_items(w: Writer) -> None:
+    """After the 类 paragraphs of 三, every 项 of table 05 (一般公共预算财政拨款支出决算表) with its 决算数
+    and 用途: “1、XX支出（类）XX（款）XX（项）支出决算为X万元，主要用于：…。” (slots
+    ``items.<code>.amount`` / ``items.<code>.usage``; N303–N307 read them, N320 the 类 they name)."""
+    a = w.a
+    for i, lf in enumerate(lf for lf in a.leaves if lf.fiscal):
+        head = f"{i + 1}、{a.names[lf.code[:3]]}（类）{a.names[lf.code[:5]]}（款）{lf.name}（项）支出决算为"
+        usage = ITEM_USAGES.get(lf.name, f"{lf.name}方面的业务工作")
+        w.para("body", head, N(fmt_plain(lf.total), f"items.{lf.code}.amount"), "万元，主要用于：",
+               T(usage, f"items.{lf.code}.usage"), "。")  # fmt: skip
 
 
 def _three_public(w: Writer) -> None:
