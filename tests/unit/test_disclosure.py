@@ -1,5 +1,5 @@
 """Disclosure completeness rules on whole documents: the tables part missing is one finding, and
-the real documents get no completeness finding from C005–C008."""
+the real documents get exactly the completeness findings their expert audits list."""
 
 from __future__ import annotations
 
@@ -35,19 +35,31 @@ def test_tables_part_missing_is_one_finding():
     assert "决算表部分缺失" in findings[0].message
 
 
-def test_text_without_tables_is_not_judged():
-    # seeds 001 (Word export) and 002 (PDF text): their tables did not come through as text
-    for prefix in ("001", "002"):
-        doc = parsed_seed(prefix)
-        assert not doc.tables
-        with pytest.raises(NotApplicable):
-            _run("C001", doc)
+def test_text_without_tables_is_judged_only_when_it_skips_the_tables_part():
+    # seed 001 (Word export) goes from 第一部分 to 第三部分 and cites 公开10表: one finding;
+    # seed 002 (PDF text) prints a 第二部分 heading whose tables were images: not judged
+    doc = parsed_seed("001")
+    assert not doc.tables
+    findings, _ = _run("C001", doc)
+    assert len(findings) == 1 and "决算表部分缺失" in findings[0].message
+    doc = parsed_seed("002")
+    assert not doc.tables
+    with pytest.raises(NotApplicable):
+        _run("C001", doc)
 
 
-@pytest.mark.parametrize("prefix", ["000", "001", "002", "003"])
-def test_seeds_raise_no_disclosure_finding(prefix):
+# the promised attachments that are absent (audits A-29, B-22); nothing else from C005–C008
+SEED_DISCLOSURE = {"000": ["部门评价表"], "001": ["项目支出绩效自评表"], "002": [], "003": []}
+
+
+@pytest.mark.parametrize("prefix", sorted(SEED_DISCLOSURE))
+def test_seeds_raise_only_their_real_disclosure_findings(prefix):
     report = validate_document(parsed_seed(prefix))
-    assert not [f.message for f in report.findings if f.code in NEW_CODES]
+    found = [f for f in report.findings if f.code in NEW_CODES]
+    expected = SEED_DISCLOSURE[prefix]
+    assert len(found) == len(expected), [f.message for f in found]
+    for f, title in zip(found, expected, strict=True):
+        assert f.code == "C008" and title in f.message
 
 
 @pytest.mark.skipif(not SAMPLES.exists(), reason="sample PDFs not available")
