@@ -248,6 +248,61 @@ def _execution_dashed_present(d: Draft) -> bool:
     return not d.performance.exec_scored
 
 
+# --------------------------------------------------------------------------- P609
+
+
+def first_level_weight_wrong(d: Draft, rng: Random) -> PendingDefect:
+    """In the 部门整体支出绩效评分表 (text styles), one 一级指标's 分值 (决策, 过程 or 产出) moves by
+    5 or 10 while its 二级/三级 分值 and the 总分 row stay: 一级 分值 ≠ Σ the 分值 under it."""
+    from corpus.defects import DefectNotApplicable, PendingDefect, _take
+
+    whole = d.performance.whole
+    if whole is None or not any(p.kind == "score_table" for p in d.narrative.paras):
+        raise DefectNotApplicable("no 部门整体 评分表")  # none, or left out with the 自评表 (C008)
+    d.used.add("perf.table")  # printed with the 自评表: C008 may no longer leave that out
+    level = _take(d, [f"whole:{name}" for name in ("决策", "过程", "产出")], rng).split(":")[1]
+    true = whole.level_weights[level]
+    wrong = true + rng.choice((5, 10)) * (1 if true <= 20 or rng.random() < 0.5 else -1)
+    whole.level_weights[level] = wrong
+    return PendingDefect(
+        "P609",
+        "first_level_weight_wrong",
+        f"部门整体支出绩效评分表一级指标“{level}”分值{score_text(wrong)}，其下指标分值合计{score_text(true)}",
+        f"{level} {score_text(wrong)}",
+    )
+
+
+def _first_level_weight_present(d: Draft) -> bool:
+    whole = d.performance.whole
+    return whole is not None and any(w != whole.below(name) for name, w in whole.level_weights.items())
+
+
+# --------------------------------------------------------------------------- P610
+
+
+def management_total_mismatch(d: Draft, rng: Random) -> PendingDefect:
+    """The attached 预算绩效管理工作自评报告's “自评得M分” moves 1–5 points away from the
+    narrative's “考核总分为N分（其中…）” (its parts and the report's “该指标得k分” still add to N)."""
+    from corpus.defects import PendingDefect, _take
+
+    _take(d, ["mgmt.self"], rng)
+    total = Decimal(d.narrative.slot("mgmt.total").text)
+    k = rng.randint(1, 5)
+    wrong = total - k if total + k > 100 or rng.random() < 0.5 else total + k
+    d.set_slot("mgmt.self", score_text(wrong))
+    return PendingDefect(
+        "P610",
+        "management_total_mismatch",
+        f"说明中预算绩效管理考核总分{score_text(total)}分，所附自评报告称自评得{score_text(wrong)}分",
+        f"自评得{score_text(wrong)}分",
+    )
+
+
+def _management_total_present(d: Draft) -> bool:
+    slots = d.narrative.slots()
+    return "mgmt.self" in slots and Decimal(slots["mgmt.self"].text) != Decimal(slots["mgmt.total"].text)
+
+
 def _kinds() -> list[DefectKind]:
     from corpus.defects import DefectKind
 
@@ -259,6 +314,16 @@ def _kinds() -> list[DefectKind]:
         DefectKind(
             "execution_score_below_rule", "P606", execution_score_below_rule, _execution_score_below_present
         ),
+        # the 部门整体 评分表 is printed by the pdf and ocr text styles only (P609 reads its text lines)
+        DefectKind(
+            "first_level_weight_wrong",
+            "P609",
+            first_level_weight_wrong,
+            _first_level_weight_present,
+            needs_tables=True,
+            files=False,
+        ),
+        DefectKind("management_total_mismatch", "P610", management_total_mismatch, _management_total_present),
         # not in the Word style either: it prints the score table one cell a line, and P611 reads
         # the 当年财政拨款 row as one line (needs_tables skips the Word style)
         DefectKind(

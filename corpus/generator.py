@@ -26,7 +26,7 @@ from corpus.defects import (
     supported,
 )
 from corpus.files import FILE_FORMATS, FileFormat, hint_is_printed, render_file
-from corpus.model import FinalAccounts
+from corpus.model import FinalAccounts, whole_evaluation
 from corpus.narrative import build_narrative
 from corpus.render_ocr import inline as ocr_inline
 from corpus.render_ocr import render_ocr
@@ -80,9 +80,9 @@ def build_draft(seed: int) -> Draft:
     """The clean draft (model, tables, narrative) for ``seed``."""
     accounts = build_accounts(Random(seed))
     # defects never touch the model itself, only what is rendered (the score table is a copy)
-    return Draft(
-        accounts, build_tables(accounts), build_narrative(accounts), copy.deepcopy(accounts.performance)
-    )
+    performance = copy.deepcopy(accounts.performance)
+    performance.whole = whole_evaluation(accounts.text_seed)  # the text styles print it (P609)
+    return Draft(accounts, build_tables(accounts), build_narrative(accounts), performance)
 
 
 def defective_draft(

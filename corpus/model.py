@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
+from random import Random
 
 from corpus.catalog import PERSONNEL_CLASSES, PUBLIC_CLASSES
 
@@ -149,6 +150,58 @@ class ScoreLine:
     score: Decimal
 
 
+# the 部门整体支出绩效 评分表's framework: (一级指标, 二级指标, 三级指标, 分值)
+WHOLE_INDICATORS: tuple[tuple[str, str, str, int], ...] = (
+    ("决策", "项目立项", "立项依据充分性", 5),
+    ("决策", "项目立项", "立项程序规范性", 5),
+    ("决策", "绩效目标", "绩效目标合理性", 5),
+    ("决策", "绩效目标", "绩效指标明确性", 5),
+    ("过程", "资金管理", "资金到位率", 4),
+    ("过程", "资金管理", "预算执行率", 4),
+    ("过程", "资金管理", "资金使用合规性", 4),
+    ("过程", "组织实施", "管理制度健全性", 4),
+    ("过程", "组织实施", "制度执行有效性", 4),
+    ("产出", "产出数量", "重点工作完成数量", 15),
+    ("产出", "产出质量", "重点工作完成合格率", 15),
+    ("效益", "社会效益", "政策知晓率", 20),
+    ("效益", "满意度", "服务对象满意度", 10),
+)
+
+
+@dataclass
+class WholeEvaluation:
+    """The 部门整体支出绩效 评分表 (一级/二级/三级指标 with their 分值; printed by the text styles
+    only, after the document): its 三级 lines and each 一级指标's 分值 as printed (clean: the sum
+    of the 分值 of its lines, P609)."""
+
+    lines: list[ScoreLine]
+    level_weights: dict[str, Decimal]
+
+    def below(self, level1: str) -> Decimal:
+        return sum((ln.weight for ln in self.lines if ln.level1 == level1), Decimal(0))
+
+    @property
+    def total_weight(self) -> Decimal:
+        return sum((ln.weight for ln in self.lines), Decimal(0))
+
+    @property
+    def score_sum(self) -> Decimal:
+        return sum((ln.score for ln in self.lines), Decimal(0))
+
+
+def whole_evaluation(seed: int) -> WholeEvaluation:
+    """The clean 部门整体 评分表: 0–1 point off a few 三级 scores (from ``seed``)."""
+    rng = Random(f"whole:{seed}")
+    lines = [
+        ScoreLine(l1, l2, name, "", "", Decimal(w), Decimal(w - rng.choice((0, 0, 0, 1))))
+        for l1, l2, name, w in WHOLE_INDICATORS
+    ]
+    stated = {ln.level1: Decimal(0) for ln in lines}
+    for ln in lines:
+        stated[ln.level1] += ln.weight
+    return WholeEvaluation(lines, stated)
+
+
 @dataclass
 class Performance:
     """A project self-evaluation (项目支出绩效自评表) with its 资金执行情况 row."""
@@ -165,6 +218,7 @@ class Performance:
     # False: the 年度资金总额 row shows its 分值 alone and the 执行率 sits on the 当年财政拨款 row
     # with 得分 “—” (P611; the text styles print it, the files keep the scored row)
     exec_scored: bool = True
+    whole: WholeEvaluation | None = None  # the 部门整体 评分表 (set on the draft, text styles only)
 
     @property
     def execution_rate(self) -> Decimal:

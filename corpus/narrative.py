@@ -8,6 +8,9 @@ renderers only decide spacing, wrapping and glyphs. Every number is restated fro
 
 from __future__ import annotations
 
+from decimal import Decimal
+from random import Random
+
 from corpus.catalog import CN_NUMERALS
 from corpus.departments import REASONS
 from corpus.model import VEHICLE_ROWS, Fen, FinalAccounts, fmt_plain, percent
@@ -342,6 +345,13 @@ def _performance(w: Writer) -> None:
     # the department's 整体支出 evaluation covers its 一般公共预算 spending (A417 checks the amount)
     w.para("body", f"组织对“{a.dept.name}”1个部门开展整体支出绩效评价，涉及一般公共预算支出",
            N(fmt_plain(a.fiscal_expenditure), "perf.whole.amount"), "万元。")  # fmt: skip
+    # the 预算绩效管理 考核's 总分 with its parts, as the attached report states it (P610)
+    scores = management_scores(a)
+    parts: list[Piece] = [T("（其中")]
+    for i, (name, _, score) in enumerate(scores):
+        parts += [T(("、" if i else "") + f"{name}指标"), N(score_text(score), f"mgmt.part.{i}"), T("分")]
+    w.para("body", f"经{a.dept.short}绩效评价小组评定，{y}年预算绩效管理工作考核总分为",
+           N(score_text(sum((s for _, _, s in scores), Decimal(0))), "mgmt.total"), "分", parts, "）。")  # fmt: skip
     w.para("h3", "（二）部门决算中项目绩效自评结果。")
     # the level of government the department speaks of (W607): a 市 department's own 市级 决算
     w.para("body", "我部门今年在", T("市", "perf.level"), f"级部门决算中反映“{pf.project}”项目绩效自评结果。")
@@ -401,6 +411,39 @@ def _glossary(w: Writer) -> None:
         )
 
 
+# the 预算绩效管理 考核's parts and their 分值 (P610: the narrative's 总分 and the attached report)
+MANAGEMENT_PARTS = (
+    ("基础工作管理", 20, "成立预算绩效管理工作领导小组，制定预算绩效管理工作办法"),
+    ("绩效目标管理", 20, "在规定时间内报送项目支出绩效目标表"),
+    ("绩效监控管理", 20, "按季度报送项目支出绩效目标执行监控表"),
+    ("绩效评价管理", 30, "完成项目支出绩效自评并提交绩效自评表"),
+    ("结果运用管理", 10, "将评价结果在一定范围内公开并用于完善管理"),
+)
+
+
+def management_scores(a: FinalAccounts) -> list[tuple[str, int, Decimal]]:
+    """(part, 分值, 得分) of the 预算绩效管理 考核: 0–2 points off a part, from the text seed."""
+    rng = Random(f"mgmt:{a.text_seed}")
+    return [
+        (name, weight, Decimal(weight - rng.choice((0, 0, 1, 2)))) for name, weight, _ in MANAGEMENT_PARTS
+    ]
+
+
+def _management_report(w: Writer) -> None:
+    """The attached 预算绩效管理工作自评报告: “自评得M分” (slot ``mgmt.self``), then a numbered
+    section per part ending “依据评分标准，该指标得k分。” (M = Σ k = the narrative's 总分)."""
+    a = w.a
+    scores = management_scores(a)
+    w.para("h1", "附件")
+    w.para("h2", f"{a.year}年度{a.dept.name}预算绩效管理工作自评报告")
+    w.para("body", f"根据预算绩效管理考核评分标准，{a.dept.short}自评得",
+           N(score_text(sum((s for _, _, s in scores), Decimal(0))), "mgmt.self"), "分。现将有关情况报告如下：")  # fmt: skip
+    for i, ((name, _, score), (_, _, work)) in enumerate(zip(scores, MANAGEMENT_PARTS, strict=True)):
+        w.para("h2", f"{CN_NUMERALS[i]}、{name}")
+        w.para("body", f"{a.dept.short}{work}。依据评分标准，该指标得",
+               N(score_text(score), f"mgmt.item.{i}"), "分。")  # fmt: skip
+
+
 def build_narrative(a: FinalAccounts) -> Narrative:
     """All prose of the document, with the table block and the score table as placeholders."""
     w = Writer(a)
@@ -414,4 +457,5 @@ def build_narrative(a: FinalAccounts) -> Narrative:
     _other_sections(w)
     _performance(w)
     _glossary(w)
+    _management_report(w)
     return Narrative(w.paras)

@@ -13,7 +13,7 @@ from random import Random
 from corpus.defects import Draft
 from corpus.model import FinalAccounts
 from corpus.render_common import PageBuilder, assemble, spaced_ocr, wrap
-from corpus.render_tables import CellFormat, score_rows, score_title, table_rows
+from corpus.render_tables import CellFormat, score_rows, score_title, table_rows, whole_rows
 from corpus.tables import Blank, Cell, Count, Dash, Money, TableData
 
 WIDTH = 29.0
@@ -122,4 +122,9 @@ def render_ocr(d: Draft, seed: int) -> str:
         else:
             for line in wrap(spaced_ocr(para.text), WIDTH):
                 pb.add(line)
+    # the 部门整体 评分表, after the document (text styles only); left out with the 自评表 (C008)
+    if d.performance.whole is not None and any(p.kind == "score_table" for p in d.narrative.paras):
+        pb.new_page()
+        for row in whole_rows(d.performance.whole, total_label):
+            pb.pages[-1].blocks.append(" ".join(row))
     return assemble(pb.pages, rng, first_number=2)

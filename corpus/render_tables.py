@@ -4,8 +4,9 @@ supplied by the style (born-digital PDF or OCR)."""
 from __future__ import annotations
 
 from collections.abc import Callable
+from decimal import Decimal
 
-from corpus.model import FinalAccounts, Performance, fmt_grouped, fmt_plain
+from corpus.model import FinalAccounts, Performance, WholeEvaluation, fmt_grouped, fmt_plain
 from corpus.prose import pct_text, score_text
 from corpus.tables import Blank, Cell, Count, Dash, Money, Part, TableData
 
@@ -85,3 +86,27 @@ def score_rows(a: FinalAccounts, pf: Performance, total_label: str) -> list[list
 
 def score_title(a: FinalAccounts) -> list[str]:
     return ["项目支出绩效自评表", f"（{a.year}年度）"]
+
+
+def whole_rows(w: WholeEvaluation, total_label: str) -> list[list[str]]:
+    """The 部门整体支出绩效 评分表 (一级/二级/三级指标, each with its 分值; 三级 with its 得分), as
+    rows of cells; the 一级 分值 as printed (``level_weights``), the 二级 ones summed."""
+    rows: list[list[str]] = [
+        ["部门整体支出绩效评分表"],
+        ["项目名称", "部门整体支出绩效"],
+        ["一级指标", "分值", "二级指标", "分值", "三级指标", "分值", "得分"],
+    ]
+    seen: set[str] = set()
+    for ln in w.lines:
+        if ln.level1 not in seen:
+            rows.append([ln.level1, score_text(w.level_weights[ln.level1])])
+        if ln.level1 + ln.level2 not in seen:
+            level2 = sum(
+                (x.weight for x in w.lines if (x.level1, x.level2) == (ln.level1, ln.level2)), Decimal(0)
+            )
+            rows.append([ln.level2, score_text(level2)])
+        seen |= {ln.level1, ln.level1 + ln.level2}
+        rows.append([ln.name, score_text(ln.weight), score_text(ln.score)])
+    total = score_text(w.total_weight)
+    rows.append([total_label, total, total, total, score_text(w.score_sum)])
+    return rows
