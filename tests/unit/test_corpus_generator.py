@@ -170,7 +170,9 @@ def _changed_places(clean: Draft, bad: Draft) -> int:
                 cells += sum(1 for ca, cb in zip(pa.cells, pb.cells, strict=True) if ca != cb)
     scores = sum(1 for la, lb in zip(clean.performance.lines, bad.performance.lines, strict=True) if la != lb)
     # how the score tables' rows are printed (P611's unscored 执行 row, P609's 部门整体 一级 分值)
-    scores += sum(getattr(clean.performance, f) != getattr(bad.performance, f) for f in ("exec_scored", "whole"))
+    scores += sum(
+        getattr(clean.performance, f) != getattr(bad.performance, f) for f in ("exec_scored", "whole")
+    )
     return slots + cells + scores
 
 
