@@ -18,6 +18,7 @@ from typing import Literal
 from corpus.build import build_accounts
 from corpus.defects import (
     DEFECT_CODES,
+    TABLE_DEFECTS,
     TEXT_ONLY_DEFECTS,
     DefectNotApplicable,
     Draft,
@@ -92,8 +93,13 @@ def defective_draft(
     ``skip``, and the draft has room for), and what was injected."""
     draft = build_draft(seed)
     injected = []
+    # a document without its tables part cannot carry a defect that lives in (or is checked
+    # against) a table: such defects are skipped, as for the Word style
+    tableless = "tables_part_missing" in defects
     for i, name in enumerate(defects):
         if name not in supported_defects(style) or name in skip:
+            continue
+        if tableless and name in TABLE_DEFECTS:
             continue
         try:
             injected.append(inject(name, draft, Random(f"{seed}:{i}:{name}")))

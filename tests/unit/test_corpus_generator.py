@@ -294,3 +294,9 @@ def test_corpus_mix() -> None:
     assert 70 <= clean <= 130  # roughly one third
     assert all(1 <= len(d) <= 3 and len(set(d)) == len(d) for _, _, d in plans if d)
     assert {s for _, s, _ in plans} == set(STYLES)
+
+
+def test_table_defects_are_skipped_when_the_tables_part_is_missing() -> None:
+    # a defect in a table that is not printed could never be found: it is not injected
+    doc = generate_document(18, "pdf", ["tables_part_missing", "hierarchy_sum_wrong", "yoy_percent_wrong"])
+    assert [d.kind for d in doc.defects] == ["tables_part_missing", "yoy_percent_wrong"]
