@@ -25,6 +25,7 @@ from ..catalogue import CheckContext, NotApplicable, Rule, rule
 from ..derived import derived
 from ..facts import Fact, fact, group_fact, three_public_actual_column
 from ..findings import make_finding
+from ..joined import JoinedPassages, join_passages
 from ..tolerance import fmt, same_value
 from .completeness import REQUIRED_TABLES
 
@@ -35,28 +36,15 @@ def _norm(text: str) -> str:
     return re.sub(r"\s+", "", normalize_for_matching(text))
 
 
-@dataclass
-class Narrative:
-    """The passages joined into one string, with where each passage starts in it."""
-
-    text: str
-    starts: list[int]
-    provs: list[Prov]
+class Narrative(JoinedPassages):
+    """The passages (folded for matching, without whitespace) joined into one string."""
 
     def offset_of(self, prov: Prov) -> int | None:
         if not hasattr(self, "_index"):
             self._index: dict[tuple[int | None, int | None], int] = {}
-            for start, p in zip(self.starts, self.provs, strict=True):
-                self._index.setdefault((p.page, p.line), start)
+            for start, ref in zip(self.starts, self.refs, strict=True):
+                self._index.setdefault((ref.prov.page, ref.prov.line), start)
         return self._index.get((prov.page, prov.line))
-
-    def prov_at(self, offset: int) -> Prov:
-        i = 0
-        for j, s in enumerate(self.starts):
-            if s > offset:
-                break
-            i = j
-        return self.provs[i] if self.provs else Prov()
 
 
 def _normalised(doc: ParsedDocument) -> tuple[list[tuple[str, Prov]], Narrative]:
@@ -65,13 +53,12 @@ def _normalised(doc: ParsedDocument) -> tuple[list[tuple[str, Prov]], Narrative]
 
 
 def _fold(doc: ParsedDocument) -> tuple[list[tuple[str, Prov]], Narrative]:
-    lines = [(_norm(p.quote), p.prov) for p in doc.passages]
-    lines = [(t, prov) for t, prov in lines if t]
-    starts, pos = [], 0
-    for t, _ in lines:
-        starts.append(pos)
-        pos += len(t)
-    return lines, Narrative("".join(t for t, _ in lines), starts, [prov for _, prov in lines])
+    j = join_passages(doc, _norm, keep_empty=False)
+    lines = [
+        (j.text[s:e], ref.prov)
+        for s, e, ref in zip(j.starts, [*j.starts[1:], len(j.text)], j.refs, strict=True)
+    ]
+    return lines, Narrative(j.text, j.starts, j.refs)
 
 
 def narrative(doc: ParsedDocument) -> Narrative:

@@ -4,22 +4,22 @@ the previous year's balance, and item descriptions copied from another item (iss
 
 from __future__ import annotations
 
-import bisect
 import difflib
 import re
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from decimal import Decimal
 
 from shared.knowledge.subjects import COUNT_SUBJECTS, ITEM_PREFIX, Subject, Topic, subject_zh
 from shared.knowledge.tables import TableKind
-from shared.models import Category, Claim, Evidence, Finding, ParsedDocument, Severity, SourceRef
+from shared.models import Category, Claim, Evidence, Finding, ParsedDocument, Severity
 from shared.normalize import fold_text
 
 from ..catalogue import CheckContext, NotApplicable, Rule, rule
 from ..derived import derived
 from ..facts import summary_fact
 from ..findings import SUSPECT_UNKNOWN, claim_evidence, dec_places, make_finding
+from ..joined import JoinedPassages, join_passages
 from ..tolerance import fmt, half_unit, interval, percent_consistent, same_value, sum_consistent
 from .narrative_arith import DOWN, UP, prev_interval
 from .narrative_items import domain_of, usage_names_other_domain
@@ -35,17 +35,9 @@ def squash(text: str) -> str:
     return _SPACE.sub("", fold_text(text))
 
 
-@dataclass
-class JoinedText:
+class JoinedText(JoinedPassages):
     """The parser's passages (every line outside table cells) squashed and joined, so a statement
     wrapped over lines (“在职人\\n员 18人”) reads as written; positions map back to passages."""
-
-    text: str
-    starts: list[int] = field(default_factory=list)
-    passages: list[SourceRef] = field(default_factory=list)
-
-    def passage_at(self, pos: int) -> SourceRef:
-        return self.passages[max(bisect.bisect_right(self.starts, pos) - 1, 0)]
 
     def sentence(self, start: int, end: int, limit: int = 90) -> str:
         lo = max(self.text.rfind(ch, 0, start) for ch in _SENTENCE_END) + 1
@@ -58,7 +50,7 @@ class JoinedText:
         return self.text[lo:start]
 
     def evidence(self, start: int, end: int) -> Evidence:
-        return Evidence(quote=self.sentence(start, end), prov=self.passage_at(start).prov)
+        return Evidence(quote=self.sentence(start, end), prov=self.prov_at(start))
 
     def after_claim(self, claim: Claim) -> int | None:
         """Position just after ``claim``'s quote, searched from the line it was read on."""
@@ -68,7 +60,7 @@ class JoinedText:
         begin = 0
         line = claim.source.prov.line
         if line is not None:
-            i = next((i for i, p in enumerate(self.passages) if p.prov.line == line), None)
+            i = next((i for i, p in enumerate(self.refs) if p.prov.line == line), None)
             if i is not None:
                 begin = max(self.starts[i] - len(needle), 0)
         at = self.text.find(needle, begin)
@@ -83,15 +75,8 @@ def joined_text(doc: ParsedDocument) -> JoinedText:
 
 
 def _join(doc: ParsedDocument) -> JoinedText:
-    parts: list[str] = []
-    starts: list[int] = []
-    pos = 0
-    for p in doc.passages:
-        s = squash(p.quote)
-        starts.append(pos)
-        parts.append(s)
-        pos += len(s)
-    return JoinedText("".join(parts), starts, list(doc.passages))
+    j = join_passages(doc, squash, keep_empty=True)
+    return JoinedText(j.text, j.starts, j.refs)
 
 
 # --------------------------------------------------------------------------- A413 restated

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from shared.models import Category, Finding, ParsedDocument, Severity, SourceRef
+from shared.normalize import fold_text
 
 from ..catalogue import CheckContext, NotApplicable, Rule, rule
 from ..findings import SUSPECT_UNKNOWN, claim_evidence, make_finding
@@ -24,7 +25,6 @@ from .performance_text import (
     doc_text,
     ev,
     fmt_score,
-    nfkc,
     project_tables,
     table_lines,
 )
@@ -365,7 +365,7 @@ def execution_score_missing(rule: Rule, doc: ParsedDocument, ctx: CheckContext) 
         if any(i.name == "资金执行率" and i.score is not None for i in t.items):
             ctx.tick()  # the execution indicator is scored
             continue
-        texts = [nfkc(ln.quote).strip() for ln in lines]
+        texts = [fold_text(ln.quote).strip() for ln in lines]
         total_at = next((k for k, x in enumerate(texts) if _FUND_TOTAL_RE.search(x)), None)
         if total_at is None:
             continue

@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 
 from shared.models import Category, Finding, ParsedDocument, ScoreTable, Severity, SourceRef
+from shared.normalize import fold_text
 
 from ..catalogue import CheckContext, NotApplicable, Rule, rule
 from ..findings import make_finding
@@ -18,7 +19,6 @@ from .performance_text import (
     doc_text,
     ev,
     fmt_score,
-    nfkc,
     project_tables,
     table_lines,
 )
@@ -143,7 +143,7 @@ def _indicators(lines: list[SourceRef]) -> list[_Indicator]:
     name: list[str] | None = None
     start: SourceRef | None = None
     for ref in lines:
-        t = nfkc(ref.quote).strip()
+        t = fold_text(ref.quote).strip()
         if m := _INDICATOR_RE.search(t):
             tail = _TRAILER_RE.sub("", re.sub(r"\s+", "", since + t[: m.start()]))
             cats = list(_CATEGORY_RE.finditer(tail))
@@ -244,14 +244,15 @@ def first_levels(lines: list[SourceRef], t: ScoreTable) -> list[_FirstLevel]:
     """The 一级指标 of a 一级/二级/三级 table read from text lines, each with its stated 分值 (on its
     line or alone on the next) and the 分值 of the table's indicators between it and the next."""
     header = next(
-        (k for k, ln in enumerate(lines) if _LEVELED_HEADER_RE.search(nfkc(ln.quote).replace(" ", ""))), None
+        (k for k, ln in enumerate(lines) if _LEVELED_HEADER_RE.search(fold_text(ln.quote).replace(" ", ""))),
+        None,
     )
     if header is None:
         return []
     levels: list[_FirstLevel] = []
     just_named = False  # the previous non-empty line was a 一级指标's name alone
     for ln in lines[header + 1 :]:
-        compact = re.sub(r"\s+", "", nfkc(ln.quote))
+        compact = re.sub(r"\s+", "", fold_text(ln.quote))
         if not compact:
             continue
         if m := _FIRST_LEVEL_RE.match(compact):

@@ -4,13 +4,13 @@ string with their provenance, score and grade formatting, and the project score 
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
 from decimal import Decimal
 
 from shared.models import Evidence, ParsedDocument, ScoreTable, SourceRef
 from shared.normalize import fold_text
 
 from ..derived import derived
+from ..joined import JoinedPassages, join_passages
 
 NUM = r"\d+(?:\.\d+)?"
 CANON = {"优秀": "优", "良好": "良", "中等": "中", "一般": "中", "较差": "差"}
@@ -19,10 +19,6 @@ GRADE_WORD = r"优秀|优|良好|良|中等|中|不合格|合格|较差|差"
 
 def ev(src: SourceRef) -> Evidence:
     return Evidence(quote=src.quote, prov=src.prov)
-
-
-def nfkc(text: str) -> str:
-    return fold_text(text)
 
 
 def canon(grade: str) -> str:
@@ -35,17 +31,8 @@ def fmt_score(v: Decimal) -> str:
     return s.rstrip("0").rstrip(".") if "." in s else s
 
 
-@dataclass
-class DocText:
-    """The document's passages (NFKC) joined into one string, with each passage's offset."""
-
-    text: str
-    starts: list[int]
-    refs: list[SourceRef]
-
-    def ref_at(self, pos: int) -> SourceRef:
-        i = max(0, next((k for k, s in enumerate(self.starts) if s > pos), len(self.starts)) - 1)
-        return self.refs[i] if self.refs else SourceRef()
+class DocText(JoinedPassages):
+    """The document's passages (folded, trimmed) joined into one string."""
 
     def quote(self, start: int, end: int) -> SourceRef:
         ref = self.ref_at(start)
@@ -58,16 +45,8 @@ def doc_text(doc: ParsedDocument) -> DocText:
 
 
 def _join_text(doc: ParsedDocument) -> DocText:
-    parts, starts, refs, pos = [], [], [], 0
-    for p in doc.passages:
-        t = nfkc(p.quote).strip()
-        if not t:
-            continue
-        starts.append(pos)
-        refs.append(p)
-        parts.append(t)
-        pos += len(t)
-    return DocText("".join(parts), starts, refs)
+    j = join_passages(doc, lambda q: fold_text(q).strip(), keep_empty=False)
+    return DocText(j.text, j.starts, j.refs)
 
 
 def project_tables(doc: ParsedDocument) -> list[ScoreTable]:

@@ -148,7 +148,7 @@ def reason_against_change(rule: Rule, doc: ParsedDocument, ctx: CheckContext) ->
             rule,
             ctx,
             f"说明称{name}{change}，但所述主要原因“{reason}”只讲{opposite}（“{words}”），与变动方向相反。",
-            [claim_evidence(c), Evidence(quote=reason, prov=joined.passage_at(at).prov)],
+            [claim_evidence(c), Evidence(quote=reason, prov=joined.prov_at(at))],
             [reason],
             f"说明{c.direction}的原因",
             f"原因中的方向性词语（{words}）均指向{opposite}，而说明的变动为{c.direction}",
