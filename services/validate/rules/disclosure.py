@@ -220,24 +220,34 @@ def three_public_items_disclosed(rule: Rule, doc: ParsedDocument, ctx: CheckCont
             suspect="说明未按要求逐项公开，报表数字本身不受影响",
         )
 
-    # 因公出国（境）: amount, 团组数 and 人次
-    abroad = _tp_amount(doc, _T.ABROAD)
-    abroad_s = [s for s in sentences if "出国" in s or "团组" in s]
-    ctx.tick()
-    if _required(_nonzero(abroad), abroad_s, "出国"):
+    def counted_item(
+        item_zh: str, kind: _T, mention: str, word: str, counts: list[tuple[str, str]]
+    ) -> Finding | None:
+        """An item disclosed with its amount and counts (出国: 团组数 and 人次; 接待: 批次 and 人次):
+        ``mention`` picks its sentences, ``word`` is what a “did not occur” statement names."""
+        amount = _tp_amount(doc, kind)
+        said = [s for s in sentences if re.search(mention, s)]
+        ctx.tick()
+        if not _required(_nonzero(amount), said, word):
+            return None
         missing = []
-        if not abroad_s:
-            if abroad is not None and abroad.value:
-                missing = ["因公出国（境）费支出情况"]
+        if not said:
+            if amount is not None and amount.value:
+                missing = [f"{item_zh}支出情况"]
         else:
-            if not any(re.search(r"团组[数为共计：:]{0,4}\d+|\d+个?团组", s) for s in abroad_s):
-                missing.append("团组数")
-            if not any(re.search(r"\d+人次|人次[数为共计：:]{0,4}\d+", s) for s in abroad_s):
-                missing.append("人次")
-        if missing:
-            f = finding("因公出国（境）费", abroad, missing, abroad_s[0] if abroad_s else "")
-            if f:
-                yield f
+            missing = [label for label, rx in counts if not any(re.search(rx, s) for s in said)]
+        return finding(item_zh, amount, missing, said[0] if said else "") if missing else None
+
+    persons = r"\d+人次|人次[数为共计：:]{0,4}\d+"
+    f = counted_item(
+        "因公出国（境）费",
+        _T.ABROAD,
+        "出国|团组",
+        "出国",
+        [("团组数", r"团组[数为共计：:]{0,4}\d+|\d+个?团组"), ("人次", persons)],
+    )
+    if f:
+        yield f
 
     # 公务用车: 购置费 and 运行维护费 separately, 购置数, 保有量
     vehicle = _tp_amount(doc, _T.VEHICLE)
@@ -269,24 +279,15 @@ def three_public_items_disclosed(rule: Rule, doc: ParsedDocument, ctx: CheckCont
             if f:
                 yield f
 
-    # 公务接待: amount, 批次 and 人次
-    reception = _tp_amount(doc, _T.RECEPTION)
-    rec_s = [s for s in sentences if "接待" in s]
-    ctx.tick()
-    if _required(_nonzero(reception), rec_s, "公务接待|接待"):
-        missing = []
-        if not rec_s:
-            if reception is not None and reception.value:
-                missing = ["公务接待费支出情况"]
-        else:
-            if not any(re.search(r"\d+批|批次[数为共计：:]{0,4}\d+", s) for s in rec_s):
-                missing.append("接待批次")
-            if not any(re.search(r"\d+人次|人次[数为共计：:]{0,4}\d+", s) for s in rec_s):
-                missing.append("接待人次")
-        if missing:
-            f = finding("公务接待费", reception, missing, rec_s[0] if rec_s else "")
-            if f:
-                yield f
+    f = counted_item(
+        "公务接待费",
+        _T.RECEPTION,
+        "接待",
+        "公务接待|接待",
+        [("接待批次", r"\d+批|批次[数为共计：:]{0,4}\d+"), ("接待人次", persons)],
+    )
+    if f:
+        yield f
 
 
 # --------------------------------------------------------------------------- C006 reasons
