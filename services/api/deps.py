@@ -32,7 +32,14 @@ def get_keyring() -> KeyRing:
     return KeyRing.from_settings(get_settings())
 
 
-PUBLIC_PATHS = frozenset({"/health", "/docs", "/openapi.json", "/docs/oauth2-redirect"})
+PUBLIC_PATHS = frozenset({"/health", "/docs", "/redoc", "/openapi.json", "/docs/oauth2-redirect"})
+PUBLIC_PREFIXES = ("/static/",)  # the docs' and the web page's own assets
+
+
+def is_public(path: str) -> bool:
+    return path in PUBLIC_PATHS or path.startswith(PUBLIC_PREFIXES)
+
+
 UNAUTHORIZED = "未授权：请在 Authorization 头中提供有效的密钥（Authorization: Bearer <密钥>）；下载链接请使用状态接口返回的签名链接。"
 
 
@@ -57,7 +64,7 @@ class AuthMiddleware:
             await self.app(scope, receive, send)
             return
         ring = self.ring or get_keyring()
-        who: Principal | None = ADMIN if not ring.enabled or scope["path"] in PUBLIC_PATHS else None
+        who: Principal | None = ADMIN if not ring.enabled or is_public(scope["path"]) else None
         if who is None:
             header = dict(scope.get("headers") or []).get(b"authorization", b"").decode("latin-1")
             scheme, _, key = header.partition(" ")
