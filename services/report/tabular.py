@@ -78,6 +78,7 @@ SEVERITY_FILL = {Severity.ERROR: "#F8D7DA", Severity.WARNING: "#FFE8B3", Severit
 SEVERITY_BY_ZH = {label: sev for sev, label in SEVERITY_ZH.items()}
 
 MIN_WIDTH, MAX_WIDTH, MAX_WRAPPED_WIDTH = 6, 30, 60
+LINE_HEIGHT, MAX_ROW_HEIGHT = 15.5, 409.0  # points; 409 is Excel's limit
 FORMULA_TRIGGERS = ("=", "+", "@", "\t", "\r")
 
 Row = dict[str, str | int]
@@ -240,6 +241,12 @@ def display_width(text: str) -> int:
     return best
 
 
+def line_count(text: str, width: int) -> int:
+    """Lines ``text`` takes when wrapped in a column ``width`` characters wide."""
+    usable = max(1, width - 1)
+    return sum(max(1, -(-display_width(line) // usable)) for line in text.split("\n"))
+
+
 class _Book:
     """An in-memory workbook with the shared cell formats."""
 
@@ -274,13 +281,25 @@ class _Book:
         always written as text, numbers (int) as numbers. ``total`` is a last row outside the
         filter, so sorting the data leaves it in place."""
         sheet = self.book.add_worksheet(name)
+        table = [[row.get(key, "") for key in columns] for row in rows]
         widths = [display_width(c) for c in columns]
+        for values in table:
+            for col, value in enumerate(values):
+                widths[col] = max(widths[col], display_width(str(value)))
+        for col, key in enumerate(columns):
+            limit = MAX_WRAPPED_WIDTH if key in WRAPPED_COLUMNS else MAX_WIDTH
+            widths[col] = max(MIN_WIDTH, min(limit, widths[col] + 2))
+            sheet.set_column(col, col, widths[col])
         for col, head in enumerate(columns):
             sheet.write_string(0, col, head, self.header)
-        for r, row in enumerate(rows, start=1):
-            for col, key in enumerate(columns):
-                value = row.get(key, "")
-                widths[col] = max(widths[col], self._write(sheet, r, col, key, value))
+        wrapped = [col for col, key in enumerate(columns) if key in WRAPPED_COLUMNS]
+        for r, values in enumerate(table, start=1):
+            for col, value in enumerate(values):
+                self._write(sheet, r, col, columns[col], value)
+            # Not every spreadsheet fits a row to wrapped text on opening: give the height here.
+            lines = max((line_count(str(values[col]), widths[col]) for col in wrapped), default=1)
+            if lines > 1:
+                sheet.set_row(r, min(MAX_ROW_HEIGHT, LINE_HEIGHT * lines))
         sheet.freeze_panes(1, 0)
         sheet.autofilter(0, 0, max(len(rows), 1), len(columns) - 1)
         if total is not None:
@@ -291,22 +310,21 @@ class _Book:
                     sheet.write_number(r, col, value, self.bold)
                 else:
                     sheet.write_string(r, col, value, self.bold)
-        for col, key in enumerate(columns):
-            limit = MAX_WRAPPED_WIDTH if key in WRAPPED_COLUMNS else MAX_WIDTH
-            sheet.set_column(col, col, max(MIN_WIDTH, min(limit, widths[col] + 2)))
+        sheet.set_landscape()
+        sheet.set_paper(9)  # A4
+        sheet.repeat_rows(0)
         if title:
             sheet.set_header("&C" + title.replace("&", "&&"))
         return sheet
 
-    def _write(self, sheet: Worksheet, r: int, col: int, key: str, value: str | int) -> int:
+    def _write(self, sheet: Worksheet, r: int, col: int, key: str, value: str | int) -> None:
         if isinstance(value, int):
             sheet.write_number(r, col, value, self.text)
-            return len(str(value))
+            return
         fmt = self.severity.get(value, self.text) if key == "严重程度" else self.text
         if key in WRAPPED_COLUMNS:
             fmt = self.wrap
         sheet.write_string(r, col, value, fmt)
-        return display_width(value)
 
     def close(self) -> bytes:
         self.book.close()
