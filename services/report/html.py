@@ -7,6 +7,7 @@ so every piece of document text (quotes, messages, file names) is HTML-escaped.
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
@@ -69,10 +70,17 @@ class SeverityGroup:
 
 
 @dataclass(frozen=True)
+class IndexLink:
+    label: str  # Chinese, e.g. "Excel 底稿"
+    href: str  # URL-quoted file name, relative to the index page
+
+
+@dataclass(frozen=True)
 class IndexRow:
     stem: str
     report: DocumentReport
     counts: list[SeverityCount]
+    links: list[IndexLink] = field(default_factory=list)
 
     @property
     def html_href(self) -> str:
@@ -81,6 +89,14 @@ class IndexRow:
     @property
     def json_href(self) -> str:
         return url_quote(self.stem) + ".json"
+
+    @property
+    def main_href(self) -> str | None:
+        """Where the file name links: the HTML report if one was written, else the first file."""
+        for link in self.links:
+            if link.href == self.html_href:
+                return link.href
+        return self.links[0].href if self.links else None
 
 
 # --------------------------------------------------------------------------- helpers
@@ -187,16 +203,33 @@ def render_document_html(report: DocumentReport, *, index_href: str | None = Non
     )
 
 
-def render_index_html(entries: list[tuple[str, DocumentReport]]) -> str:
-    """Index of a run: one row per ``(output stem, report)``, linking to ``<stem>.html`` and
-    ``<stem>.json``, with totals at the top."""
-    rows = [IndexRow(stem, rep, severity_counts(rep)) for stem, rep in entries]
+def render_index_html(
+    entries: list[tuple[str, DocumentReport]],
+    *,
+    files: Mapping[str, Sequence[tuple[str, str]]] | None = None,
+    batch_files: Sequence[tuple[str, str]] = (),
+) -> str:
+    """Index of a run: one row per ``(output stem, report)`` with totals at the top. ``files``
+    maps a stem to the ``(label, file name)`` pairs written for it (default: its HTML and JSON
+    reports); ``batch_files`` are files for the whole run (the batch workbook), linked above the
+    table. File names are relative to the index page and URL-quoted here."""
+
+    def links(stem: str) -> list[IndexLink]:
+        if files is None:
+            return [
+                IndexLink("HTML", url_quote(stem) + ".html"),
+                IndexLink("JSON", url_quote(stem) + ".json"),
+            ]
+        return [IndexLink(label, url_quote(name)) for label, name in files.get(stem, ())]
+
+    rows = [IndexRow(stem, rep, severity_counts(rep), links(stem)) for stem, rep in entries]
     totals = [
         SeverityCount(s.value, SEVERITY_ZH[s], sum(r.counts[i].n for r in rows if not r.report.error))
         for i, s in enumerate(SEVERITY_ORDER)
     ]
     failed = sum(1 for r in rows if r.report.error)
-    return _env().get_template("index.html").render(rows=rows, totals=totals, failed=failed)
+    batch = [IndexLink(label, url_quote(name)) for label, name in batch_files]
+    return _env().get_template("index.html").render(rows=rows, totals=totals, failed=failed, batch=batch)
 
 
 def report_json(report: DocumentReport) -> str:
