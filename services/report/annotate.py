@@ -78,16 +78,17 @@ _KIND_ZH = {
 }
 
 
-def annotate_pdf(original: bytes, report: DocumentReport) -> bytes:
+def annotate_pdf(original: bytes, report: DocumentReport, *, max_pages: int | None = None) -> bytes:
     """A copy of ``original`` (a PDF) with one highlight per finding that has a boxed evidence,
-    and a summary note on page 1. Raises :class:`NotApplicable` (Chinese reason) otherwise."""
+    and a summary note on page 1. Raises :class:`NotApplicable` (Chinese reason) otherwise.
+    ``max_pages`` defaults to the ``max_pdf_pages`` setting (the limit ingest applies)."""
     _check_original(original, report)
     try:
         reader = PdfReader(io.BytesIO(original))
         if reader.is_encrypted and not reader.decrypt(""):
             raise NotApplicable("标注版无法生成：此 PDF 已加密，需要密码才能打开。")
         n = len(reader.pages)
-        limit = get_settings().max_pdf_pages
+        limit = max_pages if max_pages is not None else get_settings().max_pdf_pages
         if n > limit:
             raise NotApplicable(f"标注版无法生成：PDF 页数过多（{n} 页，上限 {limit} 页）。")
         if n == 0:
