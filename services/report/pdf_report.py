@@ -170,20 +170,13 @@ class PdfRenderer:
 
     def _launch(self) -> Page:
         executable = self.executable or find_chromium()
-        try:
-            from playwright.sync_api import sync_playwright
-        except ImportError as exc:  # pragma: no cover - playwright is a runtime dependency
-            raise PdfUnavailable(
-                "无法生成 PDF 报告：未安装 Python 包 playwright（pip install playwright；"
-                "不需要 playwright install，使用系统的 Chromium）。"
-            ) from exc
-        pw = sync_playwright().start()
+        pw = _acquire_playwright()
         try:
             browser = pw.chromium.launch(
                 executable_path=executable, args=CHROMIUM_ARGS, headless=True, timeout=LAUNCH_TIMEOUT_MS
             )
         except Exception as exc:
-            pw.stop()
+            _release_playwright()
             raise PdfUnavailable(
                 f"无法生成 PDF 报告：Chromium 浏览器（{executable}）无法启动：{_first_line(exc)}。"
                 f"请检查浏览器安装（{INSTALL_HINT}）。"
@@ -256,11 +249,8 @@ class PdfRenderer:
         except Exception:
             log.debug("pdf: closing chromium failed; killing it", exc_info=True)
             self._kill_browser()
-        try:
-            if pw is not None:
-                pw.stop()
-        except Exception:
-            log.debug("pdf: playwright stop failed", exc_info=True)
+        if pw is not None:
+            _release_playwright()
         self._forget()
 
     def close(self) -> None:
@@ -284,7 +274,7 @@ class PdfRenderer:
         size = len(html.encode("utf-8"))
         if size > self.max_html_bytes:
             raise PdfRenderError(
-                f"报告内容过大（{size / 1048576:.1f} MB，上限 {self.max_html_bytes / 1048576:.0f} MB），"
+                f"报告内容过大（{size / 1048576:.1f} MB，上限 {self.max_html_bytes / 1048576:.1f} MB），"
                 "无法生成 PDF 报告；请改用网页（HTML）或 Excel 格式查看。"
             )
         from playwright.sync_api import Error as PlaywrightError
@@ -333,9 +323,45 @@ def _first_line(exc: BaseException) -> str:
     return text.splitlines()[0][:200] if text else type(exc).__name__
 
 
+# ---------------------------------------------------------------------- per-thread state
+
+# Playwright's sync API allows one running instance per thread: the renderers of a thread share
+# it (each with its own browser), and it stops when the last of them closes.
+_local = threading.local()
+
+
+def _acquire_playwright() -> Playwright:
+    state: list[Any] | None = getattr(_local, "playwright", None)
+    if state is None:
+        try:
+            from playwright.sync_api import sync_playwright
+        except ImportError as exc:  # pragma: no cover - playwright is a runtime dependency
+            raise PdfUnavailable(
+                "无法生成 PDF 报告：未安装 Python 包 playwright（pip install playwright；"
+                "不需要 playwright install，使用系统的 Chromium）。"
+            ) from exc
+        state = [sync_playwright().start(), 0]
+        _local.playwright = state
+    state[1] += 1
+    pw: Playwright = state[0]
+    return pw
+
+
+def _release_playwright() -> None:
+    state: list[Any] | None = getattr(_local, "playwright", None)
+    if state is None:
+        return
+    state[1] -= 1
+    if state[1] <= 0:
+        _local.playwright = None
+        try:
+            state[0].stop()
+        except Exception:
+            log.debug("pdf: playwright stop failed", exc_info=True)
+
+
 # ---------------------------------------------------------------------- shared renderers
 
-_local = threading.local()
 _shared: list[PdfRenderer] = []
 _shared_lock = threading.Lock()
 
