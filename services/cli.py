@@ -431,10 +431,11 @@ def _render_and_write(
     """Write ``report`` in every format of ``fmts``; a format that does not apply or fails is
     recorded in ``result``. OSError (the output folder) propagates."""
     pdf_errors: tuple[type[Exception], ...] = ()
+    print_errors: tuple[type[Exception], ...] = ()  # one report not printed; str() is Chinese
     if ReportFormat.PDF in fmts:
-        from services.report.pdf_report import PdfUnavailable
+        from services.report.pdf_report import PdfRenderError, PdfUnavailable
 
-        pdf_errors = (PdfUnavailable,)
+        pdf_errors, print_errors = (PdfUnavailable,), (PdfRenderError,)
     written = result.files.setdefault(stem, [])
     original: bytes | None = None
     if ReportFormat.ANNOTATED in fmts:
@@ -460,6 +461,9 @@ def _render_and_write(
             engine.unavailable = result.pdf_unavailable = str(exc)
             before_message()
             print(f"错误：{exc}（本次不再生成 PDF 报告）", file=sys.stderr)
+            continue
+        except print_errors as exc:
+            result.render_failures.append(f"{report.document.source_name}：{FORMAT_ZH[fmt]}未能生成：{exc}")
             continue
         except Exception as exc:
             before_message()

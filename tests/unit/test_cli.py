@@ -532,6 +532,38 @@ def test_pdf_unavailable_said_once_and_fails(
     assert sorted(p.name for p in out.iterdir()) == ["a.json", "b.json", "index.html"]
 
 
+def test_one_pdf_not_printed_is_incomplete(
+    tmp_path: Path,
+    fake_pipeline: list[Path],
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    pdf_report = pytest.importorskip("services.report.pdf_report")
+
+    class FakeRenderer:
+        def __enter__(self) -> FakeRenderer:  # noqa: PYI034
+            return self
+
+        def __exit__(self, *exc: object) -> None:
+            pass
+
+    def document_pdf(report: DocumentReport, renderer: object = None, **kw: object) -> bytes:
+        if report.document.source_name == "big.txt":
+            raise pdf_report.PdfRenderError("报告过大，无法生成 PDF（测试）")
+        return b"%PDF-1.7 fake"
+
+    monkeypatch.setattr(pdf_report, "PdfRenderer", FakeRenderer)
+    monkeypatch.setattr(pdf_report, "document_pdf", document_pdf)
+    for name in ("big.txt", "small.txt"):
+        write(tmp_path / "in" / name)
+    out = tmp_path / "out"
+    assert cli.main(["check", str(tmp_path / "in"), "--out", str(out), "--format", "pdf"]) == 3
+    assert (out / "small.pdf").exists() and not (out / "big.pdf").exists()
+    captured = capsys.readouterr()
+    assert "big.txt：PDF 报告（可打印）未能生成：报告过大，无法生成 PDF（测试）" in captured.out
+    assert "Traceback" not in captured.err
+
+
 def browser_available() -> bool:
     if Path("/usr/bin/chromium").exists():
         return True
