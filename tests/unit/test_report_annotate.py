@@ -343,6 +343,34 @@ def test_evidence_off_the_page_or_on_a_missing_page_is_skipped() -> None:
     assert len(annots(out)) == 2
 
 
+@pytest.mark.parametrize("rotate", [0, 90])
+def test_boxes_from_ingest_land_on_their_cell(rotate: int) -> None:
+    """End to end with the extractor's own boxes: a table cell read from a page stored portrait
+    with /Rotate 90 and turned content (as Word writes landscape sections) is highlighted."""
+    from services.ingest.pdf import extract_pdf
+    from services.parse.document import parse_document
+    from shared.knowledge.tables import TableKind
+    from tests.pdfs import income_table_pdf
+
+    original = income_table_pdf(rotate=rotate)
+    table = parse_document(extract_pdf("t.pdf", original)).table(TableKind.INCOME)
+    assert table is not None
+    cell = table.rows_by_code()["2010601"].cells["财政拨款收入"]
+    assert cell.prov.bbox is not None
+    report = DocumentReport(
+        document=DocumentMeta(source_name="t.pdf", kind="pdf"),
+        findings=[
+            finding(
+                "T201", Severity.ERROR, "合计不等于各项之和。", [Evidence(quote=cell.raw, prov=cell.prov)]
+            )
+        ],
+    )
+    out = annotate_pdf(original, report)
+    [(page, a)] = annots(out)
+    assert text_under(out, page, floats(a, "/Rect")) == "1,511.89"
+    assert covers(out, page, quads(a)[0], cell.prov.bbox)
+
+
 # --------------------------------------------------------------------------- the real PDFs
 
 
