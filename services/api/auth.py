@@ -11,10 +11,16 @@ With none of them set the api is open (local use): every caller is the admin.
 Browsers cannot send headers on a plain link, so report and summary URLs in status answers carry a
 signature instead: ``?exp=<unix time>&sig=<hmac>`` over the path, valid for ``link_ttl_seconds``.
 A signed link opens that one path, for GET, until it expires; it is no key to anything else.
+
+The web page signs in with a key once and then carries a session cookie (``juesuan_session``):
+``<key fingerprint>.<exp>.<hmac>``. It stands for the key it was made from, so removing that key from
+the settings ends its sessions; it expires after ``SESSION_TTL_SECONDS``; the key itself is never
+stored in the browser.
 """
 
 from __future__ import annotations
 
+import base64
 import hashlib
 import hmac
 import re
@@ -26,6 +32,8 @@ from shared.settings import Settings
 
 TENANT_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")
 DEFAULT_TENANT = "default"
+SESSION_COOKIE = "juesuan_session"
+SESSION_TTL_SECONDS = 8 * 3600  # a working day
 
 
 class KeyConfigError(ValueError):
@@ -97,6 +105,44 @@ class KeyRing:
             found = ADMIN
         for k, tenant in self._keys.items():
             if hmac.compare_digest(key.encode(), k.encode()):
+                found = found or Principal(tenant=tenant)
+        return found
+
+    # ------------------------------------------------------------------ web sessions
+    def _fingerprint(self, key: str) -> str:
+        digest = hmac.new(self._secret, b"session-key\n" + key.encode(), hashlib.sha256).digest()
+        return base64.urlsafe_b64encode(digest[:12]).decode().rstrip("=")
+
+    def _session_sig(self, fingerprint: str, exp: int) -> str:
+        msg = f"SESSION\n{fingerprint}\n{exp}".encode()
+        return hmac.new(self._secret, msg, hashlib.sha256).hexdigest()[:32]
+
+    def session_token(self, key: str, now: float | None = None) -> str | None:
+        """A session cookie value for a valid key (None for an invalid one)."""
+        if not self.enabled or self.identify(key) is None:
+            return None
+        exp = int((time.time() if now is None else now) + SESSION_TTL_SECONDS)
+        fp = self._fingerprint(key)
+        return f"{fp}.{exp}.{self._session_sig(fp, exp)}"
+
+    def session_principal(self, token: str, now: float | None = None) -> Principal | None:
+        """The caller a session cookie stands for: None when it is malformed, tampered with,
+        expired, or made from a key that is no longer configured."""
+        fp, _, rest = token.partition(".")
+        exp, _, sig = rest.partition(".")
+        if not fp or not exp.isdigit() or not sig:
+            return None
+        e = int(exp)
+        t = time.time() if now is None else now
+        if e < t or e > t + SESSION_TTL_SECONDS + 5:
+            return None
+        if not hmac.compare_digest(sig, self._session_sig(fp, e)):
+            return None
+        found: Principal | None = None
+        if self._admin and hmac.compare_digest(fp, self._fingerprint(self._admin)):
+            found = ADMIN
+        for k, tenant in self._keys.items():
+            if hmac.compare_digest(fp, self._fingerprint(k)):
                 found = found or Principal(tenant=tenant)
         return found
 

@@ -4,17 +4,18 @@ from __future__ import annotations
 
 import re
 from functools import lru_cache
-from urllib.parse import parse_qsl
+from http.cookies import CookieError, SimpleCookie
+from urllib.parse import parse_qsl, urlencode, urlsplit
 
 from fastapi import HTTPException, Request
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, RedirectResponse
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from shared.settings import Settings, get_settings
 from shared.status import StatusStore
 from shared.storage import Storage
 
-from .auth import ADMIN, KeyRing, Principal
+from .auth import ADMIN, SESSION_COOKIE, KeyRing, Principal
 
 
 @lru_cache
@@ -32,6 +33,7 @@ def get_keyring() -> KeyRing:
     return KeyRing.from_settings(get_settings())
 
 
+ANONYMOUS = Principal(tenant=None)  # on the sign-in page only: owns nothing
 PUBLIC_PATHS = frozenset({"/health", "/docs", "/redoc", "/openapi.json", "/docs/oauth2-redirect"})
 PUBLIC_PREFIXES = ("/static/",)  # the docs' and the web page's own assets
 
@@ -44,16 +46,53 @@ UNAUTHORIZED = "未授权：请在 Authorization 头中提供有效的密钥（A
 
 
 def principal(request: Request) -> Principal:
-    """The caller, as AuthMiddleware found it (the admin when the api runs without keys)."""
+    """The caller, as AuthMiddleware found it (the admin when the api runs without keys). A
+    visitor of the sign-in page is nobody: any route asking who they are answers 401."""
     who = request.scope.get("state", {}).get("principal")
+    if who is ANONYMOUS:
+        raise HTTPException(401, UNAUTHORIZED)
     return who if isinstance(who, Principal) else ADMIN
+
+
+WEB_OPEN_PATHS = frozenset({"/login", "/logout", "/guide"})  # sign-in, and the guide that explains it
+SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+CROSS_SITE = "跨站请求被拒绝：请从本系统的网页操作，或在 Authorization 头中提供密钥。"
+
+
+def is_web_page(path: str) -> bool:
+    """Pages for people: without a session they send the browser to the sign-in page."""
+    return path == "/" or path.startswith("/ui/")
+
+
+def _cookie(headers: dict[bytes, bytes], name: str) -> str | None:
+    raw = headers.get(b"cookie", b"").decode("latin-1")
+    try:
+        jar = SimpleCookie(raw)
+    except CookieError:
+        return None
+    morsel = jar.get(name)
+    return morsel.value if morsel else None
+
+
+def same_origin(headers: dict[bytes, bytes]) -> bool:
+    """The request comes from a page of this site: its Origin (or, without one, its Referer) names
+    the host it was sent to. Browsers send Origin on every cross-site POST; a form on another site
+    cannot fake it."""
+    host = headers.get(b"host", b"").decode("latin-1").lower()
+    source = headers.get(b"origin") or headers.get(b"referer")
+    if not host or not source:
+        return False
+    return urlsplit(source.decode("latin-1")).netloc.lower() == host
 
 
 class AuthMiddleware:
     """Pure ASGI: finds the caller from "Authorization: Bearer <key>" (keys are never read from the
-    query string, where they would leak into logs and browser history). A GET with a valid signed
-    link (``?exp=…&sig=…`` for exactly that path) passes without a key. /health and the OpenAPI docs
-    are open. Which batches a caller may touch is checked by the routes (``Principal.owns``)."""
+    query string, where they would leak into logs and browser history) or from the web page's
+    session cookie (unsafe methods then must come from this site's own pages). A GET with a valid
+    signed link (``?exp=…&sig=…`` for exactly that path) passes without a key. /health, the
+    OpenAPI docs, static assets and the sign-in page are open; the other web pages send a visitor
+    without a session to the sign-in page. Which batches a caller may touch is checked by the routes
+    (``Principal.owns``)."""
 
     def __init__(self, app: ASGIApp, ring: KeyRing | None = None) -> None:
         self.app = app
@@ -64,16 +103,33 @@ class AuthMiddleware:
             await self.app(scope, receive, send)
             return
         ring = self.ring or get_keyring()
-        who: Principal | None = ADMIN if not ring.enabled or is_public(scope["path"]) else None
+        path = scope["path"]
+        headers = dict(scope.get("headers") or [])
+        who: Principal | None = ADMIN if not ring.enabled or is_public(path) else None
         if who is None:
-            header = dict(scope.get("headers") or []).get(b"authorization", b"").decode("latin-1")
-            scheme, _, key = header.partition(" ")
+            scheme, _, key = headers.get(b"authorization", b"").decode("latin-1").partition(" ")
             if scheme.lower() == "bearer" and key.strip():
                 who = ring.identify(key.strip())
+        if who is None and (token := _cookie(headers, SESSION_COOKIE)):
+            who = ring.session_principal(token)
+            if who is not None and scope["method"] not in SAFE_METHODS and not same_origin(headers):
+                await JSONResponse({"detail": CROSS_SITE}, status_code=403)(scope, receive, send)
+                return
         if who is None and scope["method"] == "GET":
             query = dict(parse_qsl(scope.get("query_string", b"").decode("latin-1")))
-            if ring.verify(scope["path"], query.get("exp", ""), query.get("sig", "")):
+            if ring.verify(path, query.get("exp", ""), query.get("sig", "")):
                 who = ADMIN  # the signature binds this one path
+        if who is None and path in WEB_OPEN_PATHS:
+            scope.setdefault("state", {})["principal"] = ANONYMOUS
+            await self.app(scope, receive, send)
+            return
+        if who is None and is_web_page(path) and scope["method"] in SAFE_METHODS:
+            target = path + (
+                f"?{scope['query_string'].decode('latin-1')}" if scope.get("query_string") else ""
+            )
+            location = "/login?" + urlencode({"next": target})
+            await RedirectResponse(location, status_code=303)(scope, receive, send)
+            return
         if who is None:
             await JSONResponse(
                 {"detail": UNAUTHORIZED}, status_code=401, headers={"WWW-Authenticate": "Bearer"}

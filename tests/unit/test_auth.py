@@ -67,3 +67,34 @@ def test_link_signatures_depend_on_the_keys():
     assert ring(api_keys="a:key-123456", link_secret="s1").sign("/p", now=0) == ring(
         api_keys="a:key-999999", link_secret="s1"
     ).sign("/p", now=0)
+
+
+def test_a_session_stands_for_its_key_until_it_expires_or_the_key_is_removed():
+    from services.api.auth import SESSION_TTL_SECONDS
+
+    r = ring(api_keys="finance:key-finance-1,audit:key-audit-22", admin_key="key-admin-333")
+    token = r.session_token("key-finance-1", now=1000)
+    assert token and "key-finance-1" not in token  # the key itself never goes to the browser
+    assert r.session_principal(token, now=1000 + SESSION_TTL_SECONDS - 1) == Principal("finance")
+    assert r.session_principal(token, now=1000 + SESSION_TTL_SECONDS + 1) is None  # expired
+    assert r.session_principal(r.session_token("key-admin-333", now=1000) or "", now=1001) == ADMIN
+    assert r.session_token("wrong-key-0", now=1000) is None
+    fp, exp, sig = token.split(".")
+    assert r.session_principal(f"{fp}.{int(exp) + 60}.{sig}", now=1001) is None  # exp tampered
+    assert r.session_principal(f"{fp}.{exp}.{'0' * 32}", now=1001) is None
+    assert r.session_principal("garbage", now=1001) is None
+    # the same secret, the key gone from the settings: its sessions end
+    without = ring(api_keys="audit:key-audit-22", admin_key="key-admin-333", link_secret="s" * 32)
+    with_key = ring(api_keys="finance:key-finance-1,audit:key-audit-22", admin_key="key-admin-333", link_secret="s" * 32)
+    t2 = with_key.session_token("key-finance-1", now=1000) or ""
+    assert with_key.session_principal(t2, now=1001) == Principal("finance")
+    assert without.session_principal(t2, now=1001) is None
+
+
+def test_same_origin_reads_origin_then_referer():
+    from services.api.deps import same_origin
+
+    assert same_origin({b"host": b"127.0.0.1:8000", b"origin": b"http://127.0.0.1:8000"})
+    assert not same_origin({b"host": b"127.0.0.1:8000", b"origin": b"http://evil.example"})
+    assert same_origin({b"host": b"a:1", b"referer": b"http://a:1/ui/batches/x"})
+    assert not same_origin({b"host": b"a:1"})  # neither: refused
