@@ -31,6 +31,7 @@ import logging
 import os
 import shutil
 import signal
+import tempfile
 import threading
 from pathlib import Path
 from types import TracebackType
@@ -119,6 +120,18 @@ def find_chromium() -> str:
     )
 
 
+def _browser_env() -> dict[str, str | float | bool] | None:
+    """The browser's environment: this process's, with its config and cache directories moved to
+    the temporary directory when the home directory is not writable (a read-only root filesystem
+    in the container, /tmp an emptyDir)."""
+    home = os.environ.get("HOME", "")
+    if home and os.access(home, os.W_OK):
+        return None
+    scratch = os.path.join(tempfile.gettempdir(), f"juesuan-chromium-{os.getuid()}")
+    os.makedirs(scratch, mode=0o700, exist_ok=True)
+    return {**os.environ, "XDG_CONFIG_HOME": scratch, "XDG_CACHE_HOME": scratch}
+
+
 def _abort_request(route: Route) -> None:
     route.abort()
 
@@ -173,7 +186,11 @@ class PdfRenderer:
         pw = _acquire_playwright()
         try:
             browser = pw.chromium.launch(
-                executable_path=executable, args=CHROMIUM_ARGS, headless=True, timeout=LAUNCH_TIMEOUT_MS
+                executable_path=executable,
+                args=CHROMIUM_ARGS,
+                headless=True,
+                timeout=LAUNCH_TIMEOUT_MS,
+                env=_browser_env(),
             )
         except Exception as exc:
             _release_playwright()
