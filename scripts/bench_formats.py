@@ -112,7 +112,7 @@ def bench_formats(docs: list[Doc], repeat: int) -> list[Row]:
                 row.times.append(ms)
                 row.sizes.append(size)
             if row.skipped and not row.note:
-                row.note = f"not applicable to {row.skipped} non-PDF document(s)"
+                row.note = f"not applicable to {row.skipped} document(s): not a PDF, or not checked"
             if fmt == ReportFormat.PDF and row.times:
                 row.note = (row.note + "; " if row.note else "") + "one browser kept open"
             rows.append(row)
