@@ -42,7 +42,8 @@ router = APIRouter(include_in_schema=False)
 TEMPLATES = Path(__file__).parent / "templates"
 STATIC_DIR = Path(__file__).parent / "static" / "web"
 STATIC_PATH = "/static/web"
-GUIDE = Path(__file__).resolve().parents[2] / "docs" / "用户指南.md"
+# the user guide: docs/ of the checkout, or /app/docs in the image (deploy/Dockerfile copies it)
+GUIDE_PLACES = (Path(__file__).resolve().parents[2] / "docs" / "用户指南.md", Path("/app/docs/用户指南.md"))
 SEVERITIES = (Severity.ERROR, Severity.WARNING, Severity.INFO)
 BAD_KEY = "密钥无效：请核对管理员发放的访问密钥后重试。"
 LOGIN_FAILURE_DELAY_SECONDS = 0.5  # slows guessing; the comparison itself is constant-time
@@ -424,10 +425,12 @@ def report_page(
 def _guide_html() -> str:
     from markdown_it import MarkdownIt
 
-    try:
-        text = GUIDE.read_text(encoding="utf-8")
-    except OSError:
-        return "<p>用户指南文件缺失（docs/用户指南.md）。</p>"
+    for place in GUIDE_PLACES:
+        if place.is_file():
+            text = place.read_text(encoding="utf-8")
+            break
+    else:
+        return "<p>用户指南文件缺失（docs/用户指南.md）：请联系管理员。</p>"
     return MarkdownIt("commonmark", {"html": False}).enable("table").render(text)
 
 
