@@ -82,6 +82,11 @@ def stage_key(stage: str, batch_id: str, doc_id: str, ext: str = "json") -> str:
     return f"{stage}/{batch_id}/{doc_id}.{ext}"
 
 
+def report_key(batch_id: str, doc_id: str, suffix: str) -> str:
+    """A document's report in one format: ``suffix`` is the format's (".json", ".annotated.pdf")."""
+    return f"reports/{batch_id}/{doc_id}{suffix}"
+
+
 def batch_manifest_key(batch_id: str) -> str:
     return f"manifests/{batch_id}/batch.json"
 

@@ -64,8 +64,16 @@ class DocOutcome(BaseModel):
     year: int | None = None
     counts: dict[str, int] = Field(default_factory=dict)
     categories: dict[str, int] = Field(default_factory=dict)
-    report_keys: dict[str, str] = Field(default_factory=dict)  # json / html
-    duplicate_of: str | None = None
+    # stored reports by format name (services/report/formats.py: json, html, xlsx, csv, pdf, annotated)
+    report_keys: dict[str, str] = Field(default_factory=dict)
+    # formats asked for but not produced, with the Chinese reason (not a PDF original, no Chromium…)
+    report_unavailable: dict[str, str] = Field(default_factory=dict)
+    duplicate_of: str | None = None  # the document of the batch with the same content (not checked again)
+
+
+def duplicate_reason(original_name: str) -> str:
+    """Why a copy of a document already in the batch is not checked (upload or ingest found it)."""
+    return f"重复文件：与 {original_name} 内容完全相同，未重复检查。"
 
 
 class BatchManifest(BaseModel):

@@ -39,6 +39,9 @@ class Settings(BaseSettings):
     max_zip_total_bytes: int = 500 * 1024 * 1024
     max_zip_ratio: int = 200  # uncompressed/compressed per entry; above this it is a zip bomb
     presign_expiry_seconds: int = 3600
+    # what the report stage writes per document (services/report/formats.py); json and html always
+    report_formats: str = "json,html,xlsx,csv,pdf,annotated"
+    max_export_bytes: int = 2 * 1024 * 1024 * 1024  # GET /batches/{id}/export.zip: larger batches are refused
     # api limits
     max_request_bytes: int = (
         22 * 1024 * 1024

@@ -251,6 +251,7 @@ class StatusStore:
             "counts": json.dumps(o.counts),
             "categories": json.dumps(o.categories, ensure_ascii=False),
             "report_keys": json.dumps(o.report_keys),
+            "report_unavailable": json.dumps(o.report_unavailable, ensure_ascii=False),
             "department": o.department or "",
             "year": str(o.year or ""),
             "duplicate_of": o.duplicate_of or "",

@@ -1,4 +1,4 @@
-"""Operations endpoints of the api: the Prometheus scrape (GET /metrics, for the whole system: the
+"""Operations endpoints of the api: the health probe (GET /health), the Prometheus scrape (GET /metrics, for the whole system: the
 workers write their numbers into Redis, see shared/metrics.py) and a request-logging middleware.
 
     app.include_router(ops.router)
@@ -11,24 +11,91 @@ import logging
 import re
 import time
 import uuid
+from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import TimeoutError as FutureTimeout
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, HTTPException
-from fastapi.responses import Response
+from fastapi.responses import JSONResponse, Response
 from starlette.concurrency import run_in_threadpool
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from shared import logs, metrics
 
 from .auth import Principal
-from .deps import get_keyring, get_status, principal
+from .common import SECURED, errors
+from .deps import get_keyring, get_status, get_storage, principal
+from .schemas import Health
 
 log = logging.getLogger("juesuan.api.access")
 
 router = APIRouter(tags=["运维"])
 
+HEALTH_DEADLINE_SECONDS = 1.5
+# Checks run here so a hung dependency holds a pool thread, not the request: the probe answers
+# within the deadline whatever the dependencies do.
+_health_pool = ThreadPoolExecutor(max_workers=8, thread_name_prefix="health")
 
-@router.get("/metrics", response_class=Response, summary="Prometheus 指标")
+
+def _ping_redis() -> None:
+    get_status().ping()
+
+
+def _ping_storage() -> None:
+    get_storage().ping()
+
+
+@router.get(
+    "/health",
+    response_model=Health,
+    summary="健康检查",
+    responses={
+        503: {
+            "model": Health,
+            "description": "Redis 或存储不可用（degraded）",
+            "content": {
+                "application/json": {
+                    "example": {
+                        "status": "degraded",
+                        "redis": "ok",
+                        "storage": "error: 超时（1.5 秒内无响应）",
+                    }
+                }
+            },
+        }
+    },
+)
+def health() -> JSONResponse:
+    """Redis and storage checked concurrently; "degraded" (503) when either fails or does not
+    answer within 1.5 s. Open without a key."""
+    deadline = time.monotonic() + HEALTH_DEADLINE_SECONDS
+    futures = {"redis": _health_pool.submit(_ping_redis), "storage": _health_pool.submit(_ping_storage)}
+    checks: dict[str, str] = {}
+    for name, fut in futures.items():
+        try:
+            fut.result(timeout=max(0.0, deadline - time.monotonic()))
+            checks[name] = "ok"
+        except FutureTimeout:
+            checks[name] = f"error: 超时（{HEALTH_DEADLINE_SECONDS} 秒内无响应）"
+        except Exception as exc:  # noqa: BLE001  (report any failure, do not crash the probe)
+            checks[name] = f"error: {exc}"
+    ok = all(v == "ok" for v in checks.values())
+    return JSONResponse({"status": "ok" if ok else "degraded", **checks}, status_code=200 if ok else 503)
+
+
+@router.get(
+    "/metrics",
+    response_class=Response,
+    summary="Prometheus 指标",
+    dependencies=SECURED,
+    responses={
+        200: {
+            "description": "Prometheus 文本格式的指标",
+            "content": {metrics.CONTENT_TYPE: {"schema": {"type": "string"}}},
+        },
+        **errors(401, 403),
+    },
+)
 async def prometheus_metrics(who: Annotated[Principal, Depends(principal)]) -> Response:
     """Stage durations, documents by state, queue lengths and batches, in the Prometheus text format.
     System-wide numbers: the admin key (or the single JUESUAN_API_TOKEN when it is the only key)."""

@@ -12,7 +12,7 @@ from services.pipeline import ingest_limits
 from shared.errors import BadInputError
 from shared.filetypes import extract_zip, sniff
 from shared.keys import display_name, doc_id_for_content, new_doc_id, raw_key, safe_name
-from shared.messages import DocOutcome, DocState
+from shared.messages import DocOutcome, DocState, duplicate_reason
 from shared.settings import get_settings
 
 from .deps import get_status, get_storage
@@ -99,13 +99,39 @@ def accept_bytes(batch_id: str, filename: str, data: bytes) -> list[UploadResult
     doc_id = doc_id_for_content(batch_id, sha)
     owner = get_status().claim_content(batch_id, sha, doc_id)
     if owner != doc_id or get_status().get_doc(batch_id, owner) is not None:
-        # same content already in the batch: nothing is written (not even under another name)
-        return [UploadResult(filename=filename, doc_id=owner, state="duplicate", duplicate_of=owner)]
+        return [duplicate(batch_id, filename, sha, owner)]
     key = raw_key(batch_id, doc_id, filename)
     get_storage().put_bytes(key, data, CONTENT_TYPES.get(kind, "application/octet-stream"))
     outcome = DocOutcome(
         batch_id=batch_id, doc_id=doc_id, filename=safe_name(filename), raw_key=key, sha256=sha
     )
     if not register(outcome):
-        return [UploadResult(filename=filename, doc_id=doc_id, state="duplicate", duplicate_of=doc_id)]
+        return [duplicate(batch_id, filename, sha, doc_id)]
     return [UploadResult(filename=filename, doc_id=doc_id, state=DocState.QUEUED.value)]
+
+
+def duplicate(batch_id: str, filename: str, sha: str, owner: str) -> UploadResult:
+    """Content already in the batch (document ``owner``): nothing is stored again. Under another
+    name it is recorded as a document of the batch, finished at once with ``duplicate_of`` and a
+    reason, so the batch lists it; the same file sent again under its own name (a retried upload)
+    is only answered."""
+    first = get_status().get_doc(batch_id, owner) or {}
+    first_name = str(first.get("filename") or "")
+    name = safe_name(filename)
+    if not first_name or first_name == name:
+        return UploadResult(filename=filename, doc_id=owner, state="duplicate", duplicate_of=owner)
+    # one record per (content, name): uploading the same copy again does not add another
+    doc_id = doc_id_for_content(batch_id, f"{sha}\n{name}")
+    reason = duplicate_reason(first_name)
+    outcome = DocOutcome(
+        batch_id=batch_id,
+        doc_id=doc_id,
+        filename=name,
+        raw_key="",
+        sha256=sha,
+        state=DocState.FAILED,
+        error=reason,
+        duplicate_of=owner,
+    )
+    register(outcome)
+    return UploadResult(filename=filename, doc_id=doc_id, state="duplicate", error=reason, duplicate_of=owner)

@@ -6,13 +6,24 @@ import hashlib
 
 from services.ingest.core import ingest_bytes, refusal
 from services.pipeline import ingest_limits
-from services.stage import run_stage, status, storage
+from services.stage import load_outcome, run_stage, status, storage
 from services.tasks_common import RETRY
 from services.worker import app
 from shared.errors import BadInputError
-from shared.keys import stage_key
-from shared.messages import DocRef
+from shared.keys import doc_manifest_key, stage_key
+from shared.messages import DocRef, duplicate_reason
 from shared.settings import get_settings
+
+
+def mark_duplicate(ref: DocRef, owner: str) -> str:
+    """Record in the document's manifest that it copies ``owner`` (the report stage keeps it in the
+    outcome, so status and summary show it); returns the Chinese reason it fails with."""
+    first = status().get_doc(ref.batch_id, owner) or {}
+    reason = duplicate_reason(str(first.get("filename") or owner))
+    outcome = load_outcome(ref)
+    outcome.duplicate_of = owner
+    storage().put_json(doc_manifest_key(ref.batch_id, ref.doc_id), outcome)
+    return reason
 
 
 def ingest_core(ref: DocRef) -> str:
@@ -33,9 +44,7 @@ def ingest_core(ref: DocRef) -> str:
     sha = hashlib.sha256(data).hexdigest()
     owner = status().claim_content(ref.batch_id, sha, ref.doc_id)
     if owner != ref.doc_id:
-        raise BadInputError(
-            "duplicate", f"重复文件：与本批次中已上传的文件（{owner}）内容完全相同，未重复检查。"
-        )
+        raise BadInputError("duplicate", mark_duplicate(ref, owner))
     doc = ingest_bytes(ref.filename, data, limits)
     key = stage_key("extracted", ref.batch_id, ref.doc_id)
     storage().put_json(key, doc)

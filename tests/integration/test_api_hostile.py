@@ -206,10 +206,20 @@ def test_same_content_twice_writes_one_object(client: Client):
     doc = generate_document(960, "word", [])
     first = client.upload(batch, [("a.txt", doc.data)])
     again = client.upload(batch, [("b.txt", doc.data), ("a.txt", doc.data)])
+    owner = first[0]["doc_id"]
     assert first[0]["state"] == "queued" and [r["state"] for r in again] == ["duplicate", "duplicate"]
-    assert {r["doc_id"] for r in first + again} == {first[0]["doc_id"]}
-    client.wait_complete(batch)
+    assert [r["duplicate_of"] for r in again] == [owner, owner]
+    # the copy under another name is listed (not checked); the same file sent again is only answered
+    assert again[0]["doc_id"] != owner and again[1]["doc_id"] == owner
+    assert again[0]["error"] == "重复文件：与 a.txt 内容完全相同，未重复检查。"
+    status = client.wait_complete(batch)
     assert len(_storage(client.stack).list_keys(f"raw/{batch}/")) == 1
+    assert status["total"] == 2 and status["counts"]["duplicate"] == 1 and status["counts"]["failed"] == 0
+    copy = next(d for d in status["documents"] if d["doc_id"] == again[0]["doc_id"])
+    assert copy["duplicate_of"] == owner and copy["filename"] == "b.txt"
+    # sending the copy again adds nothing
+    assert client.upload(batch, [("b.txt", doc.data)])[0]["doc_id"] == again[0]["doc_id"]
+    assert client.http.get(f"/batches/{batch}").json()["total"] == 2
 
 
 def test_hung_storage_gives_degraded_health_and_503_uploads(client: Client):

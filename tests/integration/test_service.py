@@ -83,7 +83,15 @@ def test_zip_upload_and_duplicates(client: Client):
     states = [r["state"] for r in results]
     assert states.count("queued") == 3 and states.count("duplicate") == 1
     status = client.wait_complete(batch)
-    assert status["total"] == 3 and status["counts"]["done"] == 3
+    # the copy is listed as a document of the batch, finished at once, pointing at the first one
+    assert status["total"] == 4 and status["counts"]["done"] == 3 and status["counts"]["duplicate"] == 1
+    assert status["counts"]["failed"] == 0
+    (copy,) = [d for d in status["documents"] if d["duplicate_of"]]
+    first = next(d for d in status["documents"] if d["doc_id"] == copy["duplicate_of"])
+    assert copy["filename"] == "again.txt" and first["filename"] == safe_name(f"{docs[0].name}.txt")
+    assert copy["error"] == f"重复文件：与 {first['filename']} 内容完全相同，未重复检查。"
+    summary = client.http.get(f"/batches/{batch}/summary.json").json()
+    assert summary["duplicates"] == 1 and summary["failed"] == 0 and summary["done"] == 3
 
 
 def test_presigned_upload_then_bucket_notification(client: Client):

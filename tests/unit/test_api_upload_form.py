@@ -10,11 +10,12 @@ from fastapi.testclient import TestClient
 from starlette.datastructures import UploadFile
 
 import services.api.app as api
+import services.api.routes.uploads as api_uploads
 
 
 @pytest.fixture
 def client(monkeypatch: pytest.MonkeyPatch) -> TestClient:
-    monkeypatch.setattr(api, "_require_batch", lambda batch_id, who: False)
+    monkeypatch.setattr(api_uploads, "require_batch", lambda batch_id, who: False)
     return TestClient(api.app)
 
 
@@ -67,7 +68,7 @@ def test_storage_failure_mid_upload_is_503_naming_the_files(
             raise TransientStorageError("timed out")
         return [UploadResult(filename=name, doc_id="d_" + "0" * 20, state="queued")]
 
-    monkeypatch.setattr(api, "accept_bytes", accept)
+    monkeypatch.setattr(api_uploads, "accept_bytes", accept)
     files = [("files", (n, b"data " + n.encode())) for n in ("a.txt", "b.txt", "c.txt")]
     r = client.post("/batches/b_x/files", files=files)
     assert r.status_code == 503 and r.headers["retry-after"] == "30"
@@ -97,7 +98,7 @@ def test_body_limits_by_route() -> None:
 
 def test_declared_oversize_is_413_before_the_route(client: TestClient, monkeypatch: pytest.MonkeyPatch):
     called = []
-    monkeypatch.setattr(api, "_require_batch", lambda batch_id: called.append(batch_id))
+    monkeypatch.setattr(api_uploads, "require_batch", lambda batch_id: called.append(batch_id))
     r = client.post("/events/minio", content=b"{" + b" " * (2 * 1024 * 1024) + b"}")
     assert r.status_code == 413 and "过大" in r.json()["detail"] and r.headers["connection"] == "close"
     assert called == []

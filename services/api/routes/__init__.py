@@ -1,0 +1,1 @@
+"""The api's routers, one per resource: batches, uploads, documents."""
