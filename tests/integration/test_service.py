@@ -94,6 +94,26 @@ def test_zip_upload_and_duplicates(client: Client):
     assert summary["duplicates"] == 1 and summary["failed"] == 0 and summary["done"] == 3
 
 
+def test_duplicate_found_by_ingest_is_marked(client: Client):
+    """A presigned upload cannot be compared before it is stored: ingest finds the copy, and the
+    document fails as a duplicate of the first one (counted apart, not as failed)."""
+    batch = client.new_batch()
+    doc = generate_document(710, "pdf", [])
+    (first,) = client.upload(batch, [("原件.txt", doc.data)])
+    client.wait_complete(batch)
+    (up,) = client.http.post(f"/batches/{batch}/uploads", json={"filenames": ["副本.txt"]}).json()
+    assert httpx.post(up["url"], data=up["fields"], files={"file": ("副本.txt", doc.data)}).status_code < 300
+    event = {"Records": [{"eventName": "s3:ObjectCreated:Post", "s3": {"object": {"key": up["key"]}}}]}
+    assert client.http.post("/events/minio", content=json.dumps(event)).json()["started"] == 1
+    status = client.wait_complete(batch)
+    copy = next(d for d in status["documents"] if d["doc_id"] == up["doc_id"])
+    assert copy["duplicate_of"] == first["doc_id"] and copy["state"] == "failed"
+    assert copy["error"] == "重复文件：与 原件.txt 内容完全相同，未重复检查。"
+    assert status["counts"]["duplicate"] == 1 and status["counts"]["failed"] == 0
+    summary = client.http.get(f"/batches/{batch}/summary.json").json()
+    assert summary["duplicates"] == 1 and summary["failed"] == 0
+
+
 def test_presigned_upload_then_bucket_notification(client: Client):
     batch = client.new_batch()
     doc = generate_document(700, "ocr", ["completion_rate_wrong"])
