@@ -138,6 +138,10 @@ def test_duplicate_is_listed_and_counted_apart(client: Client, finished: dict):
     assert summary["duplicates"] == 1 and summary["failed"] == 0 and summary["complete"]
     (row,) = [r for r in summary["rows"] if r["duplicate_of"]]
     assert row["doc_id"] == copy["doc_id"]
+    # its report says why it was not checked; formats made only for checked files say so too
+    assert client.http.get(copy["reports"]["json"]).json()["error"] == copy["error"]
+    r = client.http.get(f"/batches/{finished['batch']}/documents/{copy['doc_id']}/report.xlsx")
+    assert r.status_code == 404 and copy["error"] in r.json()["detail"]
 
 
 def test_batch_summary_files_and_zip(client: Client, finished: dict):

@@ -116,6 +116,9 @@ def stored_report(d: dict[str, object], fmt: ReportFormat) -> Response:
         what = FORMAT_ZH[fmt]
         if reason:
             raise HTTPException(404, f"该文件没有{what}：{reason}")
+        error = str(d.get("error") or "")
+        if state == DocState.FAILED.value and error:
+            raise HTTPException(404, f"该文件没有{what}：文件未能检查（{error}）。")
         raise HTTPException(404, f"该文件没有{what}：本服务未生成这种格式的报告。")
     body = get_storage().get_bytes(key)
     name = report_filename(str(d.get("department") or "") or None, str(d.get("filename") or ""), fmt)
