@@ -66,7 +66,10 @@ def income_table_pdf(
     w, h = A4
     if rotate == 90:
         # a landscape page stored portrait with /Rotate 90 (as Word writes landscape sections):
-        # the content is drawn turned so that the page displays upright
+        # the content is drawn turned so that the page displays upright. reportlab's page size
+        # is the displayed one (it writes the media box turned back), so ask for landscape to
+        # get a portrait media box
+        c.setPageSize((h, w))
         c.setPageRotation(90)
         c.translate(w, 0)
         c.rotate(90)

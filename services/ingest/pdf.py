@@ -6,6 +6,11 @@ grids (:mod:`services.ingest.pdf_grid`); the characters outside them become text
 bottom. A page number printed alone at the foot (or head) of a page becomes the page's label and
 leaves the text.
 
+Every box (characters, lines, tokens, cells, grids) is in PDF points on the page as displayed:
+after its ``/Rotate``, with the origin at the top-left of its crop box cut to its media box, y
+down; ``Page.width``/``Page.height`` are the displayed size (see :mod:`shared.pdfgeom`, whose
+:class:`~shared.pdfgeom.PageFrame` the annotated copy and the evidence pictures use as well).
+
 A page with no usable text layer (a scan, or glyphs without Unicode) is marked; a document made
 only of such pages is refused with a message that it needs OCR.
 """
@@ -22,6 +27,7 @@ import pypdfium2.raw as pdfium_c
 from shared.document import BBox, DocumentKind, ExtractedDocument, Grid, GridCell, Line, Page, Token
 from shared.errors import BadInputError
 from shared.normalize import FOLD_TABLE
+from shared.pdfgeom import PageFrame, pdfium_frame
 
 from .pdf_grid import (
     Char,
@@ -179,32 +185,6 @@ def _ranges(numbers: list[int]) -> str:
     return "、".join(out)
 
 
-class _Frame:
-    """Maps PDF user space (origin bottom-left) to the displayed page (origin top-left), page
-    rotation included."""
-
-    def __init__(self, width: float, height: float, rotation: int):
-        self.w, self.h, self.rot = width, height, rotation % 360
-
-    @property
-    def size(self) -> tuple[float, float]:
-        return (self.h, self.w) if self.rot in (90, 270) else (self.w, self.h)
-
-    def point(self, x: float, y: float) -> tuple[float, float]:
-        if self.rot == 90:
-            return y, x
-        if self.rot == 180:
-            return self.w - x, y
-        if self.rot == 270:
-            return self.h - y, self.w - x
-        return x, self.h - y
-
-    def box(self, left: float, bottom: float, right: float, top: float) -> tuple[float, float, float, float]:
-        ax, ay = self.point(left, bottom)
-        bx, by = self.point(right, top)
-        return min(ax, bx), min(ay, by), max(ax, bx), max(ay, by)
-
-
 def _page_label(pdf: pdfium.PdfDocument, index: int) -> str | None:
     size = pdfium_c.FPDF_GetPageLabel(pdf.raw, index, None, 0)
     if size <= 2:
@@ -215,7 +195,7 @@ def _page_label(pdf: pdfium.PdfDocument, index: int) -> str | None:
     return label or None
 
 
-def _chars(page: pdfium.PdfPage, frame: _Frame, limits: PdfLimits) -> tuple[list[Char], int]:
+def _chars(page: pdfium.PdfPage, frame: PageFrame, limits: PdfLimits) -> tuple[list[Char], int]:
     """The page's visible characters (generated spaces and line breaks dropped) and how many
     characters carry no Unicode."""
     textpage = page.get_textpage()
@@ -242,7 +222,7 @@ def _chars(page: pdfium.PdfPage, frame: _Frame, limits: PdfLimits) -> tuple[list
             # boxes are real spacing, not the side bearings of narrow digits like "1"
             if not pdfium_c.FPDFText_GetLooseCharBox(raw, i, rect):
                 continue
-            x0, y0, x1, y1 = frame.box(rect.left, rect.bottom, rect.right, rect.top)
+            x0, y0, x1, y1 = frame.display_rect(rect.left, rect.bottom, rect.right, rect.top)
             if x1 - x0 <= 0 and y1 - y0 <= 0:
                 continue
             out.append(Char(ch, x0, y0, x1, y1))
@@ -251,14 +231,14 @@ def _chars(page: pdfium.PdfPage, frame: _Frame, limits: PdfLimits) -> tuple[list
         textpage.close()
 
 
-def _rules(page: pdfium.PdfPage, frame: _Frame, limits: PdfLimits) -> tuple[list[HRule], list[VRule]]:
+def _rules(page: pdfium.PdfPage, frame: PageFrame, limits: PdfLimits) -> tuple[list[HRule], list[VRule]]:
     hs: list[HRule] = []
     vs: list[VRule] = []
     for count, obj in enumerate(page.get_objects(filter=[pdfium_c.FPDF_PAGEOBJ_PATH], max_depth=1), start=1):
         if count > limits.max_paths_per_page:
             break
         left, bottom, right, top = obj.get_bounds()
-        x0, y0, x1, y1 = frame.box(left, bottom, right, top)
+        x0, y0, x1, y1 = frame.display_rect(left, bottom, right, top)
         w, h = x1 - x0, y1 - y0
         if h < THIN and w >= THIN:
             hs.append(HRule((y0 + y1) / 2, x0, x1))
@@ -269,7 +249,7 @@ def _rules(page: pdfium.PdfPage, frame: _Frame, limits: PdfLimits) -> tuple[list
     return hs, vs
 
 
-def _path_edges(obj: pdfium.PdfObject, frame: _Frame, hs: list[HRule], vs: list[VRule]) -> None:
+def _path_edges(obj: pdfium.PdfObject, frame: PageFrame, hs: list[HRule], vs: list[VRule]) -> None:
     """Axis-parallel edges of a stroked path (a rectangle drawn around a cell, or many rules in
     one path); a filled-only shape is a background, not a rule."""
     fill, stroke = ctypes.c_int(), ctypes.c_int()
@@ -285,7 +265,7 @@ def _path_edges(obj: pdfium.PdfObject, frame: _Frame, hs: list[HRule], vs: list[
     prev: tuple[float, float] | None = None
 
     def edge(p: tuple[float, float], q: tuple[float, float]) -> None:
-        (ax, ay), (bx, by) = frame.point(*p), frame.point(*q)
+        (ax, ay), (bx, by) = frame.to_display(*p), frame.to_display(*q)
         if abs(ay - by) < THIN and abs(ax - bx) >= THIN:
             hs.append(HRule((ay + by) / 2, min(ax, bx), max(ax, bx)))
         elif abs(ax - bx) < THIN and abs(ay - by) >= THIN:
@@ -313,8 +293,10 @@ def _path_edges(obj: pdfium.PdfObject, frame: _Frame, hs: list[HRule], vs: list[
 def _read_page(
     pdf: pdfium.PdfDocument, page: pdfium.PdfPage, index: int, seq: int, limits: PdfLimits
 ) -> tuple[Page, int]:
-    frame = _Frame(page.get_width(), page.get_height(), page.get_rotation())
-    width, height = frame.size
+    # pdfium's text and path APIs give user space; every box is turned into the displayed page
+    # (after /Rotate, from the top-left of the crop box cut to the media box): shared/pdfgeom.py
+    frame = pdfium_frame(page)
+    width, height = frame.width, frame.height
     chars, bad = _chars(page, frame, limits)
     number = index + 1
     if len(chars) < 5 or bad > len(chars):

@@ -21,7 +21,7 @@ or text original, an unreadable PDF, one over the page limit, or bytes that are 
 file raise :class:`services.report.formats.NotApplicable` with the reason in Chinese.
 
 Boxes are PDF points, origin top-left of the displayed page (services/ingest/pdf.py, from
-pypdfium2); :class:`services.report.crops.PageFrame` converts them to user space with the page's
+pypdfium2); :class:`shared.pdfgeom.PageFrame` converts them to user space with the page's
 crop box (cut to its media box, whose origin need not be 0,0) and ``/Rotate``.
 """
 
@@ -47,11 +47,12 @@ from pypdf.generic import (
     TextStringObject,
 )
 
-from services.report.crops import PageFrame, boxed_evidence
+from services.report.crops import boxed_evidence
 from services.report.formats import NotApplicable
 from services.report.html import evidence_location
 from shared.document import BBox
 from shared.models import SEVERITY_ZH, DocumentReport, Evidence, Finding, Severity
+from shared.pdfgeom import PageFrame
 from shared.settings import get_settings
 
 log = logging.getLogger(__name__)

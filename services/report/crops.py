@@ -22,6 +22,7 @@ from PIL import Image, ImageDraw
 
 from shared.document import BBox
 from shared.models import DocumentReport, Evidence, Finding
+from shared.pdfgeom import PageFrame
 from shared.settings import get_settings
 
 HIGHLIGHT_FILL = (255, 230, 0, 90)  # semi-transparent yellow
@@ -55,81 +56,7 @@ def first_boxed(finding: Finding) -> tuple[int, Evidence] | None:
 # --------------------------------------------------------------------------- coordinates
 
 
-class PageFrame:
-    """One page's geometry: the crop box (``left, bottom, right, top`` in user space, the part of
-    the page a reader sees) and the clockwise ``/Rotate``. Converts a top-left displayed box to
-    user-space corners and back."""
-
-    def __init__(self, box: tuple[float, float, float, float], rotation: int):
-        left, bottom, right, top = box
-        self.left, self.right = min(left, right), max(left, right)
-        self.bottom, self.top = min(bottom, top), max(bottom, top)
-        self.rot = int(rotation) % 360
-        if self.rot % 90:
-            self.rot = 0  # an invalid /Rotate: viewers ignore it
-
-    @property
-    def width(self) -> float:
-        """Displayed width (points)."""
-        w, h = self.right - self.left, self.top - self.bottom
-        return h if self.rot in (90, 270) else w
-
-    @property
-    def height(self) -> float:
-        w, h = self.right - self.left, self.top - self.bottom
-        return w if self.rot in (90, 270) else h
-
-    def to_user(self, x: float, y: float) -> tuple[float, float]:
-        """A displayed point (origin top-left, y down) → PDF user space."""
-        if self.rot == 90:
-            return self.left + y, self.bottom + x
-        if self.rot == 180:
-            return self.right - x, self.bottom + y
-        if self.rot == 270:
-            return self.right - y, self.top - x
-        return self.left + x, self.top - y
-
-    def to_display(self, x: float, y: float) -> tuple[float, float]:
-        """PDF user space → displayed point (origin top-left, y down)."""
-        if self.rot == 90:
-            return y - self.bottom, x - self.left
-        if self.rot == 180:
-            return self.right - x, y - self.bottom
-        if self.rot == 270:
-            return self.top - y, self.right - x
-        return x - self.left, self.top - y
-
-    def clamp(self, bbox: BBox) -> BBox | None:
-        """``bbox`` cut to the displayed page; None when nothing of it is on the page."""
-        x0, y0 = max(0.0, min(bbox.x0, bbox.x1)), max(0.0, min(bbox.y0, bbox.y1))
-        x1, y1 = min(self.width, max(bbox.x0, bbox.x1)), min(self.height, max(bbox.y0, bbox.y1))
-        if x1 <= x0 or y1 <= y0:
-            return None
-        return BBox(x0=x0, y0=y0, x1=x1, y1=y1)
-
-    def quad(self, bbox: BBox) -> list[float]:
-        """The box's corners in user space, in the order a /Highlight's /QuadPoints wants them
-        (upper-left, upper-right, lower-left, lower-right as the reader sees the page)."""
-        out: list[float] = []
-        for x, y in ((bbox.x0, bbox.y0), (bbox.x1, bbox.y0), (bbox.x0, bbox.y1), (bbox.x1, bbox.y1)):
-            out.extend(self.to_user(x, y))
-        return out
-
-    def user_rect(self, bbox: BBox) -> tuple[float, float, float, float]:
-        """The box in user space as ``(left, bottom, right, top)``."""
-        q = self.quad(bbox)
-        xs, ys = q[0::2], q[1::2]
-        return min(xs), min(ys), max(xs), max(ys)
-
-
-def pdfium_frame(page: pdfium.PdfPage) -> PageFrame:
-    """The frame pdfium displays: the crop box cut to the media box, and the page's rotation."""
-    ml, mb, mr, mt = page.get_mediabox()
-    cl, cb, cr, ct = page.get_cropbox()
-    box = (max(ml, cl), max(mb, cb), min(mr, cr), min(mt, ct))
-    if box[2] <= box[0] or box[3] <= box[1]:
-        box = (ml, mb, mr, mt)
-    return PageFrame(box, page.get_rotation())
+# PageFrame (shared/pdfgeom.py) is the one page frame of ingest, crops and annotate
 
 
 # --------------------------------------------------------------------------- rendering
