@@ -156,7 +156,7 @@ def document_report(
     response_class=Response,
     responses={
         **binary_response("原文 PDF，每个问题的证据处加高亮与批注", "application/pdf"),
-        **FORMAT_ERRORS,
+        **{code: r for code, r in FORMAT_ERRORS.items() if code != 422},  # no parameter to get wrong
     },
 )
 def document_annotated(batch_id: str, doc_id: str, who: Caller) -> Response:
