@@ -13,6 +13,7 @@ from __future__ import annotations
 import json
 import logging
 from contextlib import asynccontextmanager
+from functools import lru_cache
 from importlib.resources import files
 from pathlib import Path
 from typing import Any
@@ -146,12 +147,32 @@ def swagger_ui_redirect() -> HTMLResponse:
     return get_swagger_ui_oauth2_redirect_html()
 
 
+REDOC_JS = "/static/redoc/redoc.standalone.js"
+
+
+@lru_cache(maxsize=1)
+def _offline_redoc_js() -> bytes:
+    """ReDoc's bundle with the one address it would still fetch (its logo, from cdn.redoc.ly)
+    pointed at our own icon: bureau intranets cannot reach it, and the page must not try."""
+    js = (docs_assets() / "redoc.standalone.js").read_bytes()
+    return js.replace(b"https://cdn.redoc.ly/redoc/logo-mini.svg", f"{DOCS_STATIC}/favicon.png".encode())
+
+
+@app.get(REDOC_JS, include_in_schema=False)
+def redoc_js() -> Response:
+    return Response(
+        _offline_redoc_js(),
+        media_type="text/javascript; charset=utf-8",
+        headers={"Cache-Control": "public, max-age=86400"},
+    )
+
+
 @app.get("/redoc", include_in_schema=False)
 def redoc() -> HTMLResponse:
     return get_redoc_html(
         openapi_url=app.openapi_url or "/openapi.json",
         title=f"{app.title} — 接口文档",
-        redoc_js_url=f"{DOCS_STATIC}/redoc.standalone.js",
+        redoc_js_url=REDOC_JS,
         redoc_favicon_url=f"{DOCS_STATIC}/favicon.png",
         with_google_fonts=False,
     )

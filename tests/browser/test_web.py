@@ -78,8 +78,8 @@ def test_sign_in_upload_watch_open_filter_crop_download(page, web_stack: Stack, 
     cookies = {c["name"]: c for c in page.context.cookies()}
     assert cookies["juesuan_session"]["httpOnly"] and KEY not in cookies["juesuan_session"]["value"]
 
-    # A new batch, then files: some chosen with the file picker, the rest dropped on the page,
-    # and one of them twice (a duplicate).
+    # A new batch, then files: some chosen with the file picker, the rest dropped on the page, and
+    # a copy of the first under another name (a duplicate; the same name again is only a retry).
     page.fill("input[name=name]", "2024 年度 浏览器测试")
     page.click("#new-batch button[type=submit]")
     page.wait_for_url(re.compile(r"/ui/batches/b_"))
@@ -88,7 +88,9 @@ def test_sign_in_upload_watch_open_filter_crop_download(page, web_stack: Stack, 
     first, rest = documents[:2], documents[2:]
     page.set_input_files("#file-input", [str(p) for p in first])
     page.wait_for_function("n => document.querySelectorAll('#upload-results li').length >= n", arg=len(first))
-    drop_files(page, "#drop", [*rest, documents[0]])
+    copy = tmp_path / f"副本-{documents[0].name}"
+    copy.write_bytes(documents[0].read_bytes())
+    drop_files(page, "#drop", [*rest, copy])
     expected_rows = len(documents) + 1
     page.wait_for_function(
         "n => document.querySelectorAll('#upload-results li').length >= n", arg=expected_rows

@@ -34,11 +34,18 @@ def test_docs_pages_load_only_local_assets(client: TestClient, page: str):
     external = [u for u in URL.findall(r.text) if not u.startswith(("http://testserver/", "//testserver/"))]
     assert external == [], external
     assets = re.findall(r"""(?:src|href)=["']([^"']+)["']""", r.text)
-    assert assets and all(a.startswith("/static/docs/") for a in assets), assets
+    assert assets and all(a.startswith(("/static/docs/", "/static/redoc/")) for a in assets), assets
     for a in assets:
         got = client.get(a)
         assert got.status_code == 200 and len(got.content) > 1000, a
     assert "'/openapi.json'" in r.text or '"/openapi.json"' in r.text
+
+
+def test_redoc_bundle_fetches_no_logo_from_its_cdn(client: TestClient):
+    # the browser test (tests/browser) blocks every outside request; this is the in-process half
+    js = client.get("/static/redoc/redoc.standalone.js")
+    assert js.status_code == 200 and len(js.content) > 100_000
+    assert b"cdn.redoc.ly" not in js.content
 
 
 def test_swagger_ui_asks_no_validator_and_has_oauth2_redirect(client: TestClient):

@@ -85,7 +85,9 @@ def test_a_session_stands_for_its_key_until_it_expires_or_the_key_is_removed():
     assert r.session_principal("garbage", now=1001) is None
     # the same secret, the key gone from the settings: its sessions end
     without = ring(api_keys="audit:key-audit-22", admin_key="key-admin-333", link_secret="s" * 32)
-    with_key = ring(api_keys="finance:key-finance-1,audit:key-audit-22", admin_key="key-admin-333", link_secret="s" * 32)
+    with_key = ring(
+        api_keys="finance:key-finance-1,audit:key-audit-22", admin_key="key-admin-333", link_secret="s" * 32
+    )
     t2 = with_key.session_token("key-finance-1", now=1000) or ""
     assert with_key.session_principal(t2, now=1001) == Principal("finance")
     assert without.session_principal(t2, now=1001) is None
