@@ -115,8 +115,9 @@
       sent += gsize;
       if (r.status === 200 && Array.isArray(r.body)) {
         for (const item of r.body) {
-          const label = STATE_ZH[item.state] || item.state;
-          addResult(item.filename + "：" + label + (item.error ? "（" + item.error + "）" : ""), item.state === "failed" ? "sev-error" : "");
+          // a refusal or a duplicate says it all in its reason; otherwise the state in words
+          const label = item.error || STATE_ZH[item.state] || item.state;
+          addResult(item.filename + "：" + label, item.state === "failed" ? "sev-error" : "");
         }
       } else if (r.status === 401) {
         addResult("登录已过期：请刷新页面后重新登录。", "sev-error");
