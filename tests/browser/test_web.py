@@ -99,7 +99,7 @@ def test_sign_in_upload_watch_open_filter_crop_download(page, web_stack: Stack, 
     assert "重复文件" in results
 
     # Progress reaches done without reloading the page.
-    page.wait_for_selector("#progress[data-complete=true]", timeout=240_000)
+    page.wait_for_selector(f"#progress[data-complete=true][data-total='{expected_rows}']", timeout=240_000)
     rows = page.locator("#documents tbody tr")
     assert rows.count() == expected_rows
     states = [rows.nth(i).get_attribute("data-state") for i in range(rows.count())]
