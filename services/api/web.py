@@ -226,6 +226,15 @@ class BatchView:
     def done_rows(self) -> list[DocRow]:
         return [r for r in self.rows if r.state == "done"]
 
+    @property
+    def matrix_rows(self) -> list[DocRow]:
+        """The overview's departments, those with the most errors (then warnings) first: the
+        order an auditor opens them in."""
+        return sorted(
+            self.done_rows,
+            key=lambda r: (-r.counts.get("error", 0), -r.counts.get("warning", 0), r.department or ""),
+        )
+
     def severity_total(self, severity: str) -> int:
         return sum(r.counts.get(severity, 0) for r in self.done_rows)
 

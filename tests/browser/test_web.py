@@ -116,6 +116,11 @@ def test_sign_in_upload_watch_open_filter_crop_download(page, web_stack: Stack, 
     done = [d for d in status["documents"] if d["state"] == "done" and not d.get("duplicate_of")]
     assert page.locator("#matrix tbody tr").count() == len(done)
     total_errors = sum(d["findings"].get("error", 0) for d in done)
+    errors_by_row = [
+        int(page.locator("#matrix tbody tr").nth(i).locator("td").nth(-3).inner_text())
+        for i in range(len(done))
+    ]
+    assert errors_by_row == sorted(errors_by_row, reverse=True)  # most errors first
     footer = page.locator("#matrix tfoot td").all_inner_texts()
     assert str(total_errors) == footer[-3].strip()
 
