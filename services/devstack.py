@@ -1,7 +1,8 @@
 """The distributed topology, natively, for development and integration tests: a real redis-server
 (Debian package), an S3 endpoint over HTTP (moto's server here; MinIO in docker-compose — the
-client code is the same minio SDK), the api (uvicorn), one Celery worker per queue and the recovery
-process.
+client code is the same minio SDK), the api (uvicorn), one Celery worker per queue (ingest, ocr,
+parse, validate, report; the ocr worker runs JUESUAN_OCR_CONCURRENCY tasks at once, default 1) and
+the recovery process.
 
     python -m services.devstack up [--dir .devstack] [--api-port 8000]   # start in the background
     python -m services.devstack down [--dir .devstack]                    # stop cleanly
@@ -20,7 +21,7 @@ import time
 import urllib.request
 from pathlib import Path
 
-QUEUES = ("ingest", "parse", "validate", "report")
+QUEUES = ("ingest", "ocr", "parse", "validate", "report")
 
 
 def free_ports(n: int) -> list[int]:
@@ -152,6 +153,13 @@ class Stack:
             "api",
         )
 
+    def concurrency(self, queue: str) -> int:
+        """Tasks at once per worker: OCR is CPU-bound and parallel inside itself, so its workers
+        take JUESUAN_OCR_CONCURRENCY (default 1); every other queue ``worker_concurrency``."""
+        if queue == "ocr":
+            return max(int(self.env.get("JUESUAN_OCR_CONCURRENCY") or 1), 1)
+        return self.worker_concurrency
+
     def start_worker(self, queue: str, suffix: str = "") -> subprocess.Popen[bytes]:
         name = f"worker-{queue}{suffix}"
         return self._spawn(
@@ -167,7 +175,7 @@ class Stack:
                 queue,
                 "-n",
                 f"{queue}{suffix}@%h",
-                f"--concurrency={self.worker_concurrency}",
+                f"--concurrency={self.concurrency(queue)}",
                 "--loglevel=INFO",
                 "--without-gossip",
                 "--without-mingle",

@@ -13,6 +13,8 @@ Every ``recovery_interval_seconds`` it sweeps the batches that still have unfini
   change, on two sweeps in a row, the document is sent to that stage again. Stages skip work whose
   output exists and drop messages for documents already running elsewhere or finished, so a restart
   never runs a stage twice.
+- A scan lost in the ``ocr`` stage goes back to the ``ocr`` queue (with its page count, so its
+  time limits scale again), never to ingest.
 - When Redis has lost everything (its epoch marker is gone), status is rebuilt from the durable
   manifests in object storage first.
 """
@@ -33,7 +35,7 @@ from typing import Any
 from services.stage import input_ref, send_stage
 from shared import logs
 from shared.keys import batch_manifest_key
-from shared.messages import RUNNING, STAGES, TERMINAL, DocRef
+from shared.messages import OCR, QUEUES, RUNNING, TERMINAL, DocRef
 from shared.settings import Settings, get_settings
 from shared.status import StatusStore
 from shared.storage import Storage
@@ -70,8 +72,8 @@ def broker_messages(r: Any, grace: float, now: float) -> set[tuple[str, str, str
     ``grace`` seconds ago (a worker that took a message and died leaves it delivered for good).
     ``r`` is a redis client (Any: redis-py's reply types do not follow decode_responses)."""
     present: set[tuple[str, str, str]] = set()
-    queues: list[str | bytes] = list(STAGES)
-    for stage in STAGES:
+    queues: list[str | bytes] = list(QUEUES)
+    for stage in QUEUES:
         queues.extend(r.scan_iter(match=f"{stage}{PRIORITY_SEP}*", count=100))
     for queue in queues:
         for raw in r.lrange(queue, 0, -1):
@@ -163,7 +165,7 @@ class Recovery:
     @staticmethod
     def _stage(d: dict[str, object]) -> str:
         stage = str(d.get("stage") or "")
-        if stage in STAGES:
+        if stage in QUEUES:
             return stage
         return _STAGE_OF_STATE.get(str(d.get("state")), "ingest")
 
@@ -180,6 +182,16 @@ class Recovery:
             ref = ref.model_copy(update={"failed": True, "reason": error})
         else:
             ref = input_ref(stage, ref)
+        if stage == OCR:  # back to the ocr queue, with the time limits of its pages
+            progress = d.get("progress")
+            if isinstance(progress, str):
+                try:
+                    progress = json.loads(progress)
+                except ValueError:
+                    progress = None
+            total = progress.get("total") if isinstance(progress, dict) else None
+            pages = int(str(total)) if str(total).isdigit() else None
+            ref = ref.model_copy(update={"ocr_pages": pages})
         restarts = int(str(d.get("restarts") or 0)) + 1
         self.status.waiting(b, doc_id, stage, restarts=str(restarts))
         self.send(stage, ref)

@@ -15,6 +15,9 @@
   ``MAX_ATTEMPTS`` runs.
 - Each stage sends the next stage's message itself (``send_stage``), so recovery can restart a
   document at the stage it was lost in.
+- **Hand-offs.** A core may return a ``Handoff`` instead of an output key: the document is sent to
+  another stage instead of the next one (ingest hands a scan to ``ocr``, whose messages carry time
+  limits scaled to the pages, see ``ocr_time_limits``).
 """
 
 from __future__ import annotations
@@ -23,13 +26,14 @@ import logging
 import threading
 import time
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Self
 
 from celery.exceptions import SoftTimeLimitExceeded
 
 from shared.errors import BadInputError
 from shared.keys import doc_manifest_key, stage_key
-from shared.messages import OUTPUT_PREFIX, STAGES, TERMINAL, DocOutcome, DocRef, DocState, next_stage
+from shared.messages import OCR, OUTPUT_PREFIX, STAGES, TERMINAL, DocOutcome, DocRef, DocState, next_stage
 from shared.settings import get_settings
 from shared.status import StatusStore
 from shared.storage import Storage
@@ -71,16 +75,51 @@ def output_key(stage: str, ref: DocRef) -> str | None:
 
 
 def input_ref(stage: str, ref: DocRef) -> DocRef:
-    """The message that starts ``stage`` for this document (its input is the previous stage's output)."""
-    i = STAGES.index(stage)
+    """The message that starts ``stage`` for this document (its input is the previous stage's
+    output; ingest and ocr read the raw upload)."""
+    i = 0 if stage == OCR else STAGES.index(stage)
     key = output_key(STAGES[i - 1], ref) if i else None
     return ref.model_copy(update={"key": key})
+
+
+def ocr_time_limits(pages: int | None) -> tuple[int, int]:
+    """(soft, hard) time limits in seconds of recognizing ``pages`` pages: base + per page × pages,
+    the hard limit a margin above. Both stay under the broker's visibility timeout, or Redis would
+    hand the message to a second worker while the first still runs it."""
+    s = get_settings()
+    soft = int(s.ocr_base_seconds + s.ocr_seconds_per_page * max(pages or 1, 1))
+    hard = soft + max(30, soft // 10)
+    cap = s.visibility_timeout_seconds - 10
+    if cap > 0 and hard > cap:
+        hard = cap
+        soft = min(soft, max(hard - 10, 1))
+    return soft, hard
+
+
+def time_limits(stage: str, ref: DocRef) -> tuple[int, int]:
+    """(soft, hard) time limits of ``stage`` for this document."""
+    if stage == OCR:
+        return ocr_time_limits(ref.ocr_pages)
+    s = get_settings()
+    return s.task_soft_time_limit, s.task_time_limit
 
 
 def send_stage(stage: str, ref: DocRef) -> None:
     from services.worker import app
 
-    app.send_task(f"juesuan.{stage}", args=(ref.model_dump(),), queue=stage)
+    options: dict[str, int] = {}
+    if stage == OCR:
+        options["soft_time_limit"], options["time_limit"] = ocr_time_limits(ref.ocr_pages)
+    app.send_task(f"juesuan.{stage}", args=(ref.model_dump(),), queue=stage, **options)
+
+
+@dataclass(frozen=True)
+class Handoff:
+    """What a core returns to send the document to ``stage`` instead of the next stage (ingest
+    hands a scan with ``pages`` pages to recognize to ``ocr``)."""
+
+    stage: str
+    pages: int
 
 
 class _Heartbeat:
@@ -111,22 +150,28 @@ class _Heartbeat:
         self.stop.set()
 
 
-def _failure(exc: BaseException, stage: str) -> str | None:
+def _failure(exc: BaseException, stage: str, ref: DocRef) -> str | None:
     """The Chinese reason a document fails for this exception, or None for a transient error."""
     if isinstance(exc, BadInputError):
         return exc.user_message
     if isinstance(exc, SoftTimeLimitExceeded):
-        return f"处理超时：本文件的{stage}阶段超过 {get_settings().task_soft_time_limit} 秒仍未完成，已停止处理。请检查文件是否异常庞大。"
+        if stage == OCR:
+            return (
+                f"处理超时：本文件 {ref.ocr_pages or '?'} 页的文字识别超过 {time_limits(stage, ref)[0]} 秒仍未完成，"
+                "已停止处理。请检查扫描件是否异常庞大或模糊。"
+            )
+        return f"处理超时：本文件的{stage}阶段超过 {time_limits(stage, ref)[0]} 秒仍未完成，已停止处理。请检查文件是否异常庞大。"
     if isinstance(exc, MemoryError):
         return f"文件过于庞大：处理所需内存超过每个进程 {get_settings().worker_max_memory_mb} MB 的上限，已停止处理。"
     return None
 
 
 def run_stage(
-    msg: dict, stage: str, core: Callable[[DocRef], str], task_id: str | None = None
+    msg: dict, stage: str, core: Callable[[DocRef], str | Handoff], task_id: str | None = None
 ) -> dict | None:
-    """Run ``core`` (which returns the key of the object it wrote) for one document at most once,
-    then send the next stage's message. Returns the ref passed on, or None when dropped."""
+    """Run ``core`` (which returns the key of the object it wrote, or a ``Handoff``) for one
+    document at most once, then send the next stage's message. Returns the ref passed on, or None
+    when dropped."""
     ref = DocRef.model_validate(msg)
     task = task_id or "local"
     st = status()
@@ -166,7 +211,21 @@ def run_stage(
         )
         return None
     try:
-        passed = _run_held(ref, stage, core, task, ttl)
+        passed, handoff = _run_held(ref, stage, core, task, ttl)
+        if handoff is not None:
+            passed = passed.model_copy(update={"key": None, "ocr_pages": handoff.pages})
+            progress = {"done": 0, "total": handoff.pages}
+            st.waiting(ref.batch_id, ref.doc_id, handoff.stage, progress=progress)
+            send_stage(handoff.stage, passed)
+            log.info(
+                "event=stage_handoff stage=%s to=%s pages=%d batch=%s doc=%s",
+                stage,
+                handoff.stage,
+                handoff.pages,
+                ref.batch_id,
+                ref.doc_id,
+            )
+            return passed.model_dump()
         st.waiting(ref.batch_id, ref.doc_id, nxt, **({"error": passed.reason} if passed.failed else {}))
         send_stage(nxt, passed)
         return passed.model_dump()
@@ -174,7 +233,9 @@ def run_stage(
         st.release_lease(ref.batch_id, ref.doc_id, task)
 
 
-def _run_held(ref: DocRef, stage: str, core: Callable[[DocRef], str], task: str, ttl: int) -> DocRef:
+def _run_held(
+    ref: DocRef, stage: str, core: Callable[[DocRef], str | Handoff], task: str, ttl: int
+) -> tuple[DocRef, Handoff | None]:
     st = status()
     prior = st.runs(ref.batch_id, ref.doc_id).get(stage, 0)
     if prior >= MAX_ATTEMPTS:
@@ -182,7 +243,7 @@ def _run_held(ref: DocRef, stage: str, core: Callable[[DocRef], str], task: str,
         log.error(
             "event=stage_abandoned stage=%s batch=%s doc=%s runs=%d", stage, ref.batch_id, ref.doc_id, prior
         )
-        return ref.model_copy(update={"failed": True, "reason": abandoned})
+        return ref.model_copy(update={"failed": True, "reason": abandoned}), None
     st.running(ref.batch_id, ref.doc_id, stage, task)
     # counted only now, just before the work: a Redis error before this point retries without a run
     runs = st.count_run(ref.batch_id, ref.doc_id, stage)
@@ -200,7 +261,7 @@ def _run_held(ref: DocRef, stage: str, core: Callable[[DocRef], str], task: str,
             delay_for_tests(stage)
             key = core(ref)
     except Exception as exc:
-        reason = _failure(exc, stage)
+        reason = _failure(exc, stage, ref)
         if reason is None and is_transient(exc):
             st.uncount_run(ref.batch_id, ref.doc_id, stage)  # Celery retries it: not a lost run
             raise
@@ -211,10 +272,12 @@ def _run_held(ref: DocRef, stage: str, core: Callable[[DocRef], str], task: str,
             log.warning(
                 "event=stage_failed stage=%s batch=%s doc=%s reason=%s", stage, ref.batch_id, ref.doc_id, exc
             )
-        return ref.model_copy(update={"failed": True, "reason": reason})
+        return ref.model_copy(update={"failed": True, "reason": reason}), None
     ms = (time.perf_counter() - t0) * 1000
     log.info("event=stage_done stage=%s batch=%s doc=%s ms=%.1f", stage, ref.batch_id, ref.doc_id, ms)
-    return ref.model_copy(update={"key": key})
+    if isinstance(key, Handoff):
+        return ref, key
+    return ref.model_copy(update={"key": key}), None
 
 
 def is_transient(exc: BaseException) -> bool:
@@ -232,4 +295,14 @@ def load_outcome(ref: DocRef) -> DocOutcome:
         )
 
 
-__all__ = ["DocState", "input_ref", "load_outcome", "run_stage", "send_stage", "status", "storage"]
+__all__ = [
+    "DocState",
+    "Handoff",
+    "input_ref",
+    "load_outcome",
+    "ocr_time_limits",
+    "run_stage",
+    "send_stage",
+    "status",
+    "storage",
+]

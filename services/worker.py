@@ -1,5 +1,8 @@
-"""The Celery application shared by the four services. Each worker consumes one queue:
-    celery -A services.worker worker -Q ingest   (and parse, validate, report)
+"""The Celery application shared by the services. Each worker consumes one queue:
+    celery -A services.worker worker -Q ingest   (and ocr, parse, validate, report)
+
+Scans go through ``ocr`` (services/ingest/ocr_tasks.py) on workers of their own, concurrency 1 by
+default (JUESUAN_OCR_CONCURRENCY), with time limits scaled to their pages and passed per message.
 
 Reliability: a task is acknowledged only after it finished (acks_late) and is given back to the
 queue if its worker dies (reject_on_worker_lost); each worker takes one task at a time (prefetch
@@ -18,9 +21,8 @@ from celery import Celery
 from celery.signals import worker_process_init, worker_ready
 
 from services.observe import install_worker_hooks
+from shared.messages import QUEUES  # ingest, ocr, parse, validate, report
 from shared.settings import get_settings
-
-QUEUES = ("ingest", "parse", "validate", "report")
 
 
 def make_app() -> Celery:
@@ -43,6 +45,7 @@ def make_app() -> Celery:
         worker_hijack_root_logger=False,
         imports=(
             "services.ingest.tasks",
+            "services.ingest.ocr_tasks",
             "services.parse.tasks",
             "services.validate.tasks",
             "services.report.tasks",

@@ -11,6 +11,7 @@ from pydantic import BaseModel, Field
 class DocState(StrEnum):
     QUEUED = "queued"
     INGESTING = "ingesting"
+    RECOGNIZING = "recognizing"  # OCR of a scan's pages (stage ``ocr``)
     PARSING = "parsing"
     VALIDATING = "validating"
     RENDERING = "rendering"
@@ -20,20 +21,29 @@ class DocState(StrEnum):
 
 TERMINAL = {DocState.DONE, DocState.FAILED}
 
-# The four stages in order, and the state a document is in while each one runs. Between stages a
-# document is ``queued`` with ``stage`` naming the stage it waits for.
+# The four stages every document passes, in order, and the state a document is in while each one
+# runs. Between stages a document is ``queued`` with ``stage`` naming the stage it waits for.
 STAGES = ("ingest", "parse", "validate", "report")
+# A scan takes a side road: ingest sees pages that need OCR and hands the document to ``ocr`` (its
+# own queue and workers, so a long scan never holds text documents back), which writes the same
+# extracted object ingest would and passes the document to parse.
+OCR = "ocr"
+# Every stage; each has a Celery queue of its own name and a task ``juesuan.<stage>``.
+QUEUES = ("ingest", OCR, "parse", "validate", "report")
 RUNNING = {
     "ingest": DocState.INGESTING,
+    OCR: DocState.RECOGNIZING,
     "parse": DocState.PARSING,
     "validate": DocState.VALIDATING,
     "report": DocState.RENDERING,
 }
 # The object each stage writes; the next stage reads it (report's own outputs are the reports).
-OUTPUT_PREFIX = {"ingest": "extracted", "parse": "parsed", "validate": "findings"}
+OUTPUT_PREFIX = {"ingest": "extracted", OCR: "extracted", "parse": "parsed", "validate": "findings"}
 
 
 def next_stage(stage: str) -> str | None:
+    if stage == OCR:
+        return "parse"
     i = STAGES.index(stage)
     return STAGES[i + 1] if i + 1 < len(STAGES) else None
 
@@ -48,6 +58,7 @@ class DocRef(BaseModel):
     key: str | None = None  # the previous stage's output
     failed: bool = False  # a permanent failure upstream: later stages pass it through
     reason: str | None = None
+    ocr_pages: int | None = None  # the ocr stage's message: pages to recognize (its time limits scale)
 
 
 class DocOutcome(BaseModel):

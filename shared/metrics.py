@@ -32,11 +32,11 @@ from prometheus_client.registry import Collector
 PREFIX = "js:metrics:"
 SERIES_KEY = PREFIX + "stage_duration:series"
 ACTIVE_KEY = "js:active"  # shared/status.py: batches with unfinished documents
-QUEUES = ("ingest", "parse", "validate", "report")
+QUEUES = ("ingest", "ocr", "parse", "validate", "report")
 # Celery's Redis transport keeps messages with a priority in "<queue>\x06\x16<n>" lists.
 PRIORITY_SUFFIXES = ("", "\x06\x163", "\x06\x166", "\x06\x169")
 BUCKETS = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0, 60.0, 120.0, 300.0, math.inf)
-STATES = ("queued", "ingesting", "parsing", "validating", "rendering", "done", "failed")
+STATES = ("queued", "ingesting", "recognizing", "parsing", "validating", "rendering", "done", "failed")
 MAX_SCAN_KEYS = 200_000  # bound on the keys one scrape may walk
 SCAN_COUNT = 1000
 CONTENT_TYPE = "text/plain; version=0.0.4; charset=utf-8"

@@ -60,8 +60,15 @@ class Settings(BaseSettings):
     recovery_grace_seconds: float = 30.0
     task_soft_time_limit: int = 120  # seconds; the document fails with 处理超时
     task_time_limit: int = 150  # the worker child is killed; the document is restarted, then fails
+    # OCR (queue ``ocr``): a scan's time limits scale with its pages, passed with each message:
+    # soft = base + per page × pages, hard = soft + a margin, both kept under the visibility timeout
+    ocr_base_seconds: int = 60
+    ocr_seconds_per_page: float = 6.0
+    ocr_concurrency: int = 1  # OCR tasks per ocr worker (devstack; compose and k8s read the same variable)
     worker_max_memory_mb: int = 1024  # per worker child: address-space data limit (MemoryError → failed)
-    test_task_delay: str = ""  # tests only: "parse:2.5" slows a stage so a worker can be killed mid-task
+    # tests only: "parse:2.5" slows a stage so a worker can be killed mid-task; "ocr-page:1" slows
+    # each recognized page
+    test_task_delay: str = ""
 
 
 @lru_cache

@@ -151,6 +151,11 @@ class StatusStore:
     def running(self, b: str, d: str, stage: str, task: str) -> None:
         self.set_state(b, d, RUNNING[stage], stage=stage, task=task, started_at=str(time.time()))
 
+    def set_progress(self, b: str, d: str, done: int, total: int) -> None:
+        """Pages recognized so far of the document's OCR (shown as 文字识别 12/26 页)."""
+        progress = json.dumps({"done": int(done), "total": int(total)})
+        self.r.hset(_doc(b, d), mapping={"progress": progress, "updated_at": str(time.time())})
+
     def count_run(self, b: str, d: str, stage: str) -> int:
         """How many times ``stage``'s work really ran for this document (not skipped duplicates)."""
         return int(self.r.hincrby(_doc(b, d), f"runs:{stage}", 1))
@@ -219,7 +224,7 @@ class StatusStore:
         if not raw:
             return None
         out: dict[str, object] = dict(raw)
-        for k in ("counts", "categories", "report_keys"):
+        for k in ("counts", "categories", "report_keys", "progress"):
             if raw.get(k):
                 out[k] = json.loads(raw[k])
         return out
@@ -232,7 +237,7 @@ class StatusStore:
         docs = []
         for d, raw in zip(ids, pipe.execute()):
             item: dict[str, object] = {"doc_id": d, **raw}
-            for k in ("counts", "categories", "report_keys"):
+            for k in ("counts", "categories", "report_keys", "progress"):
                 if raw.get(k):
                     item[k] = json.loads(raw[k])
             docs.append(item)

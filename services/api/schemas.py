@@ -100,9 +100,18 @@ class EventResult(BaseModel):
     refused: list[RefusedObject] = Field(default_factory=list)
 
 
+class PageProgress(BaseModel):
+    """Pages of a scan recognized so far (the ocr stage)."""
+
+    done: int = Field(description="已识别的页数")
+    total: int = Field(description="需要文字识别的页数")
+
+
 class DocStatus(BaseModel):
-    """``state`` is queued (waiting for ``stage``), ingesting / parsing / validating / rendering
-    (running ``stage``), done or failed; ``activity`` says the same in Chinese (等待解析, 正在解析…).
+    """``state`` is queued (waiting for ``stage``), ingesting / recognizing (OCR of a scan, stage
+    ``ocr``) / parsing / validating / rendering (running ``stage``), done or failed; ``activity``
+    says the same in Chinese (等待解析, 正在解析, 文字识别 12/26 页…). ``progress``: a scan's pages
+    recognized so far, while it is in the ocr stage.
     ``reports`` holds a signed download link per stored format (json, html, xlsx, csv, pdf,
     annotated); ``unavailable`` says why a format was not produced. ``duplicate_of`` names the
     document of the batch with the same content (this one was not checked again)."""
@@ -135,6 +144,7 @@ class DocStatus(BaseModel):
     state: str
     stage: str | None = None
     activity: str = ""
+    progress: PageProgress | None = None
     error: str | None = None
     department: str | None = None
     year: int | None = None

@@ -10,7 +10,7 @@ from fastapi import APIRouter, HTTPException, Path
 from fastapi.responses import Response
 
 from services.report.formats import FORMAT_ZH, MEDIA_TYPE, ReportFormat
-from shared.messages import TERMINAL, DocState
+from shared.messages import OCR, TERMINAL, DocState
 from shared.models import DocumentReport
 from shared.settings import get_settings
 from shared.storage import Storage
@@ -18,21 +18,43 @@ from shared.storage import Storage
 from ..common import SECURED, Caller, ErrorBody, binary_response, errors, require_doc
 from ..deps import get_keyring, get_storage
 from ..downloads import INLINE, content_disposition, report_filename
-from ..schemas import DocStatus
+from ..schemas import DocStatus, PageProgress
 
 router = APIRouter(tags=["文件"], dependencies=SECURED)
 
-STAGE_ZH = {"ingest": "读取", "parse": "解析", "validate": "审查", "report": "生成报告"}
+STAGE_ZH = {"ingest": "读取", "ocr": "文字识别", "parse": "解析", "validate": "审查", "report": "生成报告"}
 
 
-def activity(state: str, stage: str | None) -> str:
-    """The document's state for a person: 等待解析 / 正在解析 / 已完成 / 失败."""
+def activity(state: str, stage: str | None, progress: PageProgress | None = None) -> str:
+    """The document's state for a person: 等待解析 / 正在解析 / 文字识别 12/26 页 / 已完成 / 失败."""
     if state == DocState.DONE.value:
         return "已完成"
     if state == DocState.FAILED.value:
         return "失败"
     what = STAGE_ZH.get(stage or "", stage or "")
-    return f"等待{what}" if state == DocState.QUEUED.value else f"正在{what}"
+    if state == DocState.QUEUED.value:
+        return f"等待{what}"
+    if progress is not None and progress.total > 0:
+        return f"{what} {progress.done}/{progress.total} 页"
+    return f"正在{what}"
+
+
+def page_progress(d: dict[str, object], stage: str | None) -> PageProgress | None:
+    """Pages recognized so far, while the document is in the ocr stage (else None)."""
+    if stage != OCR:
+        return None
+    value = d.get("progress")
+    if isinstance(value, str) and value:
+        try:
+            value = json.loads(value)
+        except ValueError:
+            return None
+    if not isinstance(value, dict):
+        return None
+    try:
+        return PageProgress(done=int(value.get("done", 0)), total=int(value.get("total", 0)))
+    except (TypeError, ValueError):
+        return None
 
 
 def _json_field(d: dict[str, object], name: str) -> dict[str, str]:
@@ -58,6 +80,7 @@ def doc_status(batch_id: str, d: dict[str, object]) -> DocStatus:
     state, stage = str(d.get("state", "")), str(d.get("stage") or "") or None
     year = d.get("year")
     counts = d.get("counts")
+    progress = page_progress(d, stage)
     return DocStatus(
         doc_id=doc_id,
         filename=str(d.get("filename", "")),
@@ -65,7 +88,8 @@ def doc_status(batch_id: str, d: dict[str, object]) -> DocStatus:
         stage=stage,
         activity="重复文件"
         if d.get("duplicate_of") and state == DocState.FAILED.value
-        else activity(state, stage),
+        else activity(state, stage, progress),
+        progress=progress,
         error=str(d.get("error") or "") or None,
         department=str(d.get("department") or "") or None,
         year=int(year) if isinstance(year, str) and year.isdigit() else None,
