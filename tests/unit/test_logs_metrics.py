@@ -153,6 +153,7 @@ def test_render_parses_and_counts_match(r) -> None:
     r.rpush("parse", "m1", "m2", "m3")
     r.rpush("report", "m1")
     r.rpush("ingest\x06\x163", "m1")  # a message with a priority
+    r.rpush("ocr", "m1", "m2")  # scans waiting for OCR
 
     text = metrics.render(r)
     fams = families(text)
@@ -180,6 +181,7 @@ def test_render_parses_and_counts_match(r) -> None:
     queues = samples(text, "juesuan_queue_length")
     assert queues == {
         (("queue", "ingest"),): 1,
+        (("queue", "ocr"),): 2,
         (("queue", "parse"),): 3,
         (("queue", "validate"),): 0,
         (("queue", "report"),): 1,
