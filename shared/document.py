@@ -1,5 +1,5 @@
 """The extracted document: one format-neutral model every extractor produces (PDF, DOCX, XLSX,
-text; scans later) and the parser reads.
+text, scans read by OCR) and the parser reads.
 
 After docling-core's ``DoclingDocument``: pages hold text lines and table grids, and everything
 keeps its provenance (:class:`Prov`: physical page, box on the page, character span) and a
@@ -206,10 +206,11 @@ class DocumentKind(StrEnum):
     PDF = "pdf"  # a born-digital PDF, read with its layout
     DOCX = "docx"  # a Word document (.docx; .doc converted)
     XLSX = "xlsx"  # an Excel workbook (.xlsx; .xls converted)
+    SCAN = "scan"  # a scanned PDF or page images, read by OCR with its layout
 
     @property
     def has_layout(self) -> bool:
-        return self in (DocumentKind.PDF, DocumentKind.DOCX, DocumentKind.XLSX)
+        return self in (DocumentKind.PDF, DocumentKind.DOCX, DocumentKind.XLSX, DocumentKind.SCAN)
 
 
 class ExtractedDocument(BaseModel):

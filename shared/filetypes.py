@@ -118,7 +118,10 @@ def _sniff_text(data: bytes) -> str:
 
 # --- reasons ------------------------------------------------------------------------------------
 
-ACCEPTED = "请上传 PDF、Word（.docx/.doc）、Excel（.xlsx/.xls）或文本（.txt）格式的部门决算文件。"
+ACCEPTED = (
+    "请上传 PDF、Word（.docx/.doc）、Excel（.xlsx/.xls）、文本（.txt）格式的部门决算文件，"
+    "或扫描件图片（PNG/JPEG/TIFF）。"
+)
 _UNPACK = "请解压后上传其中的文件，或重新压缩为 ZIP 格式后上传。"
 _FIXED_REASONS: dict[str, str] = {
     "empty": "空文件：文件没有内容。",
@@ -129,8 +132,8 @@ _FIXED_REASONS: dict[str, str] = {
     "gzip": "文件是 GZIP 压缩文件（.gz），暂不支持：" + _UNPACK,
     "binary": "无法识别的文件格式：" + ACCEPTED,
 }
-# The formats the document layer reads (a legacy .doc/.xls is converted first).
-READABLE = frozenset({"text", "pdf", "docx", "xlsx"})
+# The formats the document layer reads (a legacy .doc/.xls is converted first; images are OCR'd).
+READABLE = frozenset({"text", "pdf", "docx", "xlsx", *IMAGE_KINDS})
 
 
 def _utf16(name: str) -> bytes:
@@ -151,17 +154,13 @@ def ole_content(data: bytes) -> str | None:
 def reject_reason(kind: str, data: bytes) -> str | None:
     """Why this upload cannot be a 决算 document the engine reads (Chinese), or None.
 
-    Readable formats and zips give None (a zip is unpacked by the caller and its members judged one
-    by one); problems found while reading one (a damaged PDF, a password) are the extractor's to
+    Readable formats (images included: they are read as scans) and zips give None (a zip is
+    unpacked by the caller and its members judged one by one, or read as one scan when it holds
+    only page images); problems found while reading one (a damaged PDF, a password) are the extractor's to
     report. Unknown kinds are treated like "binary".
     """
     if kind in READABLE or kind == "zip":
         return None
-    if kind in IMAGE_KINDS:
-        return (
-            f"文件是图片（{IMAGE_KINDS[kind]}），可能是扫描件：需要文字识别（OCR），当前版本暂不支持，"
-            "请上传由 Word/WPS 导出的 PDF 或原始 Word/Excel 文件。"
-        )
     if kind == "doc_ole":
         content = ole_content(data)
         if content == "encrypted":

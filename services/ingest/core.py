@@ -5,9 +5,12 @@ the same bytes always get the same answer.
    upload): size, emptiness, and type by content — never by name. Its reasons are Chinese and say
    what to do.
 2. ``ingest_bytes(name, data)``: the same checks, then the extractor for the detected type
-   (PDF, DOCX, XLSX, text; a legacy .doc/.xls converted with LibreOffice first). An extractor's
-   own problems (a password, damage, too many pages, a scan without text) are ``BadInputError``
-   with a Chinese message for that document.
+   (PDF, DOCX, XLSX, text; a legacy .doc/.xls converted with LibreOffice first; scans — PDF pages
+   without a usable text layer, images, a zip of one document's page images — read by OCR). An
+   extractor's own problems (a password, damage, too many pages, a scan without any text, an
+   image bomb) are ``BadInputError`` with a Chinese message for that document.
+3. ``needs_ocr(data)``: how many pages ``ingest_bytes`` would OCR, found cheaply (no rendering),
+   so a caller can send scans to their own queue before the work starts.
 """
 
 from __future__ import annotations
@@ -15,10 +18,11 @@ from __future__ import annotations
 import hashlib
 from dataclasses import dataclass
 
-from shared.document import ExtractedDocument
+from shared.document import DocumentKind, ExtractedDocument
 from shared.errors import BadInputError
-from shared.filetypes import ole_content, reject_reason, sniff
+from shared.filetypes import IMAGE_KINDS, ole_content, reject_reason, sniff
 
+from .ocr import OcrOptions, OcrProgress
 from .office import OfficeLimits
 
 
@@ -71,12 +75,62 @@ def office_limits(limits: IngestLimits) -> OfficeLimits:
     )
 
 
-def ingest_bytes(name: str, data: bytes, limits: IngestLimits | None = None) -> ExtractedDocument:
-    """The extracted document of one file, or ``BadInputError`` saying (in Chinese) why not."""
+def needs_ocr(data: bytes) -> int:
+    """How many pages :func:`ingest_bytes` would read by OCR: a PDF's pages without a usable text
+    layer (text layers and image objects are looked at, nothing is rendered), an image's pages (a
+    TIFF's frames, a zip's page images). 0 for everything else, and for input ingest will refuse."""
+    kind = sniff(data)
+    try:
+        if kind == "pdf":
+            from .pdf import pdf_pages_to_ocr
+
+            return pdf_pages_to_ocr(data)
+        if kind in IMAGE_KINDS or (kind == "zip" and _is_image_zip(data)):
+            from .ocr import image_page_count
+
+            return image_page_count(data, kind)
+    except BadInputError:
+        return 0
+    return 0
+
+
+def _is_image_zip(data: bytes) -> bool:
+    """A zip whose members are all images: the pages of one scanned document."""
+    import io
+    import zipfile
+
+    from shared.filetypes import member_name, safe_member_path
+
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as zf:
+            names = [
+                safe_member_path(member_name(i)) or ""
+                for i in zf.infolist()
+                if not i.is_dir() and i.file_size
+            ]
+    except (zipfile.BadZipFile, ValueError, EOFError, OSError):
+        return False
+    names = [n for n in names if n and not any(p.startswith(".") or p == "__MACOSX" for p in n.split("/"))]
+    exts = (".png", ".jpg", ".jpeg", ".tif", ".tiff", ".bmp", ".gif")
+    return bool(names) and all(n.lower().endswith(exts) for n in names)
+
+
+def ingest_bytes(
+    name: str,
+    data: bytes,
+    limits: IngestLimits | None = None,
+    *,
+    progress: OcrProgress | None = None,
+    ocr_options: OcrOptions | None = None,
+) -> ExtractedDocument:
+    """The extracted document of one file, or ``BadInputError`` saying (in Chinese) why not.
+    ``progress`` is called after each OCR'd page with (pages done, pages to OCR)."""
     limits = limits or IngestLimits()
     kind, reason = refusal(data, limits)
     if reason:
         raise BadInputError(f"refused {kind}", reason)
+    if kind in IMAGE_KINDS or (kind == "zip" and _is_image_zip(data)):
+        return _scan_images(name, data, kind, limits, progress, ocr_options)
     if kind == "zip":
         raise BadInputError(
             "zip given to ingest", "这是 ZIP 压缩包：请上传其中的文件（批量上传时压缩包会自动解开）。"
@@ -92,6 +146,8 @@ def ingest_bytes(name: str, data: bytes, limits: IngestLimits | None = None) -> 
                 max_cells=limits.max_cells,
                 max_table_rows=limits.max_table_rows,
             ),
+            progress=progress,
+            ocr_options=ocr_options,
         )
     if kind == "docx":
         from .docx import extract_docx
@@ -106,6 +162,40 @@ def ingest_bytes(name: str, data: bytes, limits: IngestLimits | None = None) -> 
     from .text import extract_text_document
 
     return extract_text_document(name, data, limits.max_text_lines, limits.max_text_chars)
+
+
+def _scan_images(
+    name: str,
+    data: bytes,
+    kind: str,
+    limits: IngestLimits,
+    progress: OcrProgress | None,
+    ocr_options: OcrOptions | None,
+) -> ExtractedDocument:
+    """An image, a multi-page TIFF or a zip of page images: every page OCR'd."""
+    from .ocr import image_pages, renumber
+    from .pdf import PdfLimits, check_tables, ocr_warnings
+
+    pdf_limits = PdfLimits(
+        max_pages=limits.max_pdf_pages, max_cells=limits.max_cells, max_table_rows=limits.max_table_rows
+    )
+    pages = image_pages(
+        data,
+        kind,
+        max_pages=limits.max_pdf_pages,
+        options=ocr_options,
+        progress=progress,
+        max_cells=pdf_limits.max_cells_per_page,
+    )
+    check_tables(pages, pdf_limits)
+    renumber(pages)
+    return ExtractedDocument(
+        source_name=name,
+        sha256=hashlib.sha256(data).hexdigest(),
+        kind=DocumentKind.SCAN,
+        pages=pages,
+        warnings=ocr_warnings(pages, [p.number for p in pages]),
+    )
 
 
 def _legacy(name: str, data: bytes, limits: IngestLimits) -> ExtractedDocument:

@@ -11,8 +11,8 @@ after its ``/Rotate``, with the origin at the top-left of its crop box cut to it
 down; ``Page.width``/``Page.height`` are the displayed size (see :mod:`shared.pdfgeom`, whose
 :class:`~shared.pdfgeom.PageFrame` the annotated copy and the evidence pictures use as well).
 
-A page with no usable text layer (a scan, or glyphs without Unicode) is marked; a document made
-only of such pages is refused with a message that it needs OCR.
+A page with no usable text layer (a scan, or glyphs without Unicode) is rendered and read by OCR
+(:mod:`services.ingest.ocr`) into the same kind of page, through the same :func:`build_page`.
 """
 
 from __future__ import annotations
@@ -29,6 +29,7 @@ from shared.errors import BadInputError
 from shared.normalize import FOLD_TABLE
 from shared.pdfgeom import PageFrame, pdfium_frame
 
+from .ocr import OcrOptions, OcrProgress
 from .pdf_grid import (
     Char,
     FoundGrid,
@@ -47,6 +48,16 @@ FOOTER_RE = re.compile(
     r"^[\s\-—–－·•]*(?:第\s*)?(\d{1,4})(?:\s*页)?(?:\s*(?:/|共)\s*\d{1,4}\s*页?)?[\s\-—–－·•]*$"
 )
 _BAD_CHARS = re.compile(r"[\ufffd\ue000-\uf8ff\x00-\x08\x0b-\x1f]")
+_CID_RE = re.compile(r"\(cid:\d+\)")
+# What the text of a disclosure is made of: CJK (with Kangxi radicals and compatibility forms),
+# ASCII, Latin-1, general and CJK punctuation, full-width forms, number forms, circled numbers,
+# box drawing and simple symbols. A text layer mostly outside these is a broken font mapping.
+_USUAL = re.compile(
+    r"[\u0020-\u007e\u00a0-\u00ff\u0370-\u03ff\u0400-\u04ff\u2000-\u27bf\u2e80-\u2fdf"
+    r"\u3000-\u33ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\ufe30-\ufe4f\uff00-\uffef]"
+)
+GARBAGE_SHARE = 0.3  # a text layer with more than this share of unusable characters is garbage
+MIN_CHARS = 5  # fewer characters than this: no text layer to speak of
 
 
 class PdfLimits:
@@ -92,22 +103,36 @@ def open_pdf(data: bytes) -> pdfium.PdfDocument:
         ) from exc
 
 
-def extract_pdf(name: str, data: bytes, limits: PdfLimits | None = None) -> ExtractedDocument:
+def _check_pages(n: int, limits: PdfLimits) -> None:
+    if n == 0:
+        raise BadInputError("pdf without pages", "PDF 文件没有任何页面：请检查文件是否完整。")
+    if n > limits.max_pages:
+        raise BadInputError(
+            f"pdf has {n} pages > {limits.max_pages}",
+            f"PDF 页数过多（{n} 页，上限 {limits.max_pages} 页）：部门决算文件通常为 15–60 页，请确认文件无误，或拆分后上传。",
+        )
+
+
+def extract_pdf(
+    name: str,
+    data: bytes,
+    limits: PdfLimits | None = None,
+    *,
+    progress: OcrProgress | None = None,
+    ocr_options: OcrOptions | None = None,
+) -> ExtractedDocument:
+    """The document layer of a PDF, page by page: a page with a usable text layer is read from it,
+    a scanned page (or one whose text layer is garbage) is rendered and OCR'd (``progress`` is
+    called after each OCR'd page with (pages done, pages to OCR))."""
     limits = limits or PdfLimits()
     pdf = open_pdf(data)
     try:
         n = len(pdf)
-        if n == 0:
-            raise BadInputError("pdf without pages", "PDF 文件没有任何页面：请检查文件是否完整。")
-        if n > limits.max_pages:
-            raise BadInputError(
-                f"pdf has {n} pages > {limits.max_pages}",
-                f"PDF 页数过多（{n} 页，上限 {limits.max_pages} 页）：部门决算文件通常为 15–60 页，请确认文件无误，或拆分后上传。",
-            )
+        _check_pages(n, limits)
         pages: list[Page] = []
         warnings: list[str] = []
         seq = 0
-        rows = cells = 0
+        to_ocr: list[int] = []
         for index in range(n):
             try:
                 page = pdf[index]
@@ -121,38 +146,124 @@ def extract_pdf(name: str, data: bytes, limits: PdfLimits | None = None) -> Extr
             finally:
                 page.close()
             pages.append(out)
-            rows += sum(g.n_rows for g in out.grids)
-            cells += sum(g.n_rows * g.n_cols for g in out.grids)
-            if rows > limits.max_table_rows:
-                raise _too_many(
-                    f"表格行数超过 {limits.max_table_rows:,} 行", f"> {limits.max_table_rows} rows"
-                )
-            if cells > limits.max_cells:
-                raise _too_many(f"表格单元格超过 {limits.max_cells:,} 个", f"> {limits.max_cells} cells")
+            if not out.has_text_layer:
+                to_ocr.append(index)
+            check_tables(pages, limits)
+        if to_ocr:
+            _ocr_pages(pdf, pages, to_ocr, limits, progress, ocr_options)
     finally:
         pdf.close()
-    scanned = [p.number for p in pages if not p.has_text_layer]
     lost = _pages_without_cjk(pages)
     if lost:
         warnings.append(
             f"第 {_ranges(lost)} 页只读出数字、没有读出中文（PDF 未嵌入中文字体，本机也没有可替代的中文字体），"
             "这些页的表格和文字未能检查：请用嵌入字体的方式重新导出 PDF，或请管理员安装中文字体（如 fonts-wqy-microhei）。"
         )
-    if len(scanned) == len(pages):
-        raise BadInputError(
-            "pdf without text layer",
-            "此 PDF 没有可提取的文字（可能是扫描件或图片）：需要文字识别（OCR），当前版本暂不支持扫描件，"
-            "请上传由 Word/WPS 直接导出的 PDF，或 Word/Excel 原文件。",
-        )
-    if scanned:
-        warnings.append(f"第 {_ranges(scanned)} 页没有文字层（扫描图像），这些页的内容未能检查。")
+    kind = DocumentKind.PDF
+    if to_ocr:
+        warnings += ocr_warnings(pages, [i + 1 for i in to_ocr])
+        kind = DocumentKind.SCAN if 2 * len(to_ocr) >= len(pages) else DocumentKind.PDF
     return ExtractedDocument(
         source_name=name,
         sha256=hashlib.sha256(data).hexdigest(),
-        kind=DocumentKind.PDF,
+        kind=kind,
         pages=pages,
         warnings=warnings,
     )
+
+
+def check_tables(pages: list[Page], limits: PdfLimits) -> None:
+    rows = sum(g.n_rows for p in pages for g in p.grids)
+    cells = sum(g.n_rows * g.n_cols for p in pages for g in p.grids)
+    if rows > limits.max_table_rows:
+        raise _too_many(f"表格行数超过 {limits.max_table_rows:,} 行", f"> {limits.max_table_rows} rows")
+    if cells > limits.max_cells:
+        raise _too_many(f"表格单元格超过 {limits.max_cells:,} 个", f"> {limits.max_cells} cells")
+
+
+def _ocr_pages(
+    pdf: pdfium.PdfDocument,
+    pages: list[Page],
+    to_ocr: list[int],
+    limits: PdfLimits,
+    progress: OcrProgress | None,
+    options: OcrOptions | None,
+) -> None:
+    from .ocr import ocr_pdf_page, renumber
+
+    for done, index in enumerate(to_ocr, start=1):
+        page = pdf[index]
+        try:
+            frame = pdfium_frame(page)
+            pages[index] = ocr_pdf_page(
+                page,
+                page_number=index + 1,
+                width_pt=frame.width,
+                height_pt=frame.height,
+                options=options,
+                label=_page_label(pdf, index),
+                max_cells=limits.max_cells_per_page,
+            )
+        finally:
+            page.close()
+        check_tables(pages, limits)
+        if progress is not None:
+            progress(done, len(to_ocr))
+    renumber(pages)
+
+
+def ocr_warnings(pages: list[Page], ocr_numbers: list[int]) -> list[str]:
+    """The notes on OCR'd pages (which were read by OCR, which came out blank); refuses a scan in
+    which no page has any text."""
+    blank = [p.number for p in pages if p.number in ocr_numbers and _is_blank(p)]
+    if all(_is_blank(p) for p in pages):
+        raise BadInputError(
+            "scan without any text",
+            "扫描件或图片中没有识别出任何文字（各页均为空白或图像无法辨认）：请确认扫描清晰、方向正确后重新上传，"
+            "或上传由 Word/WPS 直接导出的 PDF。",
+        )
+    out = [
+        (
+            f"第 {_ranges(ocr_numbers)} 页是扫描图像，已用文字识别（OCR）读取：识别不确定或经过修复的数字已降低置信度，"
+            "据此得出的问题会降低一级或不作结论。"
+        )
+    ]
+    if blank:
+        out.append(f"第 {_ranges(blank)} 页没有识别出文字（空白页或图像无法辨认），已跳过。")
+    return out
+
+
+def _is_blank(p: Page) -> bool:
+    return not p.lines and not any(c.text for g in p.grids for c in g.cells)
+
+
+def pdf_pages_to_ocr(data: bytes) -> int:
+    """How many pages of the PDF would be OCR'd (no rendering: text layers and image objects
+    only); 0 for a born-digital PDF, and for one that cannot be opened (ingest says why)."""
+    try:
+        pdf = pdfium.PdfDocument(data)
+    except pdfium.PdfiumError:
+        return 0
+    limits = PdfLimits()
+    count = 0
+    try:
+        for index in range(len(pdf)):
+            try:
+                page = pdf[index]
+            except pdfium.PdfiumError:
+                continue
+            try:
+                chars, bad = _chars(page, pdfium_frame(page), limits)
+                layer = text_layer(chars, bad)
+                if layer != "text" and page_needs_ocr(layer, _has_image(page)):
+                    count += 1
+            except BadInputError:
+                pass
+            finally:
+                page.close()
+    finally:
+        pdf.close()
+    return count
 
 
 def _pages_without_cjk(pages: list[Page]) -> list[int]:
@@ -290,30 +401,85 @@ def _path_edges(obj: pdfium.PdfObject, frame: PageFrame, hs: list[HRule], vs: li
             prev = start
 
 
+def garbage_share(chars: list[Char], bad: int) -> float:
+    """The share of a text layer that cannot be text of a disclosure: characters without Unicode
+    (U+FFFD, private use, controls), "(cid:12)" placeholders, characters outside :data:`_USUAL`."""
+    text = "".join(c.text for c in chars)
+    cid = sum(len(m) for m in _CID_RE.findall(text))
+    odd = sum(1 for ch in _CID_RE.sub("", text) if not _USUAL.match(ch))
+    return (bad + cid + odd) / max(len(text) + bad, 1)
+
+
+def text_layer(chars: list[Char], bad: int) -> str:
+    """What a page's text layer is: "text" (read it), "none" (fewer than MIN_CHARS characters)
+    or "garbage" (glyphs without a usable Unicode mapping)."""
+    if len(chars) + bad < MIN_CHARS:
+        return "none"
+    if len(chars) < MIN_CHARS or garbage_share(chars, bad) > GARBAGE_SHARE:
+        return "garbage"
+    return "text"
+
+
+def page_needs_ocr(layer: str, has_image: bool) -> bool:
+    """A page is OCR'd when its text layer is garbage (its glyphs still render), or when it has
+    no text but an image (a scan). A page with neither is blank."""
+    return layer == "garbage" or (layer == "none" and has_image)
+
+
 def _read_page(
     pdf: pdfium.PdfDocument, page: pdfium.PdfPage, index: int, seq: int, limits: PdfLimits
 ) -> tuple[Page, int]:
     # pdfium's text and path APIs give user space; every box is turned into the displayed page
     # (after /Rotate, from the top-left of the crop box cut to the media box): shared/pdfgeom.py
     frame = pdfium_frame(page)
-    width, height = frame.width, frame.height
     chars, bad = _chars(page, frame, limits)
     number = index + 1
-    if len(chars) < 5 or bad > len(chars):
-        return Page(number=number, width=width, height=height, has_text_layer=not _has_image(page)), seq
+    layer = text_layer(chars, bad)
+    if layer != "text":
+        scan = page_needs_ocr(layer, _has_image(page))
+        return Page(number=number, width=frame.width, height=frame.height, has_text_layer=not scan), seq
     hs, vs = _rules(page, frame, limits)
+    return build_page(
+        number,
+        frame.width,
+        frame.height,
+        chars,
+        hs,
+        vs,
+        seq=seq,
+        label=_page_label(pdf, index),
+        max_cells=limits.max_cells_per_page,
+    )
+
+
+def build_page(
+    number: int,
+    width: float,
+    height: float,
+    chars: list[Char],
+    hs: list[HRule],
+    vs: list[VRule],
+    *,
+    seq: int = 0,
+    label: str | None = None,
+    max_cells: int | None = None,
+    ocr: bool = False,
+) -> tuple[Page, int]:
+    """One page of the document layer from positioned characters and ruling segments (points,
+    top-left origin): ruled tables become grids, the other characters text lines, top to bottom;
+    a page number printed alone at the foot or head becomes the label. The same builder reads a
+    text layer and an OCR'd image (``ocr``: lines are marked, confidences come from the chars).
+    ``seq`` is the reading-order counter before this page; returns the page and the counter after."""
     try:
-        found = find_grids(hs, vs, limits.max_cells_per_page)
+        found = find_grids(hs, vs, max_cells)
     except GridTooLarge as exc:
         raise _too_many(
-            f"第 {number} 页的表格线划出约 {exc.cells:,} 个单元格，每页上限 {limits.max_cells_per_page:,} 个",
+            f"第 {number} 页的表格线划出约 {exc.cells:,} 个单元格，每页上限 {max_cells or 0:,} 个",
             f"page {number}: {exc}",
         ) from None
     rest = assign_chars(found, chars)
-    label = _page_label(pdf, index)
-    text_lines = group_lines(rest)
     blocks: list[tuple[float, Line | FoundGrid]] = []
-    for ln_chars in text_lines:
+    for ln_chars in group_lines(rest):
         text, token_idx = line_text(ln_chars)
         y_top = min(c.y0 for c in ln_chars)
         y_bottom = max(c.y1 for c in ln_chars)
@@ -330,11 +496,21 @@ def _read_page(
                     x1=ln_chars[j].x1,
                     y1=max(c.y1 for c in ln_chars[i : j + 1]),
                 ).rounded(),
+                confidence=_conf(ln_chars[i : j + 1]),
             )
             for s, e, i, j in token_idx
         ]
         box = BBox(x0=ln_chars[0].x0, y0=y_top, x1=max(c.x1 for c in ln_chars), y1=y_bottom).rounded()
-        line = Line(page=number, line=0, text=text, norm=text.translate(FOLD_TABLE), bbox=box, tokens=tokens)
+        line = Line(
+            page=number,
+            line=0,
+            text=text,
+            norm=text.translate(FOLD_TABLE),
+            bbox=box,
+            tokens=tokens,
+            confidence=_conf(ln_chars),
+            ocr=ocr,
+        )
         blocks.append((y_top, line))
     for g in found:
         blocks.append((g.y0, g))
@@ -349,6 +525,10 @@ def _read_page(
         else:
             grids.append(_to_grid(block, number, seq))
     return Page(number=number, label=label, width=width, height=height, lines=lines, grids=grids), seq
+
+
+def _conf(chars: list[Char]) -> float:
+    return min((c.conf for c in chars), default=1.0)
 
 
 def _is_page_number(text: str, y0: float, y1: float, height: float) -> bool:
@@ -368,6 +548,7 @@ def _to_grid(found: FoundGrid, page: int, seq: int) -> Grid:
             col_span=c.col_span,
             text=cell_text(c.chars) if c.chars else "",
             bbox=BBox(x0=c.x0, y0=c.y0, x1=c.x1, y1=c.y1).rounded(),
+            confidence=_conf(c.chars),
         )
         for c in found.cells
     ]

@@ -50,6 +50,7 @@ class Char:
     y0: float
     x1: float
     y1: float
+    conf: float = 1.0  # recognition confidence (OCR); 1.0 for a text layer
 
     @property
     def cx(self) -> float:

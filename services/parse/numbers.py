@@ -172,3 +172,29 @@ def ocr_symbol_number(raw: str) -> Num | None:
     value = Decimal(as_zero)
     alts = [Decimal(dropped)] if dropped and dropped != as_zero and Decimal(dropped) != value else []
     return Num(value, raw, 0, True, REPAIRED_SYMBOL, _note(REPAIRED_SYMBOL), alts)
+
+
+def repair_number(text: str) -> tuple[str, float] | None:
+    """An OCR'd cell or token read as one amount after the repairs above: (the amount as it should
+    have printed, the repair's confidence) — "586 91" → ("586.91", 0.95), "253. 72" →
+    ("253.72", 0.95), "I. 50" → ("1.50", 0.8), "55。2" → ("5502", 0.5). None when the text is not
+    one number or needs no repair (the OCR extractor keeps it as read)."""
+    text = text.strip()
+    if not text:
+        return None
+    atoms = atomize(text, True)
+    if len(atoms) == 1 and atoms[0].kind == "text":
+        sym = ocr_symbol_number(atoms[0].raw)
+        return None if sym is None else (str(sym.value), sym.confidence)
+    if not atoms or not all(is_numeric_atom(a) for a in atoms):
+        return None
+    nums = read_numbers(atoms, True)
+    if len(nums) != 1:
+        return None
+    num = nums[0]
+    value = f"{num.value:.{num.places}f}" if num.places else str(num.value)
+    if num.confidence < 1.0:
+        return value, num.confidence
+    if " " in text:  # "253. 72": a point spaced off its decimals, joined as for a lost one
+        return value, REPAIRED_LOST_POINT
+    return None

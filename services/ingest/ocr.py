@@ -1,0 +1,572 @@
+"""Scans → the document layer: a page image read with RapidOCR into the same pages, lines,
+tokens and grids as a born-digital PDF page.
+
+A page image (a PDF page rendered with pypdfium2, or an uploaded PNG/JPEG/TIFF, or the images of
+a zip of one document's pages) goes through:
+1. deskewing: the angle of the long horizontal rules (tables) is measured and the image turned
+   back when it is more than :data:`MIN_SKEW` degrees off;
+2. ruling lines: adaptive threshold, then an opening with long horizontal and vertical kernels
+   keeps the table rules; each connected piece is a segment (``HRule``/``VRule`` in points);
+3. text: RapidOCR (PP-OCRv4 Chinese models shipped in its wheel) with per-character boxes
+   (``return_word_box``), a box per character in points and its recognition score;
+4. :func:`services.ingest.pdf.build_page` — grid finding, cell assignment, line grouping are the
+   text layer's own;
+5. numbers: a cell or token that reads as one amount only after an OCR repair ("586 91",
+   "253. 72", "I. 50", "55。2") takes the repaired text and the repair's confidence
+   (:func:`services.parse.numbers.repair_number`).
+
+Pixels become points at 72/dpi; an image without a physical size is taken as A4 wide. OpenCV,
+onnxruntime and the engine are imported on first use, and the engine is made once per process.
+"""
+
+from __future__ import annotations
+
+import io
+import math
+import os
+import re
+import threading
+import warnings
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from shared.document import Grid, Line, Page, Token
+from shared.errors import BadInputError
+
+from .pdf_grid import Char, HRule, VRule, is_wide
+
+if TYPE_CHECKING:
+    import numpy as np
+    import pypdfium2 as pdfium
+    from PIL import Image
+
+OcrProgress = Callable[[int, int], None]  # (pages done, pages to OCR)
+
+A4_WIDTH_PT = 595.28
+MIN_SKEW = 0.2  # degrees: a page turned less than this is read as it is
+MAX_SKEW = 5.0  # degrees: a larger measured angle is not a skew (a slanted stamp, a diagram)
+CERTAIN = 0.9  # a character recognised with at least this score counts as read (confidence 1.0)
+MAX_IMAGE_PIXELS = 100_000_000  # an upload over this is refused before it is decoded
+MAX_RENDER_PIXELS = 12_000_000  # a rendered page over this is rendered at a lower dpi
+
+
+@dataclass(frozen=True)
+class OcrOptions:
+    """How pages are read. ``dpi``: the resolution a PDF page is rendered at and images are
+    brought down to; ``deskew``: turn a skewed page straight first; ``denoise``: a 3×3 median
+    filter first (salt-and-pepper noise of fax-like scans)."""
+
+    dpi: int = 200
+    deskew: bool = True
+    denoise: bool = False
+    max_render_pixels: int = MAX_RENDER_PIXELS
+
+
+def unavailable() -> BadInputError:
+    return BadInputError(
+        "ocr engine unavailable",
+        "文字识别组件不可用，无法读取扫描件：请联系管理员检查 rapidocr-onnxruntime 的安装，"
+        "或上传由 Word/WPS 直接导出的 PDF。",
+    )
+
+
+_engine_lock = threading.Lock()
+_engine: Any = None
+
+
+def engine() -> Any:
+    """The process's RapidOCR engine (made on first use)."""
+    global _engine
+    with _engine_lock:
+        if _engine is None:
+            try:
+                from rapidocr_onnxruntime import RapidOCR  # type: ignore[import-untyped]
+            except ImportError as exc:  # pragma: no cover - the dependency is locked
+                raise unavailable() from exc
+            # pages are passed at their rendered size: do not let the engine shrink them to 2000 px;
+            # as many threads as the CPUs this process may use (onnxruntime's default spins one
+            # per core of the machine, which a worker pinned to one core pays for several times)
+            threads = (
+                len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
+            )
+            _engine = RapidOCR(
+                max_side_len=4096,
+                print_verbose=False,
+                intra_op_num_threads=threads,
+                inter_op_num_threads=1,
+            )
+        return _engine
+
+
+# ------------------------------------------------------------------ images
+
+
+def _cv2() -> Any:
+    try:
+        import cv2
+    except ImportError as exc:  # pragma: no cover - the dependency is locked
+        raise unavailable() from exc
+    return cv2
+
+
+def to_gray(img: Any) -> np.ndarray:
+    """A PIL image or an array as an 8-bit grayscale array (transparency on white)."""
+    import numpy as np
+    from PIL import Image
+
+    if isinstance(img, Image.Image):
+        if img.mode in ("RGBA", "LA", "PA") or (img.mode == "P" and "transparency" in img.info):
+            rgba = img.convert("RGBA")
+            back = Image.new("RGBA", rgba.size, (255, 255, 255, 255))
+            img = Image.alpha_composite(back, rgba)
+        if img.mode in ("I;16", "I;16B", "I;16L", "I"):
+            arr = np.asarray(img, dtype=np.float64)
+            top = arr.max() or 1.0
+            return np.asarray(arr * 255.0 / top, dtype=np.uint8)
+        return np.asarray(img.convert("L"))
+    arr = np.asarray(img)
+    if arr.ndim == 3:
+        cv2 = _cv2()
+        arr = cv2.cvtColor(arr, cv2.COLOR_BGRA2GRAY if arr.shape[2] == 4 else cv2.COLOR_RGB2GRAY)
+    return np.ascontiguousarray(arr, dtype=np.uint8)
+
+
+def _binary(gray: np.ndarray) -> np.ndarray:
+    cv2 = _cv2()
+    return cv2.adaptiveThreshold(gray, 255, cv2.ADAPTIVE_THRESH_MEAN_C, cv2.THRESH_BINARY_INV, 25, 12)
+
+
+def _masks(bw: np.ndarray, px_per_pt: float) -> tuple[np.ndarray, np.ndarray]:
+    """The horizontal and the vertical strokes longer than a character (table rules)."""
+    cv2 = _cv2()
+    h_len = max(int(24 * px_per_pt), 15)  # 24 pt: wider than two CJK characters, narrower than a cell
+    v_len = max(int(13 * px_per_pt), 10)  # 13 pt: taller than a character, shorter than a row
+    horizontal = cv2.morphologyEx(bw, cv2.MORPH_OPEN, cv2.getStructuringElement(cv2.MORPH_RECT, (h_len, 1)))
+    vertical = cv2.morphologyEx(bw, cv2.MORPH_OPEN, cv2.getStructuringElement(cv2.MORPH_RECT, (1, v_len)))
+    # bridge the small breaks a scan leaves in a rule
+    gap = max(int(2 * px_per_pt), 2)
+    horizontal = cv2.morphologyEx(
+        horizontal, cv2.MORPH_CLOSE, cv2.getStructuringElement(cv2.MORPH_RECT, (gap, 1))
+    )
+    vertical = cv2.morphologyEx(
+        vertical, cv2.MORPH_CLOSE, cv2.getStructuringElement(cv2.MORPH_RECT, (1, gap))
+    )
+    return horizontal, vertical
+
+
+def skew_angle(gray: np.ndarray, px_per_pt: float) -> float:
+    """The page's skew in degrees (positive: turned clockwise), from the slope of its long
+    horizontal rules; 0.0 when it has none."""
+    import numpy as np
+
+    cv2 = _cv2()
+    horizontal, _ = _masks(_binary(gray), px_per_pt)
+    n, labels, stats, _ = cv2.connectedComponentsWithStats(horizontal, connectivity=8)
+    width = gray.shape[1]
+    angles: list[tuple[float, float]] = []
+    for k in range(1, n):
+        x, y, w, h, _area = stats[k]
+        if w < width * 0.2:
+            continue
+        ys, xs = np.nonzero(labels[y : y + h, x : x + w] == k)
+        if len(xs) < 20:
+            continue
+        slope = np.polyfit(xs.astype(np.float64), ys.astype(np.float64), 1)[0]
+        angles.append((math.degrees(math.atan(slope)), float(w)))
+    if not angles:
+        return 0.0
+    angles.sort()
+    total = sum(w for _, w in angles)
+    acc = 0.0
+    for a, w in angles:  # the width-weighted median
+        acc += w
+        if acc >= total / 2:
+            return a if abs(a) <= MAX_SKEW else 0.0
+    return 0.0  # pragma: no cover
+
+
+def rotate(gray: np.ndarray, angle: float) -> np.ndarray:
+    """``gray`` turned by ``angle`` degrees (counter-clockwise), on white."""
+    cv2 = _cv2()
+    h, w = gray.shape[:2]
+    matrix = cv2.getRotationMatrix2D((w / 2, h / 2), angle, 1.0)
+    return cv2.warpAffine(gray, matrix, (w, h), flags=cv2.INTER_LINEAR, borderValue=255)
+
+
+def find_rules(gray: np.ndarray, pt_per_px: float) -> tuple[list[HRule], list[VRule]]:
+    """The table rules of a page image, as segments in points."""
+    cv2 = _cv2()
+    px_per_pt = 1 / pt_per_px
+    horizontal, vertical = _masks(_binary(gray), px_per_pt)
+    thick = max(6 * px_per_pt, 4)  # a bar thicker than 6 pt is a filled shape, not a rule
+    hs: list[HRule] = []
+    vs: list[VRule] = []
+    n, _, stats, _ = cv2.connectedComponentsWithStats(horizontal, connectivity=8)
+    for k in range(1, n):
+        x, y, w, h, _area = (int(v) for v in stats[k])
+        if h <= thick or h <= w * 0.05:
+            hs.append(HRule((y + h / 2) * pt_per_px, x * pt_per_px, (x + w) * pt_per_px))
+    n, _, stats, _ = cv2.connectedComponentsWithStats(vertical, connectivity=8)
+    for k in range(1, n):
+        x, y, w, h, _area = (int(v) for v in stats[k])
+        if w <= thick or w <= h * 0.05:
+            vs.append(VRule((x + w / 2) * pt_per_px, y * pt_per_px, (y + h) * pt_per_px))
+    return hs, vs
+
+
+# ------------------------------------------------------------------ text
+
+
+def _char_conf(score: float) -> float:
+    return 1.0 if score >= CERTAIN else max(float(score), 0.0)
+
+
+def _split_box(word: str, x0: float, x1: float) -> list[tuple[str, float, float]]:
+    """A word's box cut into its characters by their widths (CJK wide, digits and Latin narrow)."""
+    chars = [c for c in word if not c.isspace()]
+    weights = [2.0 if is_wide(c) else 1.0 for c in chars]
+    total = sum(weights) or 1.0
+    out: list[tuple[str, float, float]] = []
+    x = x0
+    for c, wgt in zip(chars, weights, strict=True):
+        nx = x + (x1 - x0) * wgt / total
+        out.append((c, x, nx))
+        x = nx
+    return out
+
+
+def ocr_chars(gray: np.ndarray, pt_per_px: float) -> list[Char]:
+    """Every character RapidOCR reads on the image, with its box in points and its score."""
+    result, _elapsed = engine()(gray, return_word_box=True)
+    chars: list[Char] = []
+    for item in result or []:
+        box, text, score = item[0], str(item[1]), float(item[2])
+        words: list[str] = list(item[4]) if len(item) > 4 and item[4] else []
+        boxes: list[Any] = list(item[3]) if len(item) > 3 and item[3] else []
+        confs: list[float] = list(item[5]) if len(item) > 5 and item[5] else []
+        if not words or len(boxes) != len(words):
+            xs = [p[0] for p in box]
+            ys = [p[1] for p in box]
+            words, boxes, confs = [text], [[[min(xs), min(ys)], [max(xs), max(ys)]]], [score]
+        for k, (word, wbox) in enumerate(zip(words, boxes, strict=True)):
+            xs = [float(p[0]) for p in wbox]
+            ys = [float(p[1]) for p in wbox]
+            conf = _char_conf(min(float(confs[k]) if k < len(confs) else score, 1.0))
+            y0, y1 = min(ys) * pt_per_px, max(ys) * pt_per_px
+            for c, a, b in _split_box(str(word), min(xs), max(xs)):
+                chars.append(Char(c, a * pt_per_px, y0, b * pt_per_px, y1, conf))
+    return chars
+
+
+# ------------------------------------------------------------------ numbers
+
+
+def repair_numbers(page: Page) -> None:
+    """OCR number repairs at token level: a grid cell or a token (or two, "586" "91") that reads
+    as one amount only after a repair takes the repaired amount as its text and the repair's
+    confidence. A line's ``text`` stays as read (quotes show what the scan says); its repaired
+    tokens span the characters they were read from."""
+    from services.parse.numbers import repair_number
+
+    for grid in page.grids:
+        for cell in grid.cells:
+            fixed = repair_number(cell.text)
+            if fixed is not None:
+                cell.text = fixed[0]
+                cell.confidence = min(cell.confidence, fixed[1])
+    for line in page.lines:
+        tokens: list[Token] = []
+        i = 0
+        toks = line.tokens
+        while i < len(toks):
+            t = toks[i]
+            if i + 1 < len(toks):
+                u = toks[i + 1]
+                pair = repair_number(f"{t.text} {u.text}")
+                if pair is not None and _is_numeric(t.text) and _is_numeric(u.text):
+                    tokens.append(
+                        Token(
+                            text=pair[0],
+                            span=(t.span[0], u.span[1]),
+                            bbox=t.bbox.union(u.bbox) if t.bbox else u.bbox,
+                            confidence=min(t.confidence, u.confidence, pair[1]),
+                        )
+                    )
+                    i += 2
+                    continue
+            one = repair_number(t.text)
+            if one is not None:
+                t = t.model_copy(update={"text": one[0], "confidence": min(t.confidence, one[1])})
+            tokens.append(t)
+            i += 1
+        line.tokens = tokens
+        line.confidence = min((t.confidence for t in tokens), default=line.confidence)
+
+
+_NUMERIC_RE = re.compile(r"^[\dIlOo|.,。]+$")
+
+
+def _is_numeric(text: str) -> bool:
+    return bool(_NUMERIC_RE.match(text)) and any(c.isdigit() for c in text)
+
+
+# ------------------------------------------------------------------ pages
+
+
+def ocr_image(
+    img: Any,
+    *,
+    page_number: int,
+    width_pt: float,
+    height_pt: float,
+    options: OcrOptions | None = None,
+    label: str | None = None,
+    max_cells: int | None = None,
+) -> Page:
+    """One page image (PIL image or array) read into a :class:`Page` of ``width_pt`` ×
+    ``height_pt`` points: lines and tokens with boxes and confidences, grids from its rules.
+    ``has_text_layer`` is False when nothing was recognised (a blank page)."""
+    from .pdf import build_page
+
+    options = options or OcrOptions()
+    gray = to_gray(img)
+    pt_per_px = width_pt / gray.shape[1]
+    if options.denoise:
+        gray = _cv2().medianBlur(gray, 3)
+    if options.deskew:
+        angle = skew_angle(gray, 1 / pt_per_px)
+        if abs(angle) > MIN_SKEW:
+            gray = rotate(gray, angle)
+    chars = ocr_chars(gray, pt_per_px)
+    if not chars:
+        return Page(number=page_number, label=label, width=width_pt, height=height_pt, has_text_layer=False)
+    hs, vs = find_rules(gray, pt_per_px)
+    page, _ = build_page(
+        page_number, width_pt, height_pt, chars, hs, vs, label=label, max_cells=max_cells, ocr=True
+    )
+    repair_numbers(page)
+    return page
+
+
+def render_page(page: pdfium.PdfPage, width_pt: float, height_pt: float, options: OcrOptions) -> np.ndarray:
+    """A PDF page as displayed, grayscale, at ``options.dpi`` (lower for a page so large that it
+    would pass ``options.max_render_pixels``)."""
+    scale = options.dpi / 72
+    pixels = width_pt * height_pt * scale * scale
+    if pixels > options.max_render_pixels:
+        scale *= math.sqrt(options.max_render_pixels / pixels)
+    bitmap = page.render(scale=scale, grayscale=True)
+    try:
+        return to_gray(bitmap.to_numpy().copy())
+    finally:
+        bitmap.close()
+
+
+def ocr_pdf_page(
+    page: pdfium.PdfPage,
+    *,
+    page_number: int,
+    width_pt: float,
+    height_pt: float,
+    options: OcrOptions | None = None,
+    label: str | None = None,
+    max_cells: int | None = None,
+) -> Page:
+    options = options or OcrOptions()
+    gray = render_page(page, width_pt, height_pt, options)
+    return ocr_image(
+        gray,
+        page_number=page_number,
+        width_pt=width_pt,
+        height_pt=height_pt,
+        options=options,
+        label=label,
+        max_cells=max_cells,
+    )
+
+
+# ------------------------------------------------------------------ uploaded images
+
+
+def _natural_key(name: str) -> list[Any]:
+    return [int(p) if p.isdigit() else p.lower() for p in re.split(r"(\d+)", name)]
+
+
+def _bomb(w: int, h: int) -> BadInputError:
+    return BadInputError(
+        f"image of {w}x{h} pixels",
+        f"图片像素过多（{w}×{h}），疑似解压炸弹，已拒绝：扫描件请以 200–300 dpi 保存，"
+        f"单页不超过 {MAX_IMAGE_PIXELS // 1_000_000:,} 百万像素。",
+    )
+
+
+def _undecodable(detail: str) -> BadInputError:
+    return BadInputError(
+        f"bad image: {detail}", "图片已损坏或格式不受支持，无法读取：请重新扫描或另存为 PNG/JPEG 后上传。"
+    )
+
+
+def open_image(data: bytes, max_pixels: int = MAX_IMAGE_PIXELS) -> Image.Image:
+    """``data`` opened as an image: only its header is read here, and an image over
+    ``max_pixels`` is refused before any pixel is decoded."""
+    from PIL import Image, UnidentifiedImageError
+
+    Image.MAX_IMAGE_PIXELS = max_pixels  # PIL's own bomb check, explicit (it warns at this, errors at 2×)
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("error", Image.DecompressionBombWarning)
+            im = Image.open(io.BytesIO(data))
+    except (Image.DecompressionBombError, Image.DecompressionBombWarning) as exc:
+        w, h = _header_size(data)
+        raise _bomb(w, h) from exc
+    except (UnidentifiedImageError, OSError, ValueError, SyntaxError) as exc:
+        raise _undecodable(str(exc)) from exc
+    w, h = im.size
+    if w * h > max_pixels:
+        raise _bomb(w, h)
+    return im
+
+
+def _header_size(data: bytes) -> tuple[int, int]:
+    import struct
+
+    if data.startswith(b"\x89PNG") and len(data) >= 24:
+        w, h = struct.unpack(">II", data[16:24])
+        return int(w), int(h)
+    return 0, 0
+
+
+def _frames(im: Image.Image, max_pixels: int) -> Iterator[Image.Image]:
+    """Each frame of a (multi-page TIFF) image, checked for size before it is decoded."""
+    from PIL import Image, ImageOps
+
+    n = getattr(im, "n_frames", 1)
+    for k in range(n):
+        if k:
+            im.seek(k)
+        w, h = im.size
+        if w * h > max_pixels:
+            raise _bomb(w, h)
+        try:
+            with warnings.catch_warnings():
+                warnings.simplefilter("error", Image.DecompressionBombWarning)
+                frame = ImageOps.exif_transpose(im.copy()) or im.copy()
+        except (Image.DecompressionBombError, Image.DecompressionBombWarning) as exc:
+            raise _bomb(w, h) from exc
+        except (OSError, ValueError, SyntaxError) as exc:
+            raise _undecodable(str(exc)) from exc
+        yield frame
+
+
+def image_page_count(data: bytes, kind: str, max_pixels: int = MAX_IMAGE_PIXELS) -> int:
+    """Pages an image upload has (a TIFF's frames, a zip's images), from headers only."""
+    if kind == "zip":
+        return len(_zip_images(data))
+    im = open_image(data, max_pixels)
+    return int(getattr(im, "n_frames", 1))
+
+
+def _zip_images(data: bytes) -> list[tuple[str, bytes]]:
+    """The page images of a zip of one document, in natural name order (页2 before 页10)."""
+    from shared.filetypes import IMAGE_KINDS, extract_zip, sniff
+
+    out: list[tuple[str, bytes]] = []
+    for entry in extract_zip(
+        data,
+        max_entries=1000,
+        max_total_bytes=200 * 1024 * 1024,
+        max_ratio=200,
+        max_file_bytes=50 * 1024 * 1024,
+    ):
+        if entry.data is None:
+            raise BadInputError(f"zip member {entry.path}: {entry.reason}", f"“{entry.path}”：{entry.reason}")
+        if sniff(entry.data) not in IMAGE_KINDS:
+            raise BadInputError(
+                "zip with non-image members",
+                "这是 ZIP 压缩包，其中不全是图片：扫描件请把同一份文件的各页图片打包上传；"
+                "其他文件请解压后分别上传。",
+            )
+        out.append((entry.path, entry.data))
+    if not out:
+        raise BadInputError("empty zip", "压缩包中没有任何图片或文件。")
+    out.sort(key=lambda e: _natural_key(e[0]))
+    return out
+
+
+def _page_size_pt(im: Image.Image) -> tuple[float, float, float]:
+    """(width, height in points, pixels per point): from the image's dpi when it has a believable
+    one, else as an A4-wide page."""
+    w, h = im.size
+    dpi = im.info.get("dpi")
+    try:
+        x_dpi = float(dpi[0]) if dpi else 0.0
+    except (TypeError, ValueError, IndexError):
+        x_dpi = 0.0
+    if 72 <= x_dpi <= 1200 and w / x_dpi * 72 <= 2 * 1190:  # at most twice A3 wide
+        px_per_pt = x_dpi / 72
+    else:
+        px_per_pt = w / A4_WIDTH_PT
+    return w / px_per_pt, h / px_per_pt, px_per_pt
+
+
+def image_pages(
+    data: bytes,
+    kind: str,
+    *,
+    max_pages: int,
+    options: OcrOptions | None = None,
+    progress: OcrProgress | None = None,
+    max_pixels: int = MAX_IMAGE_PIXELS,
+    max_cells: int | None = None,
+) -> list[Page]:
+    """The pages of an uploaded image, multi-page TIFF or zip of page images, OCR'd in order."""
+    options = options or OcrOptions()
+    blobs = _zip_images(data) if kind == "zip" else [("", data)]
+    images = [open_image(b, max_pixels) for _, b in blobs]
+    total = sum(int(getattr(im, "n_frames", 1)) for im in images)
+    if total > max_pages:
+        raise BadInputError(
+            f"scan has {total} pages > {max_pages}",
+            f"扫描件页数过多（{total} 页，上限 {max_pages} 页）：部门决算文件通常为 15–60 页，"
+            "请确认文件无误，或拆分后上传。",
+        )
+    pages: list[Page] = []
+    for im in images:
+        for frame in _frames(im, max_pixels):
+            width_pt, height_pt, px_per_pt = _page_size_pt(frame)
+            target = options.dpi / 72
+            if px_per_pt > target * 1.25:  # a 600 dpi scan is read at the chosen dpi
+                f = target / px_per_pt
+                frame = frame.resize((max(int(frame.width * f), 1), max(int(frame.height * f), 1)))
+            page = ocr_image(
+                frame,
+                page_number=len(pages) + 1,
+                width_pt=width_pt,
+                height_pt=height_pt,
+                options=options,
+                max_cells=max_cells,
+            )
+            pages.append(page)
+            if progress is not None:
+                progress(len(pages), total)
+    return pages
+
+
+def renumber(pages: list[Page]) -> None:
+    """Reading order (``Line.line``/``Grid.seq``) numbered again across the document, after
+    OCR'd pages were put between pages read from their text layer."""
+    seq = 0
+    for p in pages:
+        items: list[Line | Grid] = [*p.lines, *p.grids]
+        items.sort(key=lambda b: b.line if isinstance(b, Line) else b.seq)
+        for b in items:
+            seq += 1
+            if isinstance(b, Line):
+                b.line = seq
+            else:
+                b.seq = seq
+
+
+def blank_pages(pages: list[Page]) -> list[int]:
+    return [p.number for p in pages if not p.lines and not any(c.text for g in p.grids for c in g.cells)]
