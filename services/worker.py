@@ -25,6 +25,19 @@ from shared.messages import QUEUES  # ingest, ocr, parse, validate, report
 from shared.settings import get_settings
 
 
+def is_ocr_worker() -> bool:
+    """This process is a worker of the ocr queue (``-Q ocr`` on its command line)."""
+    from services.observe import service_name
+
+    return service_name() == "worker-ocr"
+
+
+def memory_limit_mb() -> int:
+    """The data-segment cap of each worker child: OCR's models need more than the other stages."""
+    s = get_settings()
+    return s.ocr_worker_max_memory_mb if is_ocr_worker() else s.worker_max_memory_mb
+
+
 def make_app() -> Celery:
     s = get_settings()
     app = Celery("juesuan", broker=s.redis_url)
@@ -39,7 +52,7 @@ def make_app() -> Celery:
         task_ignore_result=True,
         task_soft_time_limit=s.task_soft_time_limit,
         task_time_limit=s.task_time_limit,
-        worker_max_memory_per_child=s.worker_max_memory_mb * 1024,  # KiB
+        worker_max_memory_per_child=memory_limit_mb() * 1024,  # KiB
         task_routes={f"juesuan.{q}": {"queue": q} for q in QUEUES},
         task_default_queue="ingest",
         worker_hijack_root_logger=False,
@@ -75,7 +88,7 @@ def _limit_memory(**_: object) -> None:
     huge document raises MemoryError in its own task instead of exhausting the machine."""
     import resource
 
-    limit = get_settings().worker_max_memory_mb * 1024 * 1024
+    limit = memory_limit_mb() * 1024 * 1024
     if limit > 0:
         _soft, hard = resource.getrlimit(resource.RLIMIT_DATA)
         soft = limit if hard == resource.RLIM_INFINITY else min(limit, hard)

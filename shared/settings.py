@@ -65,6 +65,9 @@ class Settings(BaseSettings):
     ocr_base_seconds: int = 60
     ocr_seconds_per_page: float = 6.0
     ocr_concurrency: int = 1  # OCR tasks per ocr worker (devstack; compose and k8s read the same variable)
+    # per ocr worker child instead of worker_max_memory_mb: the recognition models and a page image
+    # take about 1 GB resident and more address space (measured: 1024 MB fails, 1536 MB reads a page)
+    ocr_worker_max_memory_mb: int = 2048
     worker_max_memory_mb: int = 1024  # per worker child: address-space data limit (MemoryError → failed)
     # tests only: "parse:2.5" slows a stage so a worker can be killed mid-task; "ocr-page:1" slows
     # each recognized page
