@@ -16,6 +16,7 @@ from __future__ import annotations
 import logging
 
 from services.ingest.core import ingest_bytes
+from services.ingest.ocr import OcrProgress
 from services.ingest.tasks import read_raw
 from services.pipeline import ingest_limits
 from services.stage import delay_for_tests, run_stage, status, storage
@@ -27,7 +28,7 @@ from shared.messages import OCR, DocRef
 log = logging.getLogger("juesuan.ocr")
 
 
-def page_progress(ref: DocRef):
+def page_progress(ref: DocRef) -> OcrProgress:
     """The callback ingest_bytes reports recognized pages to: writes them into the status."""
 
     def progress(done: int, total: int) -> None:
@@ -45,7 +46,7 @@ def ocr_core(ref: DocRef) -> str:
     data = read_raw(ref)
     progress = page_progress(ref)
     progress(0, ref.ocr_pages or 0)
-    doc = ingest_bytes(ref.filename, data, ingest_limits(), progress=progress)  # type: ignore[call-arg]
+    doc = ingest_bytes(ref.filename, data, ingest_limits(), progress=progress)
     key = stage_key("extracted", ref.batch_id, ref.doc_id)
     storage().put_json(key, doc)
     return key

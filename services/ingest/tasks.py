@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import hashlib
 
-from services.ingest.core import ingest_bytes, refusal
+from services.ingest.core import ingest_bytes, needs_ocr, refusal
 from services.pipeline import ingest_limits
 from services.stage import Handoff, load_outcome, run_stage, status, storage
 from services.tasks_common import RETRY
@@ -17,15 +17,6 @@ from shared.errors import BadInputError
 from shared.keys import doc_manifest_key, stage_key
 from shared.messages import OCR, DocRef, duplicate_reason
 from shared.settings import get_settings
-
-# TEMPORARY (issue 10): until services.ingest.core gains needs_ocr (helper O1), nothing is routed
-# to the ocr queue. Replace with `from services.ingest.core import needs_ocr` when it lands.
-try:
-    from services.ingest.core import needs_ocr  # type: ignore[attr-defined]
-except ImportError:  # pragma: no cover
-
-    def needs_ocr(data: bytes) -> int:
-        return 0
 
 
 def mark_duplicate(ref: DocRef, owner: str) -> str:
