@@ -38,7 +38,7 @@ SAMPLES = SHARED / "samples" / "pdf"
 DEFAULT_PDF = "财政局"
 MIN_EXACT = 0.995
 
-pytestmark = pytest.mark.slow
+pytestmark = [pytest.mark.slow, pytest.mark.timeout(1500)]  # OCR of 25 pages: minutes on a busy machine
 
 
 def _pdfs() -> list[str]:
