@@ -246,17 +246,44 @@ def ocr_chars(gray: np.ndarray, pt_per_px: float) -> list[Char]:
         boxes: list[Any] = list(item[3]) if len(item) > 3 and item[3] else []
         confs: list[float] = list(item[5]) if len(item) > 5 and item[5] else []
         if not words or len(boxes) != len(words):
-            xs = [p[0] for p in box]
-            ys = [p[1] for p in box]
-            words, boxes, confs = [text], [[[min(xs), min(ys)], [max(xs), max(ys)]]], [score]
+            # no word boxes: the line's box cut by character widths (a blank as wide as a digit)
+            xs = [float(p[0]) for p in box]
+            ys = [float(p[1]) for p in box]
+            words, boxes, confs = [], [], []
+            for c, a, b in _split_box(text.replace(" ", "\x00"), min(xs), max(xs)):
+                words.append(" " if c == "\x00" else c)
+                boxes.append([[a, min(ys)], [b, max(ys)]])
+                confs.append(score)
+        start = len(chars)
+        space_after: int | None = None  # index in ``chars`` of the char before a recognised blank
         for k, (word, wbox) in enumerate(zip(words, boxes, strict=True)):
+            if not str(word).strip():
+                space_after = len(chars) - 1 if len(chars) > start else None
+                continue
             xs = [float(p[0]) for p in wbox]
             ys = [float(p[1]) for p in wbox]
             conf = _char_conf(min(float(confs[k]) if k < len(confs) else score, 1.0))
             y0, y1 = min(ys) * pt_per_px, max(ys) * pt_per_px
+            first = len(chars)
             for c, a, b in _split_box(str(word), min(xs), max(xs)):
                 chars.append(Char(c, a * pt_per_px, y0, b * pt_per_px, y1, conf))
+            if space_after is not None and first < len(chars):
+                _open_gap(chars[space_after], chars[first])
+            space_after = None
     return chars
+
+
+def _open_gap(left: Char, right: Char) -> None:
+    """A blank the recogniser read between two characters ("586 91": a lost decimal point) stays
+    a word break for the line builder: the gap between their boxes is widened to a third of the
+    line height, narrowing each box by at most half its width."""
+    need = 0.34 * max(left.h, right.h) - (right.x0 - left.x1)
+    if need <= 0:
+        return
+    take_l = min(need / 2, (left.x1 - left.x0) / 2)
+    take_r = min(need / 2, (right.x1 - right.x0) / 2)
+    left.x1 -= take_l
+    right.x0 += take_r
 
 
 # ------------------------------------------------------------------ numbers
