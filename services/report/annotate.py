@@ -76,6 +76,7 @@ _KIND_ZH = {
     "ocr-text": "文本文件（文字识别结果）",
     "word-text": "文本文件（Word 导出的文字）",
     "pdf-text": "文本文件（PDF 导出的文字）",
+    "scan": "扫描图片",
 }
 
 
@@ -112,7 +113,7 @@ def annotate_pdf(original: bytes, report: DocumentReport, *, max_pages: int | No
 
 def _check_original(original: bytes, report: DocumentReport) -> None:
     kind = (report.document.kind or "").lower()
-    if (kind and kind != "pdf") or b"%PDF-" not in original[:1024]:
+    if (kind and kind not in ("pdf", "scan")) or b"%PDF-" not in original[:1024]:
         what = _KIND_ZH.get(kind, "不是 PDF 文件")
         what = what if what.startswith("不是") else f"是{what}"
         raise NotApplicable(

@@ -40,6 +40,7 @@ KIND_ZH: dict[str, str] = {
     DocumentKind.PDF.value: "PDF（按版面读取）",
     DocumentKind.DOCX.value: "Word 文档",
     DocumentKind.XLSX.value: "Excel 表格",
+    DocumentKind.SCAN.value: "扫描件（文字识别）",
 }
 
 SHA_SHORT_LEN = 12
@@ -183,7 +184,7 @@ def render_document_html(report: DocumentReport, *, index_href: str | None = Non
     link back to the run's index page."""
     meta = report.document
     ran, not_run = split_coverage(report.coverage)
-    laid_out = meta.kind in ("pdf", "docx", "xlsx")
+    laid_out = meta.kind in ("pdf", "docx", "xlsx", "scan")
     labels = {int(k): v for k, v in meta.page_labels.items()}
     return (
         _env()

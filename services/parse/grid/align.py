@@ -303,6 +303,7 @@ def grid_from_lines(lines: list[Line], page: int, seq: int) -> Grid | None:
                     text=_join(toks),
                     bbox=BBox.enclosing([t.bbox for t in toks]),
                     header=r < len(header),
+                    confidence=min((t.confidence for t in toks), default=1.0),
                 )
             )
     return Grid(
