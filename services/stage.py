@@ -161,7 +161,8 @@ def _failure(exc: BaseException, stage: str, ref: DocRef) -> str | None:
                 "已停止处理。请检查扫描件是否异常庞大或模糊。"
             )
         return f"处理超时：本文件的{stage}阶段超过 {time_limits(stage, ref)[0]} 秒仍未完成，已停止处理。请检查文件是否异常庞大。"
-    if isinstance(exc, MemoryError):
+    # onnxruntime (OCR) reports running out of memory as its own RuntimeException ("std::bad_alloc")
+    if isinstance(exc, MemoryError) or "std::bad_alloc" in str(exc):
         from services.worker import memory_limit_mb
 
         return f"文件过于庞大：处理所需内存超过每个进程 {memory_limit_mb()} MB 的上限，已停止处理。"

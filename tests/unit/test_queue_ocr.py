@@ -163,3 +163,17 @@ def test_a_scan_lost_in_ocr_goes_back_to_the_ocr_queue_with_its_pages(status: St
     assert [(s, r.doc_id, r.ocr_pages, r.key) for s, r in sent] == [("ocr", "d_dead", 40, None)]
     doc = status.get_doc(B, "d_dead")
     assert doc and doc["state"] == "queued" and doc["stage"] == "ocr"
+
+
+def test_ocr_out_of_memory_and_timeout_say_so_in_chinese():
+    from celery.exceptions import SoftTimeLimitExceeded
+
+    class OnnxError(Exception):
+        pass
+
+    ref = _ref("d", ocr_pages=26)
+    oom = stage_mod._failure(OnnxError("RUNTIME_EXCEPTION : ... Status Message: std::bad_alloc"), OCR, ref)
+    assert oom and oom.startswith("文件过于庞大")
+    slow = stage_mod._failure(SoftTimeLimitExceeded(), OCR, ref)
+    assert slow and "26 页的文字识别超过" in slow and f"{stage_mod.ocr_time_limits(26)[0]} 秒" in slow
+    assert stage_mod._failure(OnnxError("something else"), OCR, ref) is None  # a bug: 内部错误
