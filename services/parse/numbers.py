@@ -174,14 +174,36 @@ def ocr_symbol_number(raw: str) -> Num | None:
     return Num(value, raw, 0, True, REPAIRED_SYMBOL, _note(REPAIRED_SYMBOL), alts)
 
 
+_SPECK_LEAD_RE = re.compile(r"^[.,:;·'`]+\s*(?=\d)")
+_SPECK_TAIL_RE = re.compile(r"(?<=\d\.\d\d)\s*[.,:;·'`]+$")
+_COLON_POINT_RE = re.compile(r"(?<=\d)[:：;](?=\d{2}$)")
+_I_DIGIT_RE = re.compile(r"(?<=\d)i|i(?=\d)")
+
+
+def _scan_specks(text: str) -> tuple[str, bool]:
+    """A scan's stray marks around or inside an amount: dust read as a point before or after it
+    (".187.19", "187.19."), a colon for the point ("8:37"), "i" for 1 ("187.i9")."""
+    out = _SPECK_LEAD_RE.sub("", text)
+    out = _SPECK_TAIL_RE.sub("", out)
+    out = _COLON_POINT_RE.sub(".", out)
+    out = _I_DIGIT_RE.sub("1", out)
+    return out, out != text
+
+
 def repair_number(text: str) -> tuple[str, float] | None:
     """An OCR'd cell or token read as one amount after the repairs above: (the amount as it should
     have printed, the repair's confidence) — "586 91" → ("586.91", 0.95), "253. 72" →
     ("253.72", 0.95), "I. 50" → ("1.50", 0.8), "55。2" → ("5502", 0.5). None when the text is not
-    one number or needs no repair (the OCR extractor keeps it as read)."""
-    text = text.strip()
+    one number or needs no repair (the OCR extractor keeps it as read). A scan's stray marks
+    (".187.19", "187.19.", "8:37", "187.i9") are cleaned off with the letter repair's confidence."""
+    text, specks = _scan_specks(text.strip())
     if not text:
         return None
+    if specks:
+        again = repair_number(text)
+        if again is not None:
+            return again[0], min(again[1], REPAIRED_LETTER)
+        return (text, REPAIRED_LETTER) if DEC_RE.match(text) or INT_RE.match(text) else None
     atoms = atomize(text, True)
     if len(atoms) == 1 and atoms[0].kind == "text":
         sym = ocr_symbol_number(atoms[0].raw)

@@ -145,6 +145,11 @@ def test_repairs_reuse_the_text_parser_confidences() -> None:
     assert repair_number("2O.30") == ("20.30", REPAIRED_LETTER)
     assert repair_number("55。2") == ("5502", REPAIRED_SYMBOL)
     assert repair_number("2,940.05") is None  # read as printed: no repair
+    # a scan's dust and look-alikes around an amount: cleaned, and no longer certain
+    assert repair_number(".187.19") == ("187.19", REPAIRED_LETTER)
+    assert repair_number("10.00 .") == ("10.00", REPAIRED_LETTER)
+    assert repair_number("8:37") == ("8.37", REPAIRED_LETTER)
+    assert repair_number("187.i9") == ("187.19", REPAIRED_LETTER)
     assert repair_number("一般公共服务") is None
 
 
