@@ -464,8 +464,9 @@ def _header_size(data: bytes) -> tuple[int, int]:
     return 0, 0
 
 
-def _frames(im: Image.Image, max_pixels: int) -> Iterator[Image.Image]:
-    """Each frame of a (multi-page TIFF) image, checked for size before it is decoded."""
+def _frames(im: Image.Image, max_pixels: int, dpi: int) -> Iterator[tuple[Image.Image, float, float]]:
+    """Each frame of a (multi-page TIFF) image with its size in points, checked for size before
+    it is decoded, and brought down to ``dpi`` (a JPEG decoded at that size directly)."""
     from PIL import Image, ImageOps
 
     n = getattr(im, "n_frames", 1)
@@ -475,15 +476,24 @@ def _frames(im: Image.Image, max_pixels: int) -> Iterator[Image.Image]:
         w, h = im.size
         if w * h > max_pixels:
             raise _bomb(w, h)
+        width_pt, height_pt, px_per_pt = _page_size_pt(im)
+        f = dpi / 72 / px_per_pt
         try:
             with warnings.catch_warnings():
                 warnings.simplefilter("error", Image.DecompressionBombWarning)
-                frame = ImageOps.exif_transpose(im.copy()) or im.copy()
+                if f < 0.8 and im.format == "JPEG":
+                    im.draft("L", (max(int(w * f), 1), max(int(h * f), 1)))  # DCT scaling: less memory
+                frame = im.copy()
+                if f < 0.8:  # a 600 dpi scan is read at the chosen dpi
+                    frame = frame.resize((max(int(w * f), 1), max(int(h * f), 1)))
+                frame = ImageOps.exif_transpose(frame) or frame
         except (Image.DecompressionBombError, Image.DecompressionBombWarning) as exc:
             raise _bomb(w, h) from exc
         except (OSError, ValueError, SyntaxError) as exc:
             raise _undecodable(str(exc)) from exc
-        yield frame
+        if frame.size != (w, h) and (frame.width > frame.height) != (w > h):
+            width_pt, height_pt = height_pt, width_pt  # EXIF turned it a quarter
+        yield frame, width_pt, height_pt
 
 
 def image_page_count(data: bytes, kind: str, max_pixels: int = MAX_IMAGE_PIXELS) -> int:
@@ -560,12 +570,7 @@ def image_pages(
         )
     pages: list[Page] = []
     for im in images:
-        for frame in _frames(im, max_pixels):
-            width_pt, height_pt, px_per_pt = _page_size_pt(frame)
-            target = options.dpi / 72
-            if px_per_pt > target * 1.25:  # a 600 dpi scan is read at the chosen dpi
-                f = target / px_per_pt
-                frame = frame.resize((max(int(frame.width * f), 1), max(int(frame.height * f), 1)))
+        for frame, width_pt, height_pt in _frames(im, max_pixels, options.dpi):
             page = ocr_image(
                 frame,
                 page_number=len(pages) + 1,
