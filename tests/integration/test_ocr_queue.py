@@ -83,11 +83,15 @@ def test_text_documents_pass_a_scan_that_is_being_recognized(ocr_stack: Stack, s
     client.upload(batch, [("扫描件.pdf", scan), *texts])
     seen: list[tuple[str, str | None, str, dict | None]] = []
     scan_when_texts_done: dict | None = None
+    web_shown: list[str] = []
     deadline = time.time() + 240
     while time.time() < deadline:
         docs = _docs(client, batch)
         s = docs["扫描件.pdf"]
         seen.append((s["state"], s["stage"], s["activity"], s.get("progress")))
+        if PROGRESS.match(s["activity"]) and not web_shown:  # the web page's live table shows it too
+            page = client.http.get(f"/ui/batches/{batch}/live")
+            web_shown = re.findall(r"文字识别 [0-3]/3 页", page.text) if page.status_code == 200 else []
         if scan_when_texts_done is None and all(docs[n]["state"] == "done" for n, _ in texts):
             scan_when_texts_done = s
         if s["state"] in ("done", "failed"):
@@ -103,6 +107,7 @@ def test_text_documents_pass_a_scan_that_is_being_recognized(ocr_stack: Stack, s
     assert counted, f"no page progress seen: {sorted({a for _, _, a, _ in seen})}"
     assert all(p == {"done": n, "total": 3} for n, p in counted), counted
     assert any(n >= 1 for n, _ in counted), counted
+    assert web_shown, "the web page's live table did not show the page progress"
     status = client.wait_complete(batch, timeout=60)
     by_name = {d["filename"]: d for d in status["documents"]}
     _finished_clearly(by_name["扫描件.pdf"])
