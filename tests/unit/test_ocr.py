@@ -191,6 +191,18 @@ def test_rules_and_skew_from_the_image(born: bytes) -> None:
     assert abs(skew_angle(rotate(turned, angle), 1 / pt_per_px)) < 0.1  # and turned back by it
 
 
+def test_ingest_imports_without_the_ocr_engine() -> None:
+    import subprocess
+    import sys
+
+    code = (
+        "import sys, services.ingest.core, services.ingest.ocr, services.ingest.pdf\n"
+        "print(sorted(m for m in ('cv2', 'onnxruntime', 'rapidocr_onnxruntime') if m in sys.modules))"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "[]"
+
+
 # ------------------------------------------------------------------ bounds (no OCR)
 
 
