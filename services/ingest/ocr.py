@@ -157,17 +157,29 @@ def _masks(bw: np.ndarray, px_per_pt: float) -> tuple[np.ndarray, np.ndarray]:
 
 def skew_angle(gray: np.ndarray, px_per_pt: float) -> float:
     """The page's skew in degrees (positive: turned clockwise), from the slope of its long
-    horizontal rules; 0.0 when it has none."""
+    horizontal rules, or on a page without rules from the slope of its text lines (characters
+    smeared together sideways); 0.0 when it has neither."""
+    cv2 = _cv2()
+    bw = _binary(gray)
+    horizontal, _ = _masks(bw, px_per_pt)
+    angle = _median_slope(horizontal, gray.shape[1] * 0.2)
+    if angle is None:
+        smear = max(int(6 * px_per_pt), 3)  # wider than the gap between two characters
+        lines = cv2.morphologyEx(bw, cv2.MORPH_CLOSE, cv2.getStructuringElement(cv2.MORPH_RECT, (smear, 1)))
+        angle = _median_slope(lines, gray.shape[1] * 0.3, max_height=int(30 * px_per_pt))
+    return angle if angle is not None and abs(angle) <= MAX_SKEW else 0.0
+
+
+def _median_slope(mask: np.ndarray, min_width: float, max_height: int | None = None) -> float | None:
+    """The width-weighted median slope (degrees) of the wide connected pieces of ``mask``."""
     import numpy as np
 
     cv2 = _cv2()
-    horizontal, _ = _masks(_binary(gray), px_per_pt)
-    n, labels, stats, _ = cv2.connectedComponentsWithStats(horizontal, connectivity=8)
-    width = gray.shape[1]
+    n, labels, stats, _ = cv2.connectedComponentsWithStats(mask, connectivity=8)
     angles: list[tuple[float, float]] = []
     for k in range(1, n):
-        x, y, w, h, _area = stats[k]
-        if w < width * 0.2:
+        x, y, w, h, _area = (int(v) for v in stats[k])
+        if w < min_width or (max_height is not None and h > max_height):
             continue
         ys, xs = np.nonzero(labels[y : y + h, x : x + w] == k)
         if len(xs) < 20:
@@ -175,15 +187,15 @@ def skew_angle(gray: np.ndarray, px_per_pt: float) -> float:
         slope = np.polyfit(xs.astype(np.float64), ys.astype(np.float64), 1)[0]
         angles.append((math.degrees(math.atan(slope)), float(w)))
     if not angles:
-        return 0.0
+        return None
     angles.sort()
-    total = sum(w for _, w in angles)
+    total = sum(weight for _, weight in angles)
     acc = 0.0
-    for a, w in angles:  # the width-weighted median
-        acc += w
+    for a, weight in angles:
+        acc += weight
         if acc >= total / 2:
-            return a if abs(a) <= MAX_SKEW else 0.0
-    return 0.0  # pragma: no cover
+            return a
+    return None  # pragma: no cover
 
 
 def rotate(gray: np.ndarray, angle: float) -> np.ndarray:

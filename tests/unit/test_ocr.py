@@ -20,6 +20,7 @@ from reportlab.pdfgen import canvas
 
 from services.ingest.core import ingest_bytes, needs_ocr
 from services.ingest.ocr import (
+    MIN_SKEW,
     OcrOptions,
     find_rules,
     open_image,
@@ -189,6 +190,19 @@ def test_rules_and_skew_from_the_image(born: bytes) -> None:
     angle = skew_angle(turned, 1 / pt_per_px)
     assert angle == pytest.approx(-1.0, abs=0.1)  # measured as turned -1° (clockwise positive)
     assert abs(skew_angle(rotate(turned, angle), 1 / pt_per_px)) < 0.1  # and turned back by it
+
+
+def test_skew_of_a_page_of_text_without_rules() -> None:
+    buf = io.BytesIO()
+    c = canvas.Canvas(buf, pagesize=A4, invariant=1)
+    c.setFont(FONT, 11)
+    for i in range(25):
+        c.drawString(60, 760 - 18 * i, "一般公共预算财政拨款支出决算为2940.05万元，完成年初预算的98.20%。")
+    c.showPage()
+    c.save()
+    gray = to_gray(_render(buf.getvalue(), 150))
+    assert abs(skew_angle(gray, 150 / 72)) < MIN_SKEW  # straight: read as it is
+    assert skew_angle(rotate(gray, -1.2), 150 / 72) == pytest.approx(1.2, abs=0.2)
 
 
 def test_ingest_imports_without_the_ocr_engine() -> None:
