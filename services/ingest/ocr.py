@@ -282,7 +282,30 @@ def ocr_chars(gray: np.ndarray, pt_per_px: float) -> list[Char]:
             if space_after is not None and first < len(chars):
                 _open_gap(chars[space_after], chars[first])
             space_after = None
+        _full_width_punctuation(chars[start:])
     return chars
+
+
+_FULL_WIDTH = {",": "，", ";": "；", ":": "：", "(": "（", ")": "）", "!": "！", "?": "？"}
+
+
+def _full_width_punctuation(line: list[Char]) -> None:
+    """The recogniser often reads Chinese punctuation as its ASCII look-alike ("15.16%;" for
+    "15.16%；"): in Chinese text (a CJK character in the line, the mark not between two digits,
+    a comma next to a CJK character) it is made full-width again."""
+    if not any(is_wide(c.text) for c in line):
+        return
+    for i, c in enumerate(line):
+        full = _FULL_WIDTH.get(c.text)
+        if full is None:
+            continue
+        prev = line[i - 1].text if i else ""
+        nxt = line[i + 1].text if i + 1 < len(line) else ""
+        if prev.isdigit() and nxt.isdigit():
+            continue  # 1,234.56 · 8:37
+        if c.text == "," and not (is_wide(prev or "a") or is_wide(nxt or "a")):
+            continue
+        c.text = full
 
 
 def _open_gap(left: Char, right: Char) -> None:

@@ -154,6 +154,17 @@ def test_repairs_reuse_the_text_parser_confidences() -> None:
     assert repair_number("一般公共服务") is None
 
 
+def test_ascii_punctuation_in_chinese_text_is_made_full_width() -> None:
+    from services.ingest.ocr import _full_width_punctuation
+
+    line = _chars("占15.16%;住房(类)1,234.56元,8:37")
+    _full_width_punctuation(line)
+    assert "".join(c.text for c in line) == "占15.16%；住房（类）1,234.56元，8:37"
+    latin = _chars("a,b;c")
+    _full_width_punctuation(latin)
+    assert "".join(c.text for c in latin) == "a,b;c"  # no Chinese in the line: left alone
+
+
 def test_builder_carries_char_confidence_and_repairs_tokens_and_cells() -> None:
     # a two-column ruled table and a line below it: every box in points
     hs = [HRule(y, 0, 200) for y in (0, 20, 40)]
