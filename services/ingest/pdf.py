@@ -237,15 +237,16 @@ def _is_blank(p: Page) -> bool:
     return not p.lines and not any(c.text for g in p.grids for c in g.cells)
 
 
-def pdf_pages_to_ocr(data: bytes) -> int:
-    """How many pages of the PDF would be OCR'd (no rendering: text layers and image objects
-    only); 0 for a born-digital PDF, and for one that cannot be opened (ingest says why)."""
+def scan_pages(data: bytes) -> list[int]:
+    """The pages (1-based) of the PDF that would be OCR'd, without rendering anything: text
+    layers and image objects only. Empty for a born-digital PDF, and for one that cannot be
+    opened (ingest says why)."""
     try:
         pdf = pdfium.PdfDocument(data)
     except pdfium.PdfiumError:
-        return 0
+        return []
     limits = PdfLimits()
-    count = 0
+    out: list[int] = []
     try:
         for index in range(len(pdf)):
             try:
@@ -256,14 +257,19 @@ def pdf_pages_to_ocr(data: bytes) -> int:
                 chars, bad = _chars(page, pdfium_frame(page), limits)
                 layer = text_layer(chars, bad)
                 if layer != "text" and page_needs_ocr(layer, _has_image(page)):
-                    count += 1
+                    out.append(index + 1)
             except BadInputError:
                 pass
             finally:
                 page.close()
     finally:
         pdf.close()
-    return count
+    return out
+
+
+def pdf_pages_to_ocr(data: bytes) -> int:
+    """How many pages of the PDF would be OCR'd (:func:`scan_pages`)."""
+    return len(scan_pages(data))
 
 
 def _pages_without_cjk(pages: list[Page]) -> list[int]:
