@@ -349,7 +349,7 @@ def repair_numbers(page: Page) -> None:
     as one amount only after a repair takes the repaired amount as its text and the repair's
     confidence. A line's ``text`` stays as read (quotes show what the scan says); its repaired
     tokens span the characters they were read from."""
-    from services.parse.numbers import repair_number
+    from services.parse.numbers import REPAIRED_LETTER, repair_number
 
     for grid in page.grids:
         for cell in grid.cells:
@@ -357,6 +357,15 @@ def repair_numbers(page: Page) -> None:
             if fixed is not None:
                 cell.text = fixed[0]
                 cell.confidence = min(cell.confidence, fixed[1])
+        # a point in a column of whole numbers (科目编码, 行次) is dust: "221" read as "22.1"
+        for col in range(grid.n_cols):
+            cells = [c for c in grid.cells if c.col == col and c.col_span == 1]
+            ints = sum(1 for c in cells if _INT_RE.match(c.text))
+            decs = [c for c in cells if _DEC_RE.match(c.text)]
+            if decs and ints >= 3 and ints >= 3 * len(decs):
+                for c in decs:
+                    c.text = c.text.replace(".", "")
+                    c.confidence = min(c.confidence, REPAIRED_LETTER)
     for line in page.lines:
         tokens: list[Token] = []
         i = 0
@@ -387,6 +396,8 @@ def repair_numbers(page: Page) -> None:
 
 
 _NUMERIC_RE = re.compile(r"^[\dIlOo|.,。]+$")
+_INT_RE = re.compile(r"^\d+$")
+_DEC_RE = re.compile(r"^\d+\.\d+$")
 
 
 def _is_numeric(text: str) -> bool:

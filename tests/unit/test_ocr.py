@@ -190,6 +190,21 @@ def test_builder_carries_char_confidence_and_repairs_tokens_and_cells() -> None:
     assert line.confidence == REPAIRED_LOST_POINT
 
 
+def test_a_point_in_a_column_of_codes_is_dust() -> None:
+    codes = ["201", "20106", "2010601", "22.1", "22102"]
+    hs = [HRule(20.0 * i, 0, 200) for i in range(len(codes) + 1)]
+    vs = [VRule(x, 0, 20.0 * len(codes)) for x in (0, 100, 200)]
+    chars: list[Char] = []
+    for i, code in enumerate(codes):
+        chars += [Char(ch, 5 + 6 * k, 20 * i + 5, 11 + 6 * k, 20 * i + 15) for k, ch in enumerate(code)]
+        chars += [Char(ch, 120 + 6 * k, 20 * i + 5, 126 + 6 * k, 20 * i + 15) for k, ch in enumerate("12.50")]
+    page, _ = build_page(1, 595, 842, chars, hs, vs, ocr=True)
+    repair_numbers(page)
+    cells = {(c.row, c.col): c for c in page.grids[0].cells}
+    assert (cells[3, 0].text, cells[3, 0].confidence) == ("221", REPAIRED_LETTER)
+    assert (cells[3, 1].text, cells[3, 1].confidence) == ("12.50", 1.0)  # amounts keep their point
+
+
 def test_rules_and_skew_from_the_image(born: bytes) -> None:
     gray = to_gray(_render(born, 150))
     pt_per_px = 72 / 150
