@@ -32,7 +32,7 @@ from services.ingest.ocr import (
 from services.ingest.pdf import build_page, extract_pdf, page_needs_ocr, text_layer
 from services.ingest.pdf_grid import Char, HRule, VRule
 from services.parse.numbers import REPAIRED_LETTER, REPAIRED_LOST_POINT, REPAIRED_SYMBOL, repair_number
-from shared.document import DocumentKind
+from shared.document import DocumentKind, ExtractedDocument, Line
 from shared.errors import BadInputError
 from tests.pdfs import FONT, income_table_pdf, ruled_table
 
@@ -99,7 +99,7 @@ def scanned(born: bytes) -> bytes:
 
 
 @pytest.fixture(scope="module")
-def scanned_doc(scanned: bytes):  # type: ignore[no-untyped-def]
+def scanned_doc(scanned: bytes) -> ExtractedDocument:
     return extract_pdf("scan.pdf", scanned)
 
 
@@ -299,7 +299,7 @@ def test_blank_scan_is_refused_with_a_clear_message() -> None:
 
 
 @pytest.mark.slow  # one page of OCR: 2–4 s alone, more on a busy machine
-def test_scanned_table_reads_back_exactly(born: bytes, scanned_doc) -> None:  # type: ignore[no-untyped-def]
+def test_scanned_table_reads_back_exactly(born: bytes, scanned_doc: ExtractedDocument) -> None:
     assert scanned_doc.kind == DocumentKind.SCAN
     (page,) = scanned_doc.pages
     assert len(page.grids) == 1
@@ -344,7 +344,7 @@ def test_progress_and_mixed_documents(born: bytes) -> None:
     assert not any(ln.ocr for ln in text_page.lines) and all(ln.ocr for ln in scan_page.lines)
     assert [c.text for c in text_page.grids[0].cells] == [c.text for c in scan_page.grids[0].cells]
     # reading order runs on across the pages
-    order = [b.line if hasattr(b, "line") else b.seq for b in doc.blocks()]  # type: ignore[union-attr]
+    order = [b.line if isinstance(b, Line) else b.seq for b in doc.blocks()]
     assert order == list(range(1, len(order) + 1))
 
 
