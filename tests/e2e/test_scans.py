@@ -87,7 +87,9 @@ CellKey = tuple[str, int, str | None, str, int, str]  # kind, nth table of it, s
 
 
 def _row_label(code: str | None, name: str) -> str:
-    return code or re.sub(r"\s+", "", name)
+    """A row's code, or its name without spaces and punctuation (a speck read as "." before a
+    label is not a different row; a misread code or word is)."""
+    return code or re.sub(r"[^\w]", "", name)
 
 
 def amounts(parsed: ParsedDocument) -> dict[CellKey, tuple[Decimal, float, str]]:
