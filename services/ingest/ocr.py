@@ -362,7 +362,7 @@ def repair_numbers(page: Page) -> None:
             cells = [c for c in grid.cells if c.col == col and c.col_span == 1]
             ints = sum(1 for c in cells if _INT_RE.match(c.text))
             decs = [c for c in cells if _DEC_RE.match(c.text)]
-            if decs and ints >= 3 and ints >= 3 * len(decs):
+            if decs and ints >= 3 and ints >= 2 * len(decs):
                 for c in decs:
                     c.text = c.text.replace(".", "")
                     c.confidence = min(c.confidence, REPAIRED_LETTER)
@@ -397,7 +397,7 @@ def repair_numbers(page: Page) -> None:
 
 _NUMERIC_RE = re.compile(r"^[\dIlOo|.,。]+$")
 _INT_RE = re.compile(r"^\d+$")
-_DEC_RE = re.compile(r"^\d+\.\d+$")
+_DEC_RE = re.compile(r"^(?=.*\d)\d*\.\d*$")  # one point somewhere among digits: "22.1", "05."
 
 
 def _is_numeric(text: str) -> bool:

@@ -191,7 +191,7 @@ def test_builder_carries_char_confidence_and_repairs_tokens_and_cells() -> None:
 
 
 def test_a_point_in_a_column_of_codes_is_dust() -> None:
-    codes = ["201", "20106", "2010601", "22.1", "22102"]
+    codes = ["201", "20106", "2010601", "22.1", "22102", "05."]
     hs = [HRule(20.0 * i, 0, 200) for i in range(len(codes) + 1)]
     vs = [VRule(x, 0, 20.0 * len(codes)) for x in (0, 100, 200)]
     chars: list[Char] = []
@@ -202,6 +202,7 @@ def test_a_point_in_a_column_of_codes_is_dust() -> None:
     repair_numbers(page)
     cells = {(c.row, c.col): c for c in page.grids[0].cells}
     assert (cells[3, 0].text, cells[3, 0].confidence) == ("221", REPAIRED_LETTER)
+    assert (cells[5, 0].text, cells[5, 0].confidence) == ("05", REPAIRED_LETTER)
     assert (cells[3, 1].text, cells[3, 1].confidence) == ("12.50", 1.0)  # amounts keep their point
 
 
