@@ -7,8 +7,12 @@ import subprocess
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pytest
+
+if TYPE_CHECKING:
+    from shared.status import StatusStore
 
 
 @contextmanager
@@ -45,3 +49,18 @@ def redis_server(data_dir: Path) -> Iterator[int]:
     finally:
         proc.terminate()
         proc.wait(timeout=10)
+
+
+def fresh_status(redis_port: int, batch_id: str) -> StatusStore:
+    """A StatusStore on an emptied redis-server holding one batch ``batch_id``."""
+    import redis
+
+    from shared.messages import BatchManifest
+    from shared.status import StatusStore
+
+    client = redis.Redis(port=redis_port, decode_responses=True)
+    client.flushall()
+    st = StatusStore(client)
+    st.set_epoch()
+    st.create_batch(BatchManifest(batch_id=batch_id, created_at="2026-01-01T00:00:00+00:00"))
+    return st

@@ -8,14 +8,13 @@ import time
 from collections.abc import Iterator
 
 import pytest
-import redis
 from celery import Celery
 
 from services import stage as stage_mod
 from services.api.routes.documents import activity, page_progress
 from services.api.schemas import PageProgress
 from services.recovery import Recovery, broker_messages
-from shared.messages import OCR, BatchManifest, DocOutcome, DocRef, next_stage
+from shared.messages import OCR, DocOutcome, DocRef, next_stage
 from shared.settings import Settings, get_settings
 from shared.status import StatusStore
 from tests import servers
@@ -31,12 +30,7 @@ def redis_port(tmp_path_factory: pytest.TempPathFactory) -> Iterator[int]:
 
 @pytest.fixture
 def status(redis_port: int) -> StatusStore:
-    client = redis.Redis(port=redis_port, decode_responses=True)
-    client.flushall()
-    st = StatusStore(client)
-    st.set_epoch()
-    st.create_batch(BatchManifest(batch_id=B, created_at="2026-01-01T00:00:00+00:00"))
-    return st
+    return servers.fresh_status(redis_port, B)
 
 
 def _doc(st: StatusStore, doc_id: str, **fields: str) -> None:

@@ -7,11 +7,10 @@ import time
 from collections.abc import Iterator
 
 import pytest
-import redis
 from celery import Celery
 
 from services.recovery import Recovery, broker_messages
-from shared.messages import BatchManifest, DocOutcome, DocRef
+from shared.messages import DocOutcome, DocRef
 from shared.settings import Settings
 from shared.status import StatusStore
 from tests import servers
@@ -27,12 +26,7 @@ def redis_port(tmp_path_factory: pytest.TempPathFactory) -> Iterator[int]:
 
 @pytest.fixture
 def status(redis_port: int) -> StatusStore:
-    client = redis.Redis(port=redis_port, decode_responses=True)
-    client.flushall()
-    st = StatusStore(client)
-    st.set_epoch()
-    st.create_batch(BatchManifest(batch_id=B, created_at="2026-01-01T00:00:00+00:00"))
-    return st
+    return servers.fresh_status(redis_port, B)
 
 
 def _broker(redis_port: int) -> Celery:
