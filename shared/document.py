@@ -212,6 +212,12 @@ class DocumentKind(StrEnum):
     def has_layout(self) -> bool:
         return self in (DocumentKind.PDF, DocumentKind.DOCX, DocumentKind.XLSX, DocumentKind.SCAN)
 
+    @property
+    def is_ocr(self) -> bool:
+        """Read by OCR (a scan's text, or a scan read with its layout): characters may be misread,
+        so rules that compare letters, punctuation or numbering are lenient with it."""
+        return self in (DocumentKind.OCR_TEXT, DocumentKind.SCAN)
+
 
 class ExtractedDocument(BaseModel):
     source_name: str

@@ -195,5 +195,5 @@ def extract_text_document(
         sha256=hashlib.sha256(data).hexdigest(),
         kind=kind,
         encoding=encoding,
-        pages=split_pages(text, ocr=kind == DocumentKind.OCR_TEXT),
+        pages=split_pages(text, ocr=kind.is_ocr),
     )

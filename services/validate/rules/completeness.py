@@ -251,9 +251,7 @@ def part_numbering(rule: Rule, doc: ParsedDocument, ctx: CheckContext) -> Iterab
         problems.append("缺少" + "、".join(missing))
     if not problems:
         return
-    from shared.document import DocumentKind
-
-    ocr = doc.kind == DocumentKind.OCR_TEXT
+    ocr = doc.kind.is_ocr
     f = make_finding(
         rule,
         ctx,

@@ -13,7 +13,6 @@ import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 
-from shared.document import DocumentKind
 from shared.models import Category, Evidence, Finding, ParsedDocument, Severity, SourceRef
 from shared.normalize import fold_text
 
@@ -88,7 +87,7 @@ def prose_and_tails(doc: ParsedDocument) -> list[ProseLine]:
 
 
 def _is_ocr(doc: ParsedDocument) -> bool:
-    return doc.kind == DocumentKind.OCR_TEXT
+    return doc.kind.is_ocr
 
 
 def _excerpt(text: str, start: int, end: int, width: int = 18) -> str:

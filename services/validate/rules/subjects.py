@@ -7,7 +7,6 @@ import difflib
 import re
 from collections.abc import Callable, Iterable
 
-from shared.document import DocumentKind
 from shared.knowledge.classification import FUNCTION_NAMES, function_level, outdated_names
 from shared.models import Category, Evidence, Finding, ParsedDocument, Prov, Severity, SourceRef
 from shared.normalize import fold_text
@@ -96,7 +95,7 @@ def subject_code_name_mismatch(rule: Rule, doc: ParsedDocument, ctx: CheckContex
             if r.code and function_level(r.code) and r.code not in table_names:
                 table_names[r.code] = re.sub(r"^[^\u4e00-\u9fff]*[一二三四五六七八九十]*、|\s", "", r.name)
     # names compared letter for letter, except in a scan (OCR misreads a character)
-    differ = _differ_ocr if doc.kind == DocumentKind.OCR_TEXT else _differ
+    differ = _differ_ocr if doc.kind.is_ocr else _differ
     yield from _other_item_names(rule, ctx, mentions, table_names, differ)
     if table_names:
         yield from _chain_against_tables(rule, ctx, glossary, table_names, differ)
