@@ -9,23 +9,33 @@ from pathlib import Path
 from services.ingest.core import IngestLimits
 from shared.document import ExtractedDocument
 from shared.errors import JuesuanError
+from shared.filetypes import ZipBounds
 from shared.models import DocumentMeta, DocumentReport, ParsedDocument
 from shared.settings import get_settings
 
 
 def ingest_limits() -> IngestLimits:
     """The bounds on one document, from the settings (JUESUAN_MAX_FILE_BYTES, JUESUAN_MAX_PDF_PAGES,
-    JUESUAN_MAX_SHEETS, JUESUAN_MAX_TEXT_LINES, JUESUAN_MAX_TEXT_CHARS, JUESUAN_MAX_TABLE_ROWS,
-    JUESUAN_MAX_CELLS)."""
+    JUESUAN_MAX_SCAN_PAGES, JUESUAN_MAX_SHEETS, JUESUAN_MAX_TEXT_LINES, JUESUAN_MAX_TEXT_CHARS,
+    JUESUAN_MAX_TABLE_ROWS, JUESUAN_MAX_CELLS; a zip of page images: JUESUAN_MAX_ZIP_ENTRIES,
+    JUESUAN_MAX_ZIP_TOTAL_BYTES, JUESUAN_MAX_ZIP_RATIO, and JUESUAN_MAX_FILE_BYTES per image, as
+    the api's upload checks use them)."""
     s = get_settings()
     return IngestLimits(
         max_file_bytes=s.max_file_bytes,
         max_pdf_pages=s.max_pdf_pages,
+        max_scan_pages=s.max_scan_pages,
         max_sheets=s.max_sheets,
         max_text_lines=s.max_text_lines,
         max_text_chars=s.max_text_chars,
         max_table_rows=s.max_table_rows,
         max_cells=s.max_cells,
+        zip=ZipBounds(
+            max_entries=s.max_zip_entries,
+            max_total_bytes=s.max_zip_total_bytes,
+            max_ratio=s.max_zip_ratio,
+            max_member_bytes=s.max_file_bytes,
+        ),
     )
 
 

@@ -6,6 +6,9 @@ file's name is never used to decide its type (people rename files; browsers gues
 - ``sniff(data)`` names the type from magic numbers; text is whatever ``decode_bytes`` of the text
   ingest accepts, so "text" here means "the text engine can read it".
 - ``reject_reason(kind, data)`` gives the Chinese, actionable reason shown to the person, or None.
+- ``is_image_zip(data)`` tells a zip of one scanned document's page images (read as one scan) from
+  an archive of documents (unpacked); ``image_zip_members(...)`` unpacks the former under the same
+  limits, refusing it whole when a member is not an image.
 - ``extract_zip(...)`` unpacks an archive under explicit limits, one member at a time (an
   iterator: one member's bytes in memory at once). Whole-archive problems (corrupt, encrypted, too
   many entries, too large, zip bomb) raise ``BadInputError``; problems of single entries (too
@@ -23,6 +26,7 @@ import struct
 import zipfile
 import zlib
 from collections.abc import Iterator
+from dataclasses import dataclass
 from typing import NamedTuple
 
 from shared.errors import BadInputError
@@ -410,3 +414,72 @@ def extract_zip(
             used += len(content)
             yield ZipEntry(path, content)
             del content  # not held while the next member is read
+
+
+# --- zips of page images ------------------------------------------------------------------------
+
+_IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".tif", ".tiff", ".bmp", ".gif")
+
+
+@dataclass(frozen=True)
+class ZipBounds:
+    """The bounds :func:`extract_zip` unpacks under (the settings' JUESUAN_MAX_ZIP_* and
+    JUESUAN_MAX_FILE_BYTES)."""
+
+    max_entries: int = 2000
+    max_total_bytes: int = 500 * 1024 * 1024
+    max_ratio: int = 200  # uncompressed/compressed per entry; above this it is a zip bomb
+    max_member_bytes: int = 20 * 1024 * 1024  # one member, unpacked (JUESUAN_MAX_FILE_BYTES)
+
+
+def image_zip_paths(data: bytes) -> list[str]:
+    """The files of a zip whose files (directories and operating-system litter aside, as
+    :func:`extract_zip` skips them) are all images by name — the pages of one scanned document,
+    read as one scan — or [] for any other zip. Only the central directory is read;
+    :func:`image_zip_members` checks the members' content."""
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as zf:
+            infos = zf.infolist()
+    except (zipfile.BadZipFile, ValueError, EOFError, OSError, struct.error, UnicodeDecodeError):
+        return []
+    paths = []
+    for info in infos:
+        name = member_name(info)
+        path = safe_member_path(name)
+        if path is None:
+            return []  # unpacked as an archive: the unsafe member is refused on its own
+        if path and not _is_dir(info, name) and not _is_skipped(path):
+            paths.append(path)
+    return paths if all(p.lower().endswith(_IMAGE_SUFFIXES) for p in paths) else []
+
+
+def is_image_zip(data: bytes) -> bool:
+    """A zip of one scanned document's page images (:func:`image_zip_paths`)."""
+    return bool(image_zip_paths(data))
+
+
+def image_zip_members(data: bytes, bounds: ZipBounds) -> Iterator[ZipEntry]:
+    """The page images of a zip of one scanned document, one at a time in archive order, under
+    ``bounds``. The document is one: anything that stops one page
+    (a member refused, one that is not an image, the archive's own problems) raises
+    BadInputError with a Chinese message for the whole, as does a zip without a page."""
+    found = False
+    for entry in extract_zip(
+        data,
+        max_entries=bounds.max_entries,
+        max_total_bytes=bounds.max_total_bytes,
+        max_ratio=bounds.max_ratio,
+        max_file_bytes=bounds.max_member_bytes,
+    ):
+        if entry.data is None:
+            raise BadInputError(f"zip member {entry.path}: {entry.reason}", f"“{entry.path}”：{entry.reason}")
+        if sniff(entry.data) not in IMAGE_KINDS:
+            raise BadInputError(
+                "zip with non-image members",
+                f"压缩包中的“{entry.path}”不是图片：扫描件请把同一份文件的各页图片打包上传；"
+                "其他文件请解压后分别上传。",
+            )
+        found = True
+        yield entry
+    if not found:
+        raise BadInputError("empty zip", "压缩包中没有任何图片或文件。")

@@ -28,6 +28,7 @@ class Settings(BaseSettings):
     link_ttl_seconds: int = 900  # signed report/summary links stay valid this long
     max_file_bytes: int = 20 * 1024 * 1024
     max_pdf_pages: int = 300  # a disclosure has 15–60 pages
+    max_scan_pages: int = 200  # pages read by OCR in one document (each costs seconds)
     # per-document caps (services.ingest.core.IngestLimits; about ten times a real disclosure)
     max_sheets: int = 50  # Excel worksheets
     max_text_lines: int = 50_000  # text files (a disclosure has < 5,000 lines)

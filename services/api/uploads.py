@@ -1,5 +1,6 @@
 """Turning uploaded bytes into registered documents: size limits, type by content, zip archives
-unpacked safely, duplicates collapsed, and a clear per-document reason for anything rejected."""
+unpacked safely (a zip of one scan's page images kept whole), duplicates collapsed, and a clear
+per-document reason for anything rejected."""
 
 from __future__ import annotations
 
@@ -10,7 +11,7 @@ from pydantic import BaseModel
 from services.ingest.core import refusal
 from services.pipeline import ingest_limits
 from shared.errors import BadInputError
-from shared.filetypes import extract_zip, sniff
+from shared.filetypes import extract_zip, image_zip_members, is_image_zip, sniff
 from shared.keys import display_name, doc_id_for_content, new_doc_id, raw_key, safe_name
 from shared.messages import DocOutcome, DocState, duplicate_reason
 from shared.settings import get_settings
@@ -23,6 +24,7 @@ CONTENT_TYPES = {
     "pdf": "application/pdf",
     "docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
     "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    "image_zip": "application/zip",
 }
 
 
@@ -61,19 +63,32 @@ def too_large(batch_id: str, filename: str) -> UploadResult:
 
 def accept_bytes(batch_id: str, filename: str, data: bytes) -> list[UploadResult]:
     """One uploaded file (possibly a zip) → one result per document it holds. The checks are the
-    ingest's own (``refusal``), so the api and the CLI answer the same bytes the same way."""
-    s = get_settings()
-    kind, reason = refusal(data, ingest_limits())
+    ingest's own (``refusal``), so the api and the CLI answer the same bytes the same way.
+
+    A zip whose files are all images (``is_image_zip``) is the pages of one scanned document: it
+    stays whole, one document read by OCR, once its members pass the zip bounds and are images
+    (else it fails whole, with the reason). Any other zip is unpacked, one document per member; an
+    image among PDFs or Word files is then a scanned document of its own, as a lone uploaded image
+    is."""
+    limits = ingest_limits()
+    kind, reason = refusal(data, limits)
+    if kind == "zip" and is_image_zip(data):
+        try:
+            for _page in image_zip_members(data, limits.zip):
+                pass  # each page unpacked, checked and dropped: one in memory at a time
+        except BadInputError as exc:
+            reason = exc.user_message
+        kind = "image_zip"
     if kind == "zip":
         # One member in memory at a time: each is registered (and stored) before the next is read.
         out: list[UploadResult] = []
         try:
             for entry in extract_zip(
                 data,
-                max_entries=s.max_zip_entries,
-                max_total_bytes=s.max_zip_total_bytes,
-                max_ratio=s.max_zip_ratio,
-                max_file_bytes=s.max_file_bytes,
+                max_entries=limits.zip.max_entries,
+                max_total_bytes=limits.zip.max_total_bytes,
+                max_ratio=limits.zip.max_ratio,
+                max_file_bytes=limits.zip.max_member_bytes,
             ):
                 if entry.data is None:
                     out.append(

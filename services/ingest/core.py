@@ -16,11 +16,19 @@ the same bytes always get the same answer.
 from __future__ import annotations
 
 import hashlib
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from shared.document import DocumentKind, ExtractedDocument
 from shared.errors import BadInputError
-from shared.filetypes import IMAGE_KINDS, ole_content, reject_reason, sniff
+from shared.filetypes import (
+    IMAGE_KINDS,
+    ZipBounds,
+    image_zip_paths,
+    is_image_zip,
+    ole_content,
+    reject_reason,
+    sniff,
+)
 
 from .ocr import OcrOptions, OcrProgress
 from .office import OfficeLimits
@@ -36,11 +44,14 @@ class IngestLimits:
 
     max_file_bytes: int = 20 * 1024 * 1024
     max_pdf_pages: int = 300  # PDF pages; also the pages a Word file's breaks make
+    max_scan_pages: int = 200  # pages read by OCR (a PDF's scanned pages, an image's, a zip's)
     max_sheets: int = 50  # Excel worksheets
     max_text_lines: int = 50_000  # text files: lines, counted before they are split
     max_text_chars: int = 2_000_000  # text files: characters
     max_table_rows: int = 20_000  # table rows of the whole document (Word, Excel, PDF)
     max_cells: int = 200_000  # table cells of the whole document (Excel: stored cells)
+    # a zip of page images: its entries, their total and each image's size, the compression ratio
+    zip: ZipBounds = field(default_factory=ZipBounds)
 
 
 def _size(n: int) -> str:
@@ -75,44 +86,37 @@ def office_limits(limits: IngestLimits) -> OfficeLimits:
     )
 
 
-def needs_ocr(data: bytes) -> int:
+def needs_ocr(data: bytes, limits: IngestLimits | None = None) -> int:
     """How many pages :func:`ingest_bytes` would read by OCR: a PDF's pages without a usable text
     layer (text layers and image objects are looked at, nothing is rendered), an image's pages (a
-    TIFF's frames, a zip's page images). 0 for everything else, and for input ingest will refuse."""
+    TIFF's frames, a zip's page images). 0 for everything else, and for input ingest will refuse
+    (more pages than ``limits`` allow among them: ingest refuses it before reading any)."""
+    limits = limits or IngestLimits()
     kind = sniff(data)
+    pages = 0
     try:
         if kind == "pdf":
             from .pdf import pdf_pages_to_ocr
 
-            return pdf_pages_to_ocr(data)
-        if kind in IMAGE_KINDS or (kind == "zip" and _is_image_zip(data)):
+            pages = pdf_pages_to_ocr(data, limits.max_pdf_pages)
+        elif kind in IMAGE_KINDS or (kind == "zip" and is_image_zip(data)):
             from .ocr import image_page_count
 
-            return image_page_count(data, kind)
+            _check_zip_pages(data, kind, limits)
+            pages = image_page_count(data, kind, zip_bounds=limits.zip)
     except BadInputError:
         return 0
-    return 0
+    return pages if pages <= limits.max_scan_pages else 0
 
 
-def _is_image_zip(data: bytes) -> bool:
-    """A zip whose members are all images: the pages of one scanned document."""
-    import io
-    import zipfile
+def _check_zip_pages(data: bytes, kind: str, limits: IngestLimits) -> None:
+    """A zip of more page images than a scan may have is refused from its directory, before any
+    image is unpacked."""
+    from .ocr import too_many_scan_pages
 
-    from shared.filetypes import member_name, safe_member_path
-
-    try:
-        with zipfile.ZipFile(io.BytesIO(data)) as zf:
-            names = [
-                safe_member_path(member_name(i)) or ""
-                for i in zf.infolist()
-                if not i.is_dir() and i.file_size
-            ]
-    except (zipfile.BadZipFile, ValueError, EOFError, OSError):
-        return False
-    names = [n for n in names if n and not any(p.startswith(".") or p == "__MACOSX" for p in n.split("/"))]
-    exts = (".png", ".jpg", ".jpeg", ".tif", ".tiff", ".bmp", ".gif")
-    return bool(names) and all(n.lower().endswith(exts) for n in names)
+    n = len(image_zip_paths(data)) if kind == "zip" else 0
+    if n > limits.max_scan_pages:
+        raise too_many_scan_pages(n, limits.max_scan_pages)
 
 
 def ingest_bytes(
@@ -129,7 +133,7 @@ def ingest_bytes(
     kind, reason = refusal(data, limits)
     if reason:
         raise BadInputError(f"refused {kind}", reason)
-    if kind in IMAGE_KINDS or (kind == "zip" and _is_image_zip(data)):
+    if kind in IMAGE_KINDS or (kind == "zip" and is_image_zip(data)):
         return _scan_images(name, data, kind, limits, progress, ocr_options)
     if kind == "zip":
         raise BadInputError(
@@ -143,6 +147,7 @@ def ingest_bytes(
             data,
             PdfLimits(
                 max_pages=limits.max_pdf_pages,
+                max_scan_pages=limits.max_scan_pages,
                 max_cells=limits.max_cells,
                 max_table_rows=limits.max_table_rows,
             ),
@@ -172,20 +177,23 @@ def _scan_images(
     progress: OcrProgress | None,
     ocr_options: OcrOptions | None,
 ) -> ExtractedDocument:
-    """An image, a multi-page TIFF or a zip of page images: every page OCR'd."""
+    """An image, a multi-page TIFF or a zip of page images: every page OCR'd, once the pages are
+    counted (a zip's from its directory, then every image's from its header) within the limit."""
     from .ocr import image_pages, renumber
     from .pdf import PdfLimits, check_tables, ocr_warnings
 
+    _check_zip_pages(data, kind, limits)
     pdf_limits = PdfLimits(
         max_pages=limits.max_pdf_pages, max_cells=limits.max_cells, max_table_rows=limits.max_table_rows
     )
     pages = image_pages(
         data,
         kind,
-        max_pages=limits.max_pdf_pages,
+        max_pages=limits.max_scan_pages,
         options=ocr_options,
         progress=progress,
         max_cells=pdf_limits.max_cells_per_page,
+        zip_bounds=limits.zip,
     )
     check_tables(pages, pdf_limits)
     renumber(pages)

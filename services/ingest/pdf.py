@@ -66,6 +66,7 @@ class PdfLimits:
     def __init__(
         self,
         max_pages: int = 300,
+        max_scan_pages: int = 200,
         max_chars_per_page: int = 60_000,
         max_paths_per_page: int = 40_000,
         max_cells_per_page: int = 20_000,
@@ -73,6 +74,7 @@ class PdfLimits:
         max_table_rows: int = 20_000,
     ):
         self.max_pages = max_pages
+        self.max_scan_pages = max_scan_pages  # pages to OCR: refused before any is rendered
         self.max_chars_per_page = max_chars_per_page
         self.max_paths_per_page = max_paths_per_page
         self.max_cells_per_page = max_cells_per_page  # elementary grid cells of one page's tables
@@ -149,6 +151,10 @@ def extract_pdf(
             if not out.has_text_layer:
                 to_ocr.append(index)
             check_tables(pages, limits)
+        if len(to_ocr) > limits.max_scan_pages:
+            from .ocr import too_many_scan_pages
+
+            raise too_many_scan_pages(len(to_ocr), limits.max_scan_pages)
         if to_ocr:
             _ocr_pages(pdf, pages, to_ocr, limits, progress, ocr_options)
     finally:
@@ -237,10 +243,10 @@ def _is_blank(p: Page) -> bool:
     return not p.lines and not any(c.text for g in p.grids for c in g.cells)
 
 
-def scan_pages(data: bytes) -> list[int]:
+def scan_pages(data: bytes, max_pages: int = 300) -> list[int]:
     """The pages (1-based) of the PDF that would be OCR'd, without rendering anything: text
     layers and image objects only. Empty for a born-digital PDF, and for one that cannot be
-    opened (ingest says why)."""
+    opened or has more than ``max_pages`` pages (ingest says why)."""
     try:
         pdf = pdfium.PdfDocument(data)
     except pdfium.PdfiumError:
@@ -248,6 +254,8 @@ def scan_pages(data: bytes) -> list[int]:
     limits = PdfLimits()
     out: list[int] = []
     try:
+        if len(pdf) > max_pages:
+            return []
         for index in range(len(pdf)):
             try:
                 page = pdf[index]
@@ -267,9 +275,9 @@ def scan_pages(data: bytes) -> list[int]:
     return out
 
 
-def pdf_pages_to_ocr(data: bytes) -> int:
+def pdf_pages_to_ocr(data: bytes, max_pages: int = 300) -> int:
     """How many pages of the PDF would be OCR'd (:func:`scan_pages`)."""
-    return len(scan_pages(data))
+    return len(scan_pages(data, max_pages))
 
 
 def _pages_without_cjk(pages: list[Page]) -> list[int]:

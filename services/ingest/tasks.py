@@ -54,7 +54,7 @@ def ingest_core(ref: DocRef) -> str | Handoff:
     owner = status().claim_content(ref.batch_id, sha, ref.doc_id)
     if owner != ref.doc_id:
         raise BadInputError("duplicate", mark_duplicate(ref, owner))
-    pages = needs_ocr(data)
+    pages = needs_ocr(data, limits)
     if pages > 0:
         return Handoff(OCR, pages)
     doc = ingest_bytes(ref.filename, data, limits)

@@ -275,7 +275,7 @@ def test_a_scan_over_the_page_limit_is_refused_before_ocr() -> None:
     buf = io.BytesIO()
     blank.save(buf, "TIFF", save_all=True, append_images=[blank] * 4)
     with pytest.raises(BadInputError) as exc:
-        ingest_bytes("scan.tif", buf.getvalue(), IngestLimits(max_pdf_pages=3))
+        ingest_bytes("scan.tif", buf.getvalue(), IngestLimits(max_scan_pages=3))
     assert "5 页" in exc.value.user_message and "上限 3 页" in exc.value.user_message
 
 
