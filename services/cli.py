@@ -1,11 +1,13 @@
 """Command-line interface (console script ``juesuan``).
 
 ``juesuan check PATH... [--out DIR] [--format LIST] [--fail-on LEVEL]`` checks files (folders are
-walked recursively) with the embedded pipeline and writes, for each input, ``<stem><suffix>`` in
-every format asked (json, html, xlsx, csv, pdf, annotated; default json,html; see
-services/report/formats.py), plus ``index.html`` linking every file written, ``index.xlsx`` (the
-batch workbook) when xlsx is asked and ``index.csv`` when csv is asked. ``juesuan rules [--code
-CODE]`` lists the rule catalogue. ``juesuan --version`` prints the version.
+walked recursively; a zip is unpacked as the service unpacks an upload — each file in it checked
+as ``<zip stem>-<file stem>``, a zip of one scan's page images read as that one scan) with the
+embedded pipeline and writes, for each input, ``<stem><suffix>`` in every format asked (json,
+html, xlsx, csv, pdf, annotated; default json,html; see services/report/formats.py), plus
+``index.html`` linking every file written, ``index.xlsx`` (the batch workbook) when xlsx is asked
+and ``index.csv`` when csv is asked. ``juesuan rules [--code CODE]`` lists the rule catalogue.
+``juesuan --version`` prints the version.
 
 Exit codes of ``juesuan check``:
 
@@ -33,6 +35,7 @@ import unicodedata
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING, TextIO
 
@@ -361,17 +364,97 @@ def check_one(path: Path, before_log: Callable[[], None] | None = None) -> Docum
     """Run the pipeline on one file; never raises for a per-document problem. An unexpected
     exception is logged (``before_log`` runs first, e.g. to clear a progress bar) and turned
     into a report whose ``error`` asks the user to send the file to the developers."""
+    return _guarded(path.name, lambda: pipeline.check_file(path)[0], before_log)
+
+
+def _guarded(
+    name: str, check: Callable[[], DocumentReport], before_log: Callable[[], None] | None
+) -> DocumentReport:
     try:
-        report, _parsed = pipeline.check_file(path)
+        return check()
     except Exception as exc:
         if before_log:
             before_log()
-        log.exception("internal error while checking %s", path)
+        log.exception("internal error while checking %s", name)
         return DocumentReport(
-            document=DocumentMeta(source_name=path.name),
+            document=DocumentMeta(source_name=name),
             error=f"内部错误：{type(exc).__name__}: {exc}，请将此文件反馈给开发者。",
         )
-    return report
+
+
+@dataclass
+class Checked:
+    """One document's report: ``stem`` proposed for its files, ``original`` its bytes when asked
+    (the annotated copy)."""
+
+    stem: str
+    report: DocumentReport
+    original: Callable[[], bytes | None]
+
+
+def _read_or_none(path: Path) -> bytes | None:
+    try:
+        return path.read_bytes()
+    except OSError:
+        return None
+
+
+def _archive_of_documents(path: Path) -> bytes | None:
+    """The bytes of ``path`` when it is a zip the service would unpack (not a Word/Excel file, not
+    a zip of one scan's page images), else None; only a file starting as a zip is read here."""
+    from shared.filetypes import is_image_zip, sniff
+
+    try:
+        with path.open("rb") as f:
+            if f.read(4) not in (b"PK\x03\x04", b"PK\x05\x06"):
+                return None
+        data = path.read_bytes()
+    except OSError:
+        return None  # check_file says why
+    return data if sniff(data) == "zip" and not is_image_zip(data) else None
+
+
+def check_path(path: Path, before_log: Callable[[], None] | None = None) -> Iterator[Checked]:
+    """The reports of one input: one for a file; for a zip of documents, one per file in it, as
+    the service's upload unpacks it (``<zip>/<member>``, under the same zip bounds), with one for
+    the archive itself when it is unusable as a whole."""
+    data = _archive_of_documents(path)
+    if data is None:
+        yield Checked(path.stem, check_one(path, before_log), lambda: _read_or_none(path))
+        return
+    from shared.errors import BadInputError
+    from shared.filetypes import extract_zip, sniff
+
+    bounds = pipeline.ingest_limits().zip
+    try:
+        for entry in extract_zip(
+            data,
+            max_entries=bounds.max_entries,
+            max_total_bytes=bounds.max_total_bytes,
+            max_ratio=bounds.max_ratio,
+            max_file_bytes=bounds.max_member_bytes,
+        ):
+            name = f"{path.name}/{entry.path}"
+            stem = f"{path.stem}-{Path(entry.path).stem}"
+            member = entry.data
+            if member is None or sniff(member) == "zip":
+                error = entry.reason or "压缩包内嵌套压缩包：请解压后检查其中的文件。"
+                report = DocumentReport(document=DocumentMeta(source_name=name), error=error)
+            else:
+                report = _guarded(name, partial(_check_bytes, name, member), before_log)
+            yield Checked(stem, report, partial(_same, member))
+            del entry, member  # not held while the next member is read
+    except BadInputError as exc:  # the archive as a whole: the files already checked stay
+        report = DocumentReport(document=DocumentMeta(source_name=path.name), error=exc.user_message)
+        yield Checked(path.stem, report, partial(_same, None))
+
+
+def _check_bytes(name: str, data: bytes) -> DocumentReport:
+    return pipeline.check_bytes(name, data)[0]
+
+
+def _same(data: bytes | None) -> bytes | None:
+    return data
 
 
 def exit_code(reports: Sequence[DocumentReport], fail_on: str, *, incomplete: bool = False) -> int:
@@ -421,8 +504,7 @@ class RunResult:
 def _render_and_write(
     out_dir: Path,
     stem: str,
-    path: Path,
-    report: DocumentReport,
+    checked: Checked,
     fmts: Sequence[ReportFormat],
     engine: PdfEngine,
     result: RunResult,
@@ -430,6 +512,7 @@ def _render_and_write(
 ) -> None:
     """Write ``report`` in every format of ``fmts``; a format that does not apply or fails is
     recorded in ``result``. OSError (the output folder) propagates."""
+    report = checked.report
     pdf_errors: tuple[type[Exception], ...] = ()
     print_errors: tuple[type[Exception], ...] = ()  # one report not printed; str() is Chinese
     if ReportFormat.PDF in fmts:
@@ -439,10 +522,7 @@ def _render_and_write(
     written = result.files.setdefault(stem, [])
     original: bytes | None = None
     if ReportFormat.ANNOTATED in fmts:
-        try:
-            original = path.read_bytes()
-        except OSError:
-            original = None
+        original = checked.original()
     for fmt in fmts:
         if fmt == ReportFormat.PDF and engine.unavailable is not None:
             continue
@@ -467,7 +547,7 @@ def _render_and_write(
             continue
         except Exception as exc:
             before_message()
-            log.exception("could not render %s as %s", path, fmt.value)
+            log.exception("could not render %s as %s", report.document.source_name, fmt.value)
             result.render_failures.append(
                 f"{report.document.source_name}：{FORMAT_ZH[fmt]}生成失败（{type(exc).__name__}: {exc}）"
             )
@@ -555,10 +635,10 @@ def cmd_check(args: argparse.Namespace) -> int:
         with progress.live():
             for i, path in enumerate(inputs):
                 progress.working_on(i, path.name)
-                report = check_one(path, before_log=progress.clear)
-                stem = unique_stem(path.stem, used, suffixes)
-                result.entries.append((stem, report))
-                _render_and_write(out_dir, stem, path, report, fmts, engine, result, progress.clear)
+                for checked in check_path(path, before_log=progress.clear):
+                    stem = unique_stem(checked.stem, used, suffixes)
+                    result.entries.append((stem, checked.report))
+                    _render_and_write(out_dir, stem, checked, fmts, engine, result, progress.clear)
                 progress.update(i + 1, path.name)
         progress.finish()
         _write_batch(out_dir, fmts, result)
@@ -659,7 +739,8 @@ def build_parser() -> argparse.ArgumentParser:
         "paths",
         nargs="+",
         metavar="PATH",
-        help="要检查的文件或文件夹（PDF、Word、Excel 或文本；文件夹递归读取）",
+        help="要检查的文件或文件夹（PDF、Word、Excel、文本或扫描件图片；文件夹递归读取；"
+        "zip 压缩包解开后逐个检查，只含图片的 zip 视为一份扫描件）",
     )
     check.add_argument(
         "--out", default=DEFAULT_OUT, metavar="DIR", help=f"报告输出目录（默认 ./{DEFAULT_OUT}）"

@@ -751,3 +751,61 @@ def test_check_into_closed_pipe(tmp_path: Path) -> None:
     assert "Traceback" not in proc.stderr and "BrokenPipe" not in proc.stderr
     assert proc.returncode == 0  # the run's own code (a clean document), not a pipe error
     assert (tmp_path / "out" / "index.html").exists()
+
+
+# --------------------------------------------------------------------------- zips
+
+
+def _zip(files: dict[str, bytes]) -> bytes:
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as zf:
+        for name, data in files.items():
+            zf.writestr(name, data)
+    return buf.getvalue()
+
+
+def test_a_zip_of_documents_is_unpacked_as_an_upload_is(tmp_path: Path) -> None:
+    """Each file of the zip gets its report (``<zip>-<file>``), a nested zip or an unsafe path its
+    reason, as the service's upload answers them."""
+    generator = pytest.importorskip("corpus.generator")
+    clean = generator.generate_document(600, "pdf", []).data
+    src = tmp_path / "in"
+    src.mkdir()
+    (src / "all.zip").write_bytes(
+        _zip({"财政局/clean.txt": clean, "inner.zip": _zip({"a.txt": b"x"}), "../evil.txt": b"x"})
+    )
+    out = tmp_path / "out"
+    assert cli.main(["check", str(src), "--out", str(out), "--format", "json"]) == cli.EXIT_INCOMPLETE
+    reports = {
+        p.stem: DocumentReport.model_validate_json(p.read_text("utf-8")) for p in out.glob("*.json")
+    }
+    assert set(reports) == {"all-clean", "all-inner", "all-evil"}
+    assert reports["all-clean"].error is None
+    assert reports["all-clean"].document.source_name == "all.zip/财政局/clean.txt"
+    assert reports["all-inner"].error == "压缩包内嵌套压缩包：请解压后检查其中的文件。"
+    assert "不安全" in (reports["all-evil"].error or "")
+
+
+def test_a_zip_of_page_images_is_one_document(tmp_path: Path, fake_pipeline: list[Path]) -> None:
+    from PIL import Image
+
+    page = io.BytesIO()
+    Image.new("L", (20, 28), 255).save(page, "PNG")
+    src = tmp_path / "in"
+    src.mkdir()
+    (src / "scan.zip").write_bytes(_zip({"1.png": page.getvalue(), "2.png": page.getvalue()}))
+    (src / "book.docx").write_bytes(_zip({"[Content_Types].xml": b"<x/>", "word/document.xml": b"<x/>"}))
+    out = tmp_path / "out"
+    cli.main(["check", str(src), "--out", str(out), "--format", "json"])
+    assert sorted(p.name for p in fake_pipeline) == ["book.docx", "scan.zip"]  # each read whole
+    assert sorted(p.stem for p in out.glob("*.json")) == ["book", "scan"]
+
+
+def test_a_broken_zip_is_one_report_saying_why(tmp_path: Path) -> None:
+    src = tmp_path / "in"
+    src.mkdir()
+    (src / "bad.zip").write_bytes(b"PK\x03\x04" + b"\x00" * 40)
+    out = tmp_path / "out"
+    assert cli.main(["check", str(src), "--out", str(out), "--format", "json"]) == cli.EXIT_INCOMPLETE
+    report = DocumentReport.model_validate_json((out / "bad.json").read_text("utf-8"))
+    assert report.error == "压缩包已损坏或不是有效的 ZIP 文件：请重新压缩后上传。"
