@@ -776,9 +776,7 @@ def test_a_zip_of_documents_is_unpacked_as_an_upload_is(tmp_path: Path) -> None:
     )
     out = tmp_path / "out"
     assert cli.main(["check", str(src), "--out", str(out), "--format", "json"]) == cli.EXIT_INCOMPLETE
-    reports = {
-        p.stem: DocumentReport.model_validate_json(p.read_text("utf-8")) for p in out.glob("*.json")
-    }
+    reports = {p.stem: DocumentReport.model_validate_json(p.read_text("utf-8")) for p in out.glob("*.json")}
     assert set(reports) == {"all-clean", "all-inner", "all-evil"}
     assert reports["all-clean"].error is None
     assert reports["all-clean"].document.source_name == "all.zip/财政局/clean.txt"
