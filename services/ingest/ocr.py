@@ -591,7 +591,31 @@ def image_page_count(
     """Pages an image upload has (a TIFF's frames, a zip's images and their frames), from headers
     only: an image bomb among them raises as :func:`image_pages` would."""
     blobs = _zip_images(data, zip_bounds or ZipBounds()) if kind == "zip" else [("", data)]
-    return sum(int(getattr(open_image(b, max_pixels), "n_frames", 1)) for _, b in blobs)
+    return sum(_frame_count(_open_page(path, b, max_pixels), max_pixels) for path, b in blobs)
+
+
+def _open_page(path: str, data: bytes, max_pixels: int) -> Image.Image:
+    """:func:`open_image` of a page image; its problem names the zip member ``path`` (if any)."""
+    try:
+        return open_image(data, max_pixels)
+    except BadInputError as exc:
+        if not path:
+            raise
+        raise BadInputError(f"{path}: {exc}", f"“{path}”：{exc.user_message}") from exc
+
+
+def _frame_count(im: Image.Image, max_pixels: int) -> int:
+    """The frames of an image (a TIFF's pages), each one's size checked from its header: a bomb
+    behind a small first page is refused before any page is read."""
+    n = int(getattr(im, "n_frames", 1))
+    for k in range(1, n):
+        im.seek(k)
+        w, h = im.size
+        if w * h > max_pixels:
+            raise _bomb(w, h)
+    if n > 1:
+        im.seek(0)
+    return n
 
 
 def _zip_images(data: bytes, bounds: ZipBounds) -> list[tuple[str, bytes]]:
@@ -632,8 +656,8 @@ def image_pages(
     ``zip_bounds``), OCR'd in order."""
     options = options or OcrOptions()
     blobs = _zip_images(data, zip_bounds or ZipBounds()) if kind == "zip" else [("", data)]
-    images = [open_image(b, max_pixels) for _, b in blobs]
-    total = sum(int(getattr(im, "n_frames", 1)) for im in images)
+    images = [_open_page(path, b, max_pixels) for path, b in blobs]
+    total = sum(_frame_count(im, max_pixels) for im in images)
     if total > max_pages:
         raise too_many_scan_pages(total, max_pages)
     pages: list[Page] = []

@@ -78,13 +78,17 @@ def _jpeg_bomb(w: int = 20_000, h: int = 20_000) -> bytes:
     return bytes(data)
 
 
-def _tiff_bomb(w: int = 20_000, h: int = 20_000) -> bytes:
-    """An 8 × 8 TIFF whose ImageWidth/ImageLength tags are made to say w × h."""
+def _tiff_bomb(w: int = 20_000, h: int = 20_000, pages: int = 1) -> bytes:
+    """A TIFF of 8 × 8 pages whose last page's ImageWidth/ImageLength tags say w × h."""
     buf = io.BytesIO()
-    Image.new("L", (8, 8), 255).save(buf, "TIFF")
+    page = Image.new("L", (8, 8), 255)
+    page.save(buf, "TIFF", save_all=True, append_images=[page] * (pages - 1))
     data = bytearray(buf.getvalue())
     assert data[:2] == b"II"
     (ifd,) = struct.unpack("<I", data[4:8])
+    for _ in range(pages - 1):  # to the last page's directory
+        (n,) = struct.unpack("<H", data[ifd : ifd + 2])
+        (ifd,) = struct.unpack("<I", data[ifd + 2 + 12 * n : ifd + 6 + 12 * n])
     (n,) = struct.unpack("<H", data[ifd : ifd + 2])
     for k in range(n):
         e = ifd + 2 + 12 * k
@@ -164,6 +168,7 @@ BOMBS = {
     "photo.png": _png_bomb,
     "photo.jpg": _jpeg_bomb,
     "scan.tif": _tiff_bomb,
+    "pages.tif": lambda: _tiff_bomb(pages=3),  # the bomb behind two small pages
     "pages.zip": lambda: _zip({"页1.png": _png(_blank()), "页2.jpg": _jpeg_bomb()}),
 }
 
@@ -174,7 +179,8 @@ def test_an_image_bomb_is_refused_from_its_header(name: str, no_ocr: None) -> No
     assert len(data) < 10_000
     report, parsed = check_bytes(name, data)
     assert parsed is None and report.error is not None
-    assert report.error.startswith(BOMB) and "单页不超过 100 百万像素" in report.error
+    prefix = "“页2.jpg”：" if name == "pages.zip" else ""  # a zip's page is named
+    assert report.error.startswith(prefix + BOMB) and "单页不超过 100 百万像素" in report.error
     assert needs_ocr(data) == 0  # refused by ingest, never sent to the ocr queue
 
 
@@ -285,7 +291,7 @@ def test_bad_scans_in_one_cli_run_each_get_their_message(tmp_path: Path, no_ocr:
     out = tmp_path / "out"
     assert main(["check", str(folder), "--out", str(out), "--format", "json"]) == 3
     errors = {p.stem: json.loads(p.read_text("utf-8")).get("error") for p in out.glob("*.json")}
-    assert errors["a_bomb"].startswith(BOMB) and errors["c_pages"].startswith(BOMB)
+    assert errors["a_bomb"].startswith(BOMB) and errors["c_pages"].startswith("“1.jpg”：" + BOMB)
     assert TOO_MANY in errors["b_long"]
     assert errors["d_table"] is None  # checked as if alone
 
