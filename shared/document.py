@@ -161,6 +161,7 @@ class Grid(BaseModel):
     bbox: BBox | None = None
     ruled: bool = True  # False: rows and columns inferred from text alignment
     col_edges: list[float] = Field(default_factory=list)  # x of the column boundaries (PDF), left to right
+    ocr: bool = False  # read by OCR from a page image: codes and figures may be misread or missed
 
     def matrix(self) -> list[list[GridCell | None]]:
         """Row-major positions; a merged cell fills every position it covers (the same object)."""

@@ -64,7 +64,9 @@ class Cell(Located):
 class Row(Located):
     """A table row. ``code`` is a 科目编码 (功能分类 3/5/7 digits or 经济分类 3/5 digits) when the
     row has one; ``level`` is 类/款/项 for 功能分类 codes; ``side`` separates the 收入 and 支出
-    halves of the two-sided summary tables; ``row_no`` is the printed 行次."""
+    halves of the two-sided summary tables; ``row_no`` is the printed 行次. ``confidence`` is how
+    sure the reading of the row's place is — its code and label, and so which row and parent its
+    figures belong to (1.0 unless OCR left the code unread, misread or inferred)."""
 
     code: str | None = None
     name: str
@@ -73,6 +75,7 @@ class Row(Located):
     group: str | None = None  # e.g. 人员经费 / 公用经费 in the basic-expenditure table
     row_no: int | None = None
     cells: dict[str, Cell] = Field(default_factory=dict)
+    confidence: float = 1.0
 
     def num(self, column: str) -> Decimal | None:
         cell = self.cells.get(column)
@@ -93,6 +96,9 @@ class Table(Located):
     unit: str | None = None  # 万元 or 元 as the table states it (values are always in 万元)
     from_grid: bool = False  # read from the cells of a grid (PDF, Word, Excel), not from lines of text
     parse_notes: list[str] = Field(default_factory=list)  # ambiguities the parser resolved
+    # positions in ``rows`` before which a scan's row of figures was left out (its code unread):
+    # a sum over a span holding one is incomplete, so no conclusion is drawn from it
+    unread_rows: list[int] = Field(default_factory=list)
 
     def rows_by_code(self) -> dict[str, Row]:
         return {r.code: r for r in self.rows if r.code}
@@ -267,7 +273,8 @@ class RuleCoverage(BaseModel):
     title: str
     status: RuleStatus
     checks: int = 0  # comparisons actually made
-    reason: str | None = None  # why it could not run (Chinese)
+    skipped: int = 0  # comparisons that drew no conclusion: an input too unsure (a scan's misread)
+    reason: str | None = None  # why it could not run, or what it left unjudged (Chinese)
 
 
 class DocumentMeta(BaseModel):

@@ -175,7 +175,9 @@ def ocr_symbol_number(raw: str) -> Num | None:
 
 
 _SPECK_LEAD_RE = re.compile(r"^[.,:;·'`]+\s*(?=\d)")
-_SPECK_TAIL_RE = re.compile(r"(?<=\d\.\d\d)\s*[.,:;·'`]+$")
+_SPECK_TAIL_RE = re.compile(r"(?<=\d)\s*([.,:;·'`]+)$")
+_SPACED_POINT_RE = re.compile(r"\d[.．]\s+\d|\d\s+[.．]\d")
+_DECIMALS_END_RE = re.compile(r"\d[.．]\s?\d+$")  # "187.19", "4416. 67": the point is already there
 _COLON_POINT_RE = re.compile(r"(?<=\d)[:：;](?=\d{2}$)")
 _I_DIGIT_RE = re.compile(r"(?<=\d)i|i(?=\d)")
 
@@ -184,7 +186,11 @@ def _scan_specks(text: str) -> tuple[str, bool]:
     """A scan's stray marks around or inside an amount: dust read as a point before or after it
     (".187.19", "187.19."), a colon for the point ("8:37"), "i" for 1 ("187.i9")."""
     out = _SPECK_LEAD_RE.sub("", text)
-    out = _SPECK_TAIL_RE.sub("", out)
+    tail = _SPECK_TAIL_RE.search(out)
+    # a mark after an amount that has its point ("187.19.", "4416. 67."), or a mark that is never
+    # a decimal point after any number ("22001·")
+    if tail and (_DECIMALS_END_RE.search(out[: tail.start()]) or not set(tail.group(1)) & set(".,:;")):
+        out = out[: tail.start()]
     out = _COLON_POINT_RE.sub(".", out)
     out = _I_DIGIT_RE.sub("1", out)
     return out, out != text
@@ -193,9 +199,9 @@ def _scan_specks(text: str) -> tuple[str, bool]:
 def repair_number(text: str) -> tuple[str, float] | None:
     """An OCR'd cell or token read as one amount after the repairs above: (the amount as it should
     have printed, the repair's confidence) — "586 91" → ("586.91", 0.95), "253. 72" →
-    ("253.72", 0.95), "I. 50" → ("1.50", 0.8), "55。2" → ("5502", 0.5). None when the text is not
+    ("253.72", 1.0), "I. 50" → ("1.50", 0.8), "55。2" → ("5502", 0.5). None when the text is not
     one number or needs no repair (the OCR extractor keeps it as read). A scan's stray marks
-    (".187.19", "187.19.", "8:37", "187.i9") are cleaned off with the letter repair's confidence."""
+    (".187.19", "187.19.", "4416. 67.", "22001·", "8:37", "187.i9") are cleaned off with the letter repair's confidence."""
     text, specks = _scan_specks(text.strip())
     if not text:
         return None
@@ -217,6 +223,8 @@ def repair_number(text: str) -> tuple[str, float] | None:
     value = f"{num.value:.{num.places}f}" if num.places else str(num.value)
     if num.confidence < 1.0:
         return value, num.confidence
-    if " " in text:  # "253. 72": a point spaced off its decimals, joined as for a lost one
+    if " " in text:
+        if _SPACED_POINT_RE.search(text):
+            return value, 1.0  # "253. 72": the point was read, the blank beside it is only spacing
         return value, REPAIRED_LOST_POINT
     return None

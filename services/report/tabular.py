@@ -362,7 +362,7 @@ def _coverage_rows(report: DocumentReport) -> list[Row]:
     for cov in sorted(report.coverage, key=lambda c: c.code):
         if cov.status == RuleStatus.RAN:
             status = "发现问题" if found.get(cov.code) else "通过"
-            reason = ""
+            reason = cov.reason or ""  # what it left unjudged, if anything
         else:
             status = "未检查"
             reason = cov.reason or ("规则运行出错" if cov.status == RuleStatus.FAILED else "")

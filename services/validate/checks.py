@@ -20,8 +20,10 @@ def check_sum(
     parts: list[Fact],
     what: str,
     parts_label: str,
+    confidence: float = 1.0,
 ) -> Finding | None:
-    """``total`` must equal Σ ``parts`` within the rounding of every displayed figure."""
+    """``total`` must equal Σ ``parts`` within the rounding of every displayed figure.
+    ``confidence``: how sure the sum's make-up is (its figures' own confidences come on top)."""
     if total is None or not parts:
         return None
     involved = [total, *parts]
@@ -34,7 +36,7 @@ def check_sum(
         return None
     expected = sum((p.value for p in parts), Decimal(0))
     diff = total.value - expected
-    conf = min(f.cell.confidence for f in involved)
+    conf = min(confidence, *(f.confidence for f in involved))
     return make_finding(
         rule,
         ctx,
@@ -68,7 +70,7 @@ def check_equal(
     ctx.tick()
     if same_value(a.value, a.places, b.value, b.places, slack_units=int(a.is_aggregate or b.is_aggregate)):
         return None
-    conf = min(a.cell.confidence, b.cell.confidence)
+    conf = min(a.confidence, b.confidence)
     return make_finding(
         rule,
         ctx,

@@ -61,8 +61,17 @@ def validate_document(doc: ParsedDocument) -> DocumentReport:
         reason = None
         if ctx.checks == 0 and ctx.skipped:
             status, reason = RuleStatus.NOT_RUN, "；".join(dict.fromkeys(ctx.skipped))[:300]
+        elif ctx.skipped:  # some comparisons drew no conclusion (inputs too unsure): say which
+            reason = ("部分未作结论：" + "；".join(dict.fromkeys(ctx.skipped)))[:300]
         coverage.append(
-            RuleCoverage(code=rule.code, title=rule.title, status=status, checks=ctx.checks, reason=reason)
+            RuleCoverage(
+                code=rule.code,
+                title=rule.title,
+                status=status,
+                checks=ctx.checks,
+                skipped=len(ctx.skipped),
+                reason=reason,
+            )
         )
     meta = DocumentMeta(
         source_name=doc.source_name,

@@ -27,6 +27,11 @@ class Fact:
         return self.cell.value if self.cell.state == "number" and self.cell.value is not None else Decimal(0)
 
     @property
+    def confidence(self) -> float:
+        """How sure the figure is: its reading, and the reading of the row it sits in."""
+        return min(self.cell.confidence, self.row.confidence)
+
+    @property
     def places(self) -> int:
         """Displayed decimals; an empty cell is an exact zero, and a count is exact too."""
         if (

@@ -10,6 +10,7 @@ from __future__ import annotations
 import difflib
 import functools
 import re
+from typing import Literal
 
 # 支出功能分类 类, in the order the summary tables print them. (code, name, first year, last year)
 _CATEGORIES: list[tuple[str, str, int, int]] = [
@@ -190,9 +191,13 @@ def category_name(code: str) -> str:
     return next((n for c, n in FUNCTION_CATEGORIES if c == code), code)
 
 
-def function_level(code: str) -> str | None:
+FunctionLevel = Literal["类", "款", "项"]
+_LEVELS: dict[int, FunctionLevel] = {3: "类", 5: "款", 7: "项"}
+
+
+def function_level(code: str) -> FunctionLevel | None:
     """类 / 款 / 项 by the length of a 功能分类 code."""
-    return {3: "类", 5: "款", 7: "项"}.get(len(code))
+    return _LEVELS.get(len(code))
 
 
 # 支出经济分类 (部门预算支出经济分类) of the basic-expenditure table, in printed order.

@@ -30,6 +30,7 @@ from pathlib import Path
 import pytest
 
 from services import pipeline
+from shared.knowledge.classification import strip_ordinal
 from shared.models import DocumentReport, Finding, ParsedDocument, RuleStatus, Severity
 from tests.scans import cached_scan
 
@@ -99,9 +100,10 @@ CellKey = tuple[str, int, str | None, str, int, str]  # kind, nth table of it, s
 
 
 def _row_label(code: str | None, name: str) -> str:
-    """A row's code, or its name without spaces and punctuation (a speck read as "." before a
-    label is not a different row; a misread code or word is)."""
-    return code or re.sub(r"[^\w]", "", name)
+    """A row's code, or its name without its ordinal, spaces and punctuation, as the rules match
+    labels (a speck read as "." before a label, or a faint "一" of "一、" lost, is not a different
+    row; a misread code or word is)."""
+    return code or re.sub(r"[^\w]", "", strip_ordinal(name))
 
 
 def amounts(parsed: ParsedDocument) -> dict[CellKey, tuple[Decimal, float, str]]:

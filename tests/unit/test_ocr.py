@@ -141,7 +141,9 @@ def test_needs_ocr_counts_pages_without_rendering(born: bytes) -> None:
 
 def test_repairs_reuse_the_text_parser_confidences() -> None:
     assert repair_number("586 91") == ("586.91", REPAIRED_LOST_POINT)
-    assert repair_number("253. 72") == ("253.72", REPAIRED_LOST_POINT)
+    assert repair_number("253. 72") == ("253.72", 1.0)  # the point is there: only spacing
+    assert repair_number("4416. 67.") == ("4416.67", REPAIRED_LETTER)
+    assert repair_number("22001·") == ("22001", REPAIRED_LETTER)
     assert repair_number("I. 50") == ("1.50", REPAIRED_LETTER)
     assert repair_number("2O.30") == ("20.30", REPAIRED_LETTER)
     assert repair_number("55。2") == ("5502", REPAIRED_SYMBOL)

@@ -16,7 +16,18 @@ from shared.knowledge.classification import category_code, function_level
 from shared.knowledge.tables import FISCAL_EXPENDITURE_COLUMNS, SUMMARY_COLUMN, TableKind
 from shared.models import Cell, Row
 
-from .layout import TOTAL_LABELS, BodyRow, Column, LogicalTable, clean_label, read_cell, row_code, squash
+from .layout import (
+    CODE_ROLES,
+    TOTAL_LABELS,
+    BodyRow,
+    Column,
+    LogicalTable,
+    clean_label,
+    read_cell,
+    row_code,
+    squash,
+)
+from .ocr_rows import settle_codes, unsure_decimals
 
 
 def _amount_columns(table: LogicalTable, side: str | None = None) -> list[Column]:
@@ -38,12 +49,18 @@ def _row_prov(row: BodyRow, cols: list[int]) -> Prov:
     return Prov(page=row.page, bbox=box)
 
 
-def read_coded(table: LogicalTable, scale: int = 0) -> tuple[list[str], list[Row], list[str]]:
-    """(columns, rows, notes) of a coded table."""
+def read_coded(
+    table: LogicalTable, scale: int = 0, ocr: bool = False
+) -> tuple[list[str], list[Row], list[str], list[int]]:
+    """(columns, rows, notes, unread rows) of a coded table. ``ocr``: the grid was read from a
+    scan; its codes are checked against the table's structure (:mod:`.ocr_rows`), and the
+    positions of rows of figures whose code could not be read are returned."""
     amounts = _amount_columns(table)
     names = [c for c in table.columns if c.role == "name"]
+    code_cols = [c.index for c in table.columns if c.role in CODE_ROLES]
     notes: list[str] = []
     rows: list[Row] = []
+    unread: list[bool] = []
     all_cols = list(range(len(table.columns)))
     for br in table.body:
         code, code_label = row_code(br, table.columns)
@@ -51,10 +68,14 @@ def read_coded(table: LogicalTable, scale: int = 0) -> tuple[list[str], list[Row
         if not name and code_label:
             name = code_label  # a merged 合计 cell, or the name printed in the code's cell
         cells = {c.name: read_cell(br.cells[c.index], br.page, scale) for c in amounts if c.name}
+        missing = False
         if not code and squash(name) not in TOTAL_LABELS:
-            if any(cell.state == "number" for cell in cells.values()):
+            if not any(cell.state == "number" for cell in cells.values()):
+                continue
+            if not ocr:
                 notes.append(f"第{br.page}页表格有一行数字没有科目编码（{name or '无名称'}），未采用")
-            continue
+                continue
+            missing = True
         if not code:
             name = squash(name)
         rows.append(
@@ -64,9 +85,18 @@ def read_coded(table: LogicalTable, scale: int = 0) -> tuple[list[str], list[Row
                 level=function_level(code) if code else None,
                 cells=cells,
                 prov=_row_prov(br, all_cols),
+                confidence=min((c.confidence for c in br.distinct(code_cols)), default=1.0) if ocr else 1.0,
             )
         )
-    return [c.name for c in amounts if c.name], rows, notes
+        unread.append(missing)
+    gaps: list[int] = []
+    if ocr:
+        rows, gaps, settled = settle_codes(rows, unread)
+        notes += settled
+        for r in rows:
+            r.level = function_level(r.code) if r.code else None
+        unsure_decimals(rows)
+    return [c.name for c in amounts if c.name], rows, notes, gaps
 
 
 def read_summary(table: LogicalTable, scale: int = 0) -> tuple[list[str], list[str], list[Row], list[str]]:

@@ -27,6 +27,7 @@ DASH_RE = re.compile(r"^[—\-－–─]{1,4}$|^/$")
 CODE_RE = re.compile(r"^\d{3}(?:\d{2}){0,2}$")
 CODE_AND_NAME_RE = re.compile(r"^\s*(\d{3})\s*(\d{2})?\s*(\d{2})?\s*([\u4e00-\u9fff].*)$")
 CODE_PART_WORDS = {"类": "code_class", "款": "code_kuan", "项": "code_item"}
+CODE_ROLES = ("code", "code_class", "code_kuan", "code_item")  # columns holding a 科目编码 or a part of one
 TOTAL_LABELS = ("合计", "总计")
 # A table's heading lines that are not its header: 单位, 编制单位, 部门, 公开NN表, 表N
 TABLE_META_RE = re.compile(r"单位\s*[：:]|编制单位|公开\s*\d{1,2}\s*表|^\s*部门\s*[：:]|^\s*表\s*\d")
@@ -300,7 +301,7 @@ def _codes_by_content(columns: list[Column], body: list[list[GridCell | None]]) 
 def row_code(row: BodyRow, columns: list[Column]) -> tuple[str | None, str]:
     """The 科目编码 of a row (parts joined: 201 | 06 | 01 → 2010601) and the text of the code
     cells when they hold a label instead (a merged 合计 cell)."""
-    parts = [c for c in columns if c.role in ("code_class", "code_kuan", "code_item")]
+    parts = [c for c in columns if c.role in CODE_ROLES[1:]]
     whole = [c for c in columns if c.role == "code"]
     label = ""
     if parts:

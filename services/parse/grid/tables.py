@@ -15,6 +15,7 @@ from .align import grid_from_lines
 from .coded import read_coded, read_summary
 from .labelled import read_assets, read_economic, read_three_public, read_three_public_counts
 from .layout import read_layout
+from .ocr_rows import unsure_decimals
 from .regions import GridRegion
 
 
@@ -33,6 +34,8 @@ def read_region(region: GridRegion) -> Table:
     layout = read_layout(region.kind, region.grids, region.skip_rows)
     notes: list[str] = []
     income_columns: list[str] = []
+    unread: list[int] = []
+    ocr = any(g.ocr for g in region.grids)
     kind = region.kind
     if kind in SUMMARY_TABLES:
         columns, income_columns, rows, notes = read_summary(layout, scale)
@@ -46,7 +49,9 @@ def read_region(region: GridRegion) -> Table:
         columns, rows, notes = read_assets(layout)
     else:
         assert kind in CODED_TABLES
-        columns, rows, notes = read_coded(layout, scale)
+        columns, rows, notes, unread = read_coded(layout, scale, ocr)
+    if ocr and kind not in CODED_TABLES:
+        unsure_decimals(rows)
     if scale:
         notes.append(f"{region.title}以“元”为单位，已换算为万元比较")
     if region.aligned:
@@ -69,6 +74,7 @@ def read_region(region: GridRegion) -> Table:
         unit=unit,
         from_grid=True,
         parse_notes=notes,
+        unread_rows=unread,
     )
 
 

@@ -80,7 +80,7 @@ def summary_vs_detail(rule: Rule, doc: ParsedDocument, ctx: CheckContext) -> Ite
                     [fmt(a.value)],
                     "支出决算表应有该类科目",
                     "按科目类级比对",
-                    a.cell.confidence,
+                    a.confidence,
                 )
                 if f:
                     yield f
@@ -168,7 +168,7 @@ def _at_most(
         [fmt(part.value)],
         f"≤ {fmt(whole.value)}",
         why,
-        min(part.cell.confidence, whole.cell.confidence),
+        min(part.confidence, whole.confidence),
     )
 
 

@@ -149,7 +149,7 @@ def _tp_amount(doc: ParsedDocument, item: ThreePublicItem) -> _Amount | None:
     """An item's 决算数: from the 三公 table when it has an actual column, else as narrated."""
     col = three_public_actual_column(doc)
     f = group_fact(doc, TableKind.THREE_PUBLIC, item.value, col) if col else None
-    if f is not None and f.cell.state != "text" and f.cell.confidence >= 0.6:
+    if f is not None and f.cell.state != "text" and f.confidence >= 0.6:
         return _Amount(f.value, f, None)
     subject = _TP_SUBJECTS[item].value
     for c in doc.claims:
@@ -670,7 +670,7 @@ def fiscal_categories_vs_table(rule: Rule, doc: ParsedDocument, ctx: CheckContex
     general = _category_rows(doc, TableKind.GENERAL_BUDGET_EXPENDITURE, "本年支出合计")
     if not listed or not general:
         raise NotApplicable("说明中没有逐类的财政拨款支出说明，或未找到一般公共预算财政拨款支出决算表")
-    if any(f.cell.confidence < 0.6 for f in general.values()):
+    if any(f.confidence < 0.6 for f in general.values()):
         raise NotApplicable("一般公共预算财政拨款支出决算表的类级金额读数不确定")
     others = [
         _category_rows(doc, TableKind.GOV_FUND, "本年支出合计"),
@@ -707,7 +707,7 @@ def fiscal_categories_vs_table(rule: Rule, doc: ParsedDocument, ctx: CheckContex
         [said],
         "、".join(category_name(code) for code, f in sorted(general.items()) if f.value > 0),
         "以一般公共预算财政拨款支出决算表中金额不为零的类级科目，对照说明中逐类（逐项）说明的科目",
-        min([f.cell.confidence for f in omitted] or [1.0]),
+        min([f.confidence for f in omitted] or [1.0]),
         suspect="说明漏列或多列了科目，报表数字本身不受影响",
     )
     if f:

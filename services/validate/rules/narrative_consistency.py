@@ -530,7 +530,7 @@ def carryover_continuity(rule: Rule, doc: ParsedDocument, ctx: CheckContext) -> 
     confidence = slip_confidence
     if table is not None and table.cell.state == "number":
         evidence.append(table.evidence())
-        confidence = min(confidence, table.cell.confidence)
+        confidence = min(confidence, table.confidence)
         if same_value(table.value, table.places, opening.value, opening.places):
             suspect = "年初结转和结余与收入支出决算总表一致，年末结转和结余的较上年增减额可能有误（或上年末余额作了未说明的调整）"
     f = make_finding(

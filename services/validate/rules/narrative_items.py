@@ -99,7 +99,7 @@ def item_amount_matches_table(rule: Rule, doc: ParsedDocument, ctx: CheckContext
             [f"{q.raw}万元"],
             f"{fmt(f_total.value)}万元",
             f"按类、款、项名称对应到 {row.code} {row.name}，与{f_total.label}比对",
-            f_total.cell.confidence,
+            f_total.confidence,
         )
         if f:
             yield f
@@ -149,7 +149,7 @@ def item_usage_contradicts_table(rule: Rule, doc: ParsedDocument, ctx: CheckCont
             [c.detail or ""],
             f"{other.column} {fmt(other.value)} 万元",
             f"报表中该科目支出全部列在“{other.column}”栏",
-            min(said.cell.confidence, other.cell.confidence),
+            min(said.confidence, other.confidence),
         )
         if f:
             yield f
@@ -234,7 +234,7 @@ def composition_list_vs_table(rule: Rule, doc: ParsedDocument, ctx: CheckContext
             [n for n, _ in zero],
             "列举的科目在报表中应有金额",
             "按科目名称对应基本支出决算表的经济分类款级科目",
-            min(r.cells[ECONOMIC_COLUMN].confidence for _, r in zero),
+            min(min(r.cells[ECONOMIC_COLUMN].confidence, r.confidence) for _, r in zero),
         )
         if f:
             yield f

@@ -165,7 +165,7 @@ def flat_while_changed(rule: Rule, doc: ParsedDocument, ctx: CheckContext) -> It
                 ["持平"],
                 f"{'增加' if diff > 0 else '减少'}{fmt(abs(diff))}万元",
                 how,
-                total.cell.confidence,
+                total.confidence,
                 suspect="“持平”与推算的增减"
                 + ("及所述原因" if reason else "")
                 + "不符，“持平”的表述可能有误",

@@ -212,7 +212,7 @@ def narrative_amount_matches_table(rule: Rule, doc: ParsedDocument, ctx: CheckCo
             [f"{q.raw}万元"],
             f"{fmt(table_value)}万元",
             f"与{fact.label}比对",
-            fact.cell.confidence,
+            fact.confidence,
             suspect=suspect_side(doc, c, q, fact),
         )
         if f:
@@ -284,7 +284,7 @@ def narrative_count_matches_table(rule: Rule, doc: ParsedDocument, ctx: CheckCon
             [c.values["count"].raw],
             str(int(table_value)),
             f"与{fact.label}比对",
-            cell.confidence,
+            fact.confidence,
         )
         if f:
             yield f

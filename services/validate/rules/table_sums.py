@@ -40,6 +40,23 @@ def _children(table: Table) -> dict[int, list[Row]]:
     return out
 
 
+UNREAD_SPAN = 0.5  # a sum over rows of which one was left out unread: no conclusion
+
+
+def _holds_unread(table: Table, index: int) -> bool:
+    """Was a row left out (``Table.unread_rows``) among the descendants of row ``index``?"""
+    if not table.unread_rows:
+        return False
+    code = table.rows[index].code
+    end = len(table.rows)
+    if code:
+        end = next(
+            (j for j in range(index + 1, len(table.rows)) if len(table.rows[j].code or "") <= len(code)),
+            end,
+        )
+    return any(index < g <= end for g in table.unread_rows)
+
+
 @rule(
     "T101",
     "hierarchy_sum",
@@ -57,10 +74,12 @@ def hierarchy_sum(rule: Rule, doc: ParsedDocument, ctx: CheckContext) -> Iterabl
     for t in tables:
         for parent_idx, kids in _children(t).items():
             parent = t.rows[parent_idx]
+            # a scan's row left out under this parent (its code unread): the parts are incomplete
+            conf = UNREAD_SPAN if _holds_unread(t, parent_idx) else 1.0
             for col in t.columns:
                 parts = [p for k in kids if (p := fact(t, k, col))]
                 what = f"{t.number_label or ''}{t.title}“{parent.code or ''}{parent.name}”{col}"
-                f = check_sum(rule, ctx, fact(t, parent, col), parts, what, "下级科目")
+                f = check_sum(rule, ctx, fact(t, parent, col), parts, what, "下级科目", confidence=conf)
                 if f:
                     yield f
 

@@ -101,6 +101,7 @@ CONFUSIONS: list[Typo] = [
 # each entry's ``wrong`` is a literal of its match: a plain substring test over the whole text picks
 # the few entries worth running (one alternation regex with lookbehinds costs ~0.1 ms a line)
 _COMPILED = [re.compile(t.pattern) for t in CONFUSIONS]
+OCR_LOOKALIKE = 0.8  # a typo in text read by OCR: marked unsure (the scan may print it right)
 _SPACE = re.compile(r"\s+")
 
 
@@ -159,6 +160,8 @@ def typo(rule: Rule, doc: ParsedDocument, ctx: CheckContext) -> Iterable[Finding
                 [wrong],
                 right,
                 f"错别字表：{entry.note}",
+                # on a scan a look-alike character is as likely the recogniser's as the writer's
+                OCR_LOOKALIKE if doc.kind.is_ocr else 1.0,
             )
             if f:
                 yield f
