@@ -269,16 +269,28 @@ def is_wide(ch: str) -> bool:
     return unicodedata.east_asian_width(ch) in "WF"
 
 
-def _needs_space(prev: Char, cur: Char, cjk_gap: float) -> bool:
+def _needs_space(prev: Char, cur: Char, cjk_gap: float, ocr: bool = False) -> bool:
     """A visible gap between two characters on one line is a word break for Latin text and
     numbers. CJK text runs without gaps, or letter-spaced with even gaps ("因 公 出 国" in a
     header): between two CJK characters only a gap clearly wider than the line's usual one
-    (``cjk_gap``, the median) breaks — the space between two columns of an unruled table."""
+    (``cjk_gap``, the median) breaks — the space between two columns of an unruled table.
+    ``ocr``: the boxes are the recogniser's, drawn round the ink and split evenly inside a word,
+    so the gaps beside Chinese text are noisier: only a gap of most of a character breaks there."""
     gap = cur.x0 - prev.x1
     h = max(prev.h, cur.h)
-    if is_wide(prev.text) and is_wide(cur.text):
-        return gap > max(0.35 * h, 2.5 * cjk_gap)  # cjk_gap is 0 on a line too short to tell
+    wide_punct = (is_wide(prev.text) and _is_punct(prev.text)) or (is_wide(cur.text) and _is_punct(cur.text))
+    if (is_wide(prev.text) and is_wide(cur.text)) or wide_punct:
+        limit = max(0.8 * h if ocr else 0.35 * h, 2.5 * cjk_gap)  # cjk_gap is 0 on a line too short to tell
+        if wide_punct:
+            # full-width punctuation is inked on one half of its square ("（", "。", "；"): where
+            # boxes are ink (OCR), the gap beside it is up to half a character wider
+            limit += 0.5 * h
+        return gap > limit
     return gap > 0.25 * h
+
+
+def _is_punct(ch: str) -> bool:
+    return unicodedata.category(ch).startswith("P")
 
 
 def _cjk_gap(chars: list[Char]) -> float:
@@ -315,15 +327,15 @@ def group_lines(chars: list[Char]) -> list[list[Char]]:
     return [lines[i] for i in order]
 
 
-def line_text(chars: list[Char]) -> tuple[str, list[tuple[int, int, int, int]]]:
+def line_text(chars: list[Char], ocr: bool = False) -> tuple[str, list[tuple[int, int, int, int]]]:
     """The text of one line, and its tokens as (start, end, first char, last char) indices: a
-    token is a run without a word-breaking gap."""
+    token is a run without a word-breaking gap (``ocr``: boxes from a recogniser)."""
     out: list[str] = []
     tokens: list[tuple[int, int, int, int]] = []
     start_pos, start_i = 0, 0
     cjk_gap = _cjk_gap(chars)
     for i, ch in enumerate(chars):
-        if i and _needs_space(chars[i - 1], ch, cjk_gap):
+        if i and _needs_space(chars[i - 1], ch, cjk_gap, ocr):
             tokens.append((start_pos, len("".join(out)), start_i, i - 1))
             out.append(" ")
             start_pos, start_i = len("".join(out)), i
@@ -333,9 +345,9 @@ def line_text(chars: list[Char]) -> tuple[str, list[tuple[int, int, int, int]]]:
     return "".join(out), tokens
 
 
-def cell_text(chars: list[Char]) -> str:
+def cell_text(chars: list[Char], ocr: bool = False) -> str:
     """A cell's text: its lines in order; a name wrapped over lines is one name again."""
-    parts = [line_text(ln)[0] for ln in group_lines(chars)]
+    parts = [line_text(ln, ocr)[0] for ln in group_lines(chars)]
     out = ""
     for p in parts:
         if out and (not is_wide(out[-1]) and not is_wide(p[0])):

@@ -116,3 +116,17 @@ def test_a_real_error_on_a_scan_read_surely_is_still_an_error() -> None:
     found = t101(report)
     assert found and all(sev is Severity.ERROR for sev, _ in found)
     assert any("20805" in msg and "110.00" in msg for _, msg in found)
+
+
+def test_a_scans_economic_code_is_checked_against_the_fixed_name_beside_it() -> None:
+    from services.parse.grid.ocr_rows import INFERRED, economic_code
+
+    # 30102 津贴补贴 with its "2" read as "7": the name names the code
+    code, conf, note = economic_code("30107", "津贴补贴", [])
+    assert (code, conf) == ("30102", INFERRED) and note and "推定为 30102" in note
+    # no code read at all: likewise
+    assert economic_code(None, "办公费", [])[:2] == ("30201", INFERRED)
+    # code and name agree: as read
+    assert economic_code("30201", "办公费", []) == ("30201", 1.0, None)
+    # a name we do not know: the code is taken as read, but not surely
+    assert economic_code("30201", "某某费用", [])[:2] == ("30201", INFERRED)

@@ -21,6 +21,7 @@ from shared.knowledge.tables import (
 from shared.models import Cell, Row
 
 from .layout import AMOUNT_RE, BodyRow, Column, LogicalTable, clean_label, number_text, read_cell, squash
+from .ocr_rows import economic_code
 
 ECON_CODE_RE = re.compile(r"^3\d{2}(\d{2})?$")
 _THREE_PUBLIC_RES = [(k, re.compile(p)) for k, p in THREE_PUBLIC_LABELS]
@@ -77,7 +78,11 @@ def _total_label(key: str) -> str | None:
     return None
 
 
-def read_economic(table: LogicalTable, scale: int = 0) -> tuple[list[str], list[Row], list[str]]:
+def read_economic(
+    table: LogicalTable, scale: int = 0, ocr: bool = False
+) -> tuple[list[str], list[Row], list[str]]:
+    """(columns, rows, notes) of the basic-expenditure table. ``ocr``: a scan's grid, whose codes
+    are checked against the names printed beside them (:func:`.ocr_rows.economic_code`)."""
     rows: dict[str, Row] = {}
     totals: list[Row] = []
     notes: list[str] = []
@@ -114,6 +119,11 @@ def read_economic(table: LogicalTable, scale: int = 0) -> tuple[list[str], list[
                         Row(name=total, group=total[:4], cells={ECONOMIC_COLUMN: cell}, prov=_prov(br, cols))
                     )
                 continue
+            confidence = 1.0
+            if ocr and (code is not None or (cell.state == "number" and cell.value)):
+                code, confidence, note = economic_code(code, name, br.distinct([c.index for c in codes]))
+                if note:
+                    notes.append(note)
             if code is None:
                 if cell.state == "number" and cell.value:
                     notes.append(
@@ -128,6 +138,7 @@ def read_economic(table: LogicalTable, scale: int = 0) -> tuple[list[str], list[
                 group=personnel_group(code),
                 cells={ECONOMIC_COLUMN: cell},
                 prov=_prov(br, cols),
+                confidence=confidence,
             )
     return [ECONOMIC_COLUMN], [*rows.values(), *totals], notes
 

@@ -24,9 +24,12 @@ unsure to conclude anything from.
 
 from __future__ import annotations
 
+import difflib
+import re
 from collections import Counter
 
-from shared.knowledge.classification import category_code
+from shared.document import GridCell
+from shared.knowledge.classification import ECONOMIC_NAMES, category_code
 from shared.models import Cell, Row
 
 INFERRED = 0.8  # a code inferred from its neighbours: findings resting on it are marked unsure
@@ -91,6 +94,39 @@ def _missing_parent(nxt: str | None, present: set[str]) -> str | None:
 def _names_class(row: Row) -> bool:
     """Does the row's name name the 类 its 3-digit code stands for?"""
     return category_code(row.name) == row.code
+
+
+def economic_code(
+    code: str | None, name: str, code_cells: list[GridCell]
+) -> tuple[str | None, float, str | None]:
+    """A scan's 经济分类 code checked against the name printed beside it: (the code, how sure
+    its place is, a note). The 经济分类 names are fixed, so a name names its code: a code whose
+    name is another code's is that code (inferred), a code not read is the one its name names."""
+    conf = min((c.confidence for c in code_cells), default=1.0)
+    named = _economic_by_name(name)
+    if named is None or named == code:
+        if code is not None and named is None and name:
+            conf = min(conf, INFERRED)  # its name is not one we know: the code is taken as read
+        return code, conf, None
+    what = f"读作 {code}" if code else "未能识别"
+    return named, min(conf, INFERRED), f"扫描件中“{name}”的经济分类编码{what}，按科目名称推定为 {named}"
+
+
+def _economic_by_name(name: str) -> str | None:
+    key = _squash(name)
+    if not key:
+        return None
+    hits = [c for c, n in ECONOMIC_NAMES.items() if _squash(n) == key]
+    if not hits:
+        close = difflib.get_close_matches(
+            key, [_squash(n) for n in ECONOMIC_NAMES.values()], n=1, cutoff=0.85
+        )
+        hits = [c for c, n in ECONOMIC_NAMES.items() if close and _squash(n) == close[0]]
+    return hits[0] if len(hits) == 1 else None
+
+
+def _squash(text: str) -> str:
+    return re.sub(r"[\s（）()、·.]", "", text)
 
 
 def unsure_decimals(rows: list[Row]) -> None:

@@ -40,7 +40,7 @@ def read_region(region: GridRegion) -> Table:
     if kind in SUMMARY_TABLES:
         columns, income_columns, rows, notes = read_summary(layout, scale)
     elif kind == TableKind.GENERAL_BUDGET_BASIC:
-        columns, rows, notes = read_economic(layout, scale)
+        columns, rows, notes = read_economic(layout, scale, ocr)
     elif kind == TableKind.THREE_PUBLIC:
         columns, rows, notes = read_three_public(layout, scale)
         for extra in region.extra:  # the counts (批次, 人次, 辆) in a table of their own
