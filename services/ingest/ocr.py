@@ -7,8 +7,9 @@ a zip of one document's pages) goes through:
    back when it is more than :data:`MIN_SKEW` degrees off;
 2. ruling lines: adaptive threshold, then an opening with long horizontal and vertical kernels
    keeps the table rules; each connected piece is a segment (``HRule``/``VRule`` in points);
-3. text: RapidOCR (PP-OCRv4 Chinese models shipped in its wheel) with per-character boxes
-   (``return_word_box``), a box per character in points and its recognition score;
+3. text: RapidOCR (PP-OCRv4 Chinese models shipped in its wheel, run as
+   :mod:`services.ingest.ocr_engine` says) with a box per character in points and its
+   recognition score;
 4. :func:`services.ingest.pdf.build_page` — grid finding, cell assignment, line grouping are the
    text layer's own;
 5. numbers: a cell or token that reads as one amount only after an OCR repair ("586 91",
@@ -16,16 +17,15 @@ a zip of one document's pages) goes through:
    (:func:`services.parse.numbers.repair_number`).
 
 Pixels become points at 72/dpi; an image without a physical size is taken as A4 wide. OpenCV,
-onnxruntime and the engine are imported on first use, and the engine is made once per process.
+onnxruntime and the engine are imported on first use; the pages of a document are read side by
+side, one engine per thread (JUESUAN_OCR_THREADS, default the process's CPUs).
 """
 
 from __future__ import annotations
 
 import io
 import math
-import os
 import re
-import threading
 import warnings
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -35,6 +35,7 @@ from shared.document import Grid, Line, Page, Token
 from shared.errors import BadInputError
 from shared.filetypes import ZipBounds, image_zip_members
 
+from .ocr_engine import engine_threads, in_parallel, ocr_threads, read, unavailable
 from .pdf_grid import Char, HRule, VRule, is_wide
 
 if TYPE_CHECKING:
@@ -57,48 +58,20 @@ MAX_RENDER_PIXELS = 12_000_000  # a rendered page over this is rendered at a low
 class OcrOptions:
     """How pages are read. ``dpi``: the resolution a PDF page is rendered at and images are
     brought down to; ``deskew``: turn a skewed page straight first; ``denoise``: a 3×3 median
-    filter first (salt-and-pepper noise of fax-like scans)."""
+    filter first (salt-and-pepper noise of fax-like scans); ``threads``: pages of a document read
+    side by side (:mod:`services.ingest.ocr_engine`)."""
 
     dpi: int = 200
     deskew: bool = True
     denoise: bool = False
     max_render_pixels: int = MAX_RENDER_PIXELS
+    threads: int = 0  # pages read at once (0: JUESUAN_OCR_THREADS, or the process's CPUs)
 
 
-def unavailable() -> BadInputError:
-    return BadInputError(
-        "ocr engine unavailable",
-        "文字识别组件不可用，无法读取扫描件：请联系管理员检查 rapidocr-onnxruntime 的安装，"
-        "或上传由 Word/WPS 直接导出的 PDF。",
-    )
-
-
-_engine_lock = threading.Lock()
-_engine: Any = None
-
-
-def engine() -> Any:
-    """The process's RapidOCR engine (made on first use)."""
-    global _engine
-    with _engine_lock:
-        if _engine is None:
-            try:
-                from rapidocr_onnxruntime import RapidOCR  # type: ignore[import-untyped]
-            except ImportError as exc:  # pragma: no cover - the dependency is locked
-                raise unavailable() from exc
-            # pages are passed at their rendered size: do not let the engine shrink them to 2000 px;
-            # as many threads as the CPUs this process may use (onnxruntime's default spins one
-            # per core of the machine, which a worker pinned to one core pays for several times)
-            threads = (
-                len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
-            )
-            _engine = RapidOCR(
-                max_side_len=4096,
-                print_verbose=False,
-                intra_op_num_threads=threads,
-                inter_op_num_threads=1,
-            )
-        return _engine
+def pages_at_once(options: OcrOptions) -> int:
+    """Pages of one document OCR'd side by side: ``options.threads``, or JUESUAN_OCR_THREADS, or
+    the CPUs of the process."""
+    return options.threads if options.threads > 0 else ocr_threads()
 
 
 # ------------------------------------------------------------------ images
@@ -250,11 +223,12 @@ def _split_box(word: str, x0: float, x1: float) -> list[tuple[str, float, float]
     return out
 
 
-def ocr_chars(gray: np.ndarray, pt_per_px: float) -> list[Char]:
-    """Every character RapidOCR reads on the image, with its box in points and its score."""
-    result, _elapsed = engine()(gray, return_word_box=True)
+def ocr_chars(gray: np.ndarray, pt_per_px: float, threads: int | None = None) -> list[Char]:
+    """Every character RapidOCR reads on the image, with its box in points and its score
+    (``threads``: the engine's, see :func:`services.ingest.ocr_engine.read`)."""
+    result = read(gray, threads=threads)
     chars: list[Char] = []
-    for item in result or []:
+    for item in result:
         box, text, score = item[0], str(item[1]), float(item[2])
         words: list[str] = list(item[4]) if len(item) > 4 and item[4] else []
         boxes: list[Any] = list(item[3]) if len(item) > 3 and item[3] else []
@@ -432,7 +406,7 @@ def ocr_image(
         angle = skew_angle(gray, 1 / pt_per_px)
         if abs(angle) > MIN_SKEW:
             gray = rotate(gray, angle)
-    chars = ocr_chars(gray, pt_per_px)
+    chars = ocr_chars(gray, pt_per_px, engine_threads(pages_at_once(options)))
     if not chars:
         return Page(number=page_number, label=label, width=width_pt, height=height_pt, has_text_layer=False)
     hs, vs = find_rules(gray, pt_per_px)
@@ -653,28 +627,42 @@ def image_pages(
     zip_bounds: ZipBounds | None = None,
 ) -> list[Page]:
     """The pages of an uploaded image, multi-page TIFF or zip of page images (unpacked under
-    ``zip_bounds``), OCR'd in order."""
+    ``zip_bounds``), in order, OCR'd :func:`pages_at_once` at a time (``progress`` is called as
+    each page is done)."""
     options = options or OcrOptions()
     blobs = _zip_images(data, zip_bounds or ZipBounds()) if kind == "zip" else [("", data)]
     images = [_open_page(path, b, max_pixels) for path, b in blobs]
     total = sum(_frame_count(im, max_pixels) for im in images)
     if total > max_pages:
         raise too_many_scan_pages(total, max_pages)
-    pages: list[Page] = []
-    for im in images:
-        for frame, width_pt, height_pt in _frames(im, max_pixels, options.dpi):
-            page = ocr_image(
-                frame,
-                page_number=len(pages) + 1,
-                width_pt=width_pt,
-                height_pt=height_pt,
-                options=options,
-                max_cells=max_cells,
-            )
-            pages.append(page)
-            if progress is not None:
-                progress(len(pages), total)
-    return pages
+
+    def frames() -> Iterator[tuple[int, Image.Image, float, float]]:  # decoded in the calling thread
+        number = 0
+        for im in images:
+            for frame, width_pt, height_pt in _frames(im, max_pixels, options.dpi):
+                number += 1
+                yield number, frame, width_pt, height_pt
+
+    def work(job: tuple[int, Image.Image, float, float]) -> Page:
+        number, frame, width_pt, height_pt = job
+        return ocr_image(
+            frame,
+            page_number=number,
+            width_pt=width_pt,
+            height_pt=height_pt,
+            options=options,
+            max_cells=max_cells,
+        )
+
+    finished = 0
+
+    def done(_index: int, _page: Page) -> None:
+        nonlocal finished
+        finished += 1
+        if progress is not None:
+            progress(finished, total)
+
+    return in_parallel(frames(), work, pages_at_once(options), done)
 
 
 def renumber(pages: list[Page]) -> None:

@@ -20,6 +20,8 @@ from __future__ import annotations
 import ctypes
 import hashlib
 import re
+from collections.abc import Iterator
+from typing import TYPE_CHECKING
 
 import pypdfium2 as pdfium
 import pypdfium2.raw as pdfium_c
@@ -42,6 +44,9 @@ from .pdf_grid import (
     group_lines,
     line_text,
 )
+
+if TYPE_CHECKING:
+    import numpy as np
 
 THIN = 2.0  # a path thinner than this (points) is a rule
 FOOTER_RE = re.compile(
@@ -187,6 +192,9 @@ def check_tables(pages: list[Page], limits: PdfLimits) -> None:
         raise _too_many(f"表格单元格超过 {limits.max_cells:,} 个", f"> {limits.max_cells} cells")
 
 
+_Rendered = tuple[int, "np.ndarray", float, float, "str | None"]  # page index, image, size, label
+
+
 def _ocr_pages(
     pdf: pdfium.PdfDocument,
     pages: list[Page],
@@ -195,26 +203,46 @@ def _ocr_pages(
     progress: OcrProgress | None,
     options: OcrOptions | None,
 ) -> None:
-    from .ocr import ocr_pdf_page, renumber
+    """The pages ``to_ocr`` rendered here, in this thread (pdfium is not thread-safe), and read
+    :func:`~services.ingest.ocr.pages_at_once` at a time; ``progress`` counts the pages done."""
+    from .ocr import ocr_image, pages_at_once, render_page, renumber
+    from .ocr_engine import in_parallel
 
-    for done, index in enumerate(to_ocr, start=1):
-        page = pdf[index]
-        try:
-            frame = pdfium_frame(page)
-            pages[index] = ocr_pdf_page(
-                page,
-                page_number=index + 1,
-                width_pt=frame.width,
-                height_pt=frame.height,
-                options=options,
-                label=_page_label(pdf, index),
-                max_cells=limits.max_cells_per_page,
-            )
-        finally:
-            page.close()
+    options = options or OcrOptions()
+
+    def rendered() -> Iterator[_Rendered]:
+        for index in to_ocr:
+            page = pdf[index]
+            try:
+                frame = pdfium_frame(page)
+                gray = render_page(page, frame.width, frame.height, options)
+            finally:
+                page.close()
+            yield index, gray, frame.width, frame.height, _page_label(pdf, index)
+
+    def work(job: _Rendered) -> Page:
+        index, gray, width_pt, height_pt, label = job
+        return ocr_image(
+            gray,
+            page_number=index + 1,
+            width_pt=width_pt,
+            height_pt=height_pt,
+            options=options,
+            label=label,
+            max_cells=limits.max_cells_per_page,
+        )
+
+    finished = 0
+
+    def done(k: int, page: Page) -> None:
+        nonlocal finished
+        pages[to_ocr[k]] = page
         check_tables(pages, limits)
+        finished += 1
         if progress is not None:
-            progress(done, len(to_ocr))
+            progress(finished, len(to_ocr))
+
+    in_parallel(rendered(), work, pages_at_once(options), done)
     renumber(pages)
 
 
