@@ -1,31 +1,40 @@
-"""Benchmark: what OCR of a scanned disclosure costs and how well it reads, to choose the dpi and
-whether to deskew and denoise before OCR.
+"""Benchmark: what OCR of a scanned disclosure costs and how well it reads, to choose the dpi,
+whether to deskew and denoise before OCR, and how the engine is run.
 
 Usage: ./dev bench-ocr [--pages-per-pdf N] [--dpi 150,200,250,300] [--mode native|render|both]
+                       [--prep all|none,deskew,...] [--engine chosen,stock,0.6/96/1,...] [--misreads]
        ./dev bench-ocr --document [--pdf PATH]
+       ./dev bench-ocr --service [--runs N]
 
 Page mode (default). Scans are made from the Shanghai sample PDFs (../shared/samples/pdf) with
 :mod:`tests.scans` (turned ±0.3–1.5°, blurred, noisy, specks, JPEG 75). For the table pages with
-the most amounts, per dpi and per preprocessing variant (none, deskew, deskew + median 3×3,
-deskew + non-local means), each page image is read with RapidOCR on one core (the script pins
+the most amounts, per dpi, per preprocessing variant (none, deskew, deskew + median 3×3,
+deskew + non-local means) and per engine, each page image is read on one core (the script pins
 itself to one and reports CPU seconds, so other work on the machine matters less) and every
 amount of the original's text layer (such as ``2,940.05``) is compared with what OCR read at the
 same place: each OCR box is mapped back to points on the original page (72/dpi, the turn undone)
 and given to the amount it overlaps most. An amount is read exactly when the digits and the
 decimal point are the same (commas and spaces aside); this is the raw OCR, before any repair.
-Modes: ``render`` — a 200-dpi scan (what the tests use) rendered at the dpi with pypdfium2 (what
-ingest does with an image-only PDF page); ``native`` — the scan made at the dpi and read as is.
-Prints a Markdown table: CPU seconds per page (OCR and preprocessing apart) and % of amounts read
-exactly.
+Amounts inside sentences are not matched (an OCR line covers the whole sentence), so pages of
+prose count as misread for every engine alike. Modes: ``render`` — a 200-dpi scan (what the
+tests use) rendered at the dpi with pypdfium2 (what ingest does with an image-only PDF page);
+``native`` — the scan made at the dpi and read as is. Engines (``--engine``, compared on the
+same images): ``chosen`` — the service's (:mod:`services.ingest.ocr_engine`); ``stock`` —
+RapidOCR's own pipeline as the service ran it before; ``SCALE/WIDTH/BATCH[/page]`` — the
+service's with the detector at SCALE, recognition padded to WIDTH px in batches of BATCH lines
+(``/page``: detecting on the whole page). Prints a Markdown table: CPU seconds per page (OCR and
+preprocessing apart) and % of amounts read exactly.
 
-Document mode: a 25-page scan (the Finance Bureau's PDF) through ``ingest_bytes`` on one core and
-in two processes, half the pages each, as the ocr workers would split it.
+Document mode: a 25-page scan (the Finance Bureau's PDF) through ``ingest_bytes`` in a fresh
+process with the ocr worker's memory cap, once on one core reading one page at a time, once on
+every core of the script reading as many pages at once (the service's default): wall and CPU
+seconds. Service mode: the same scan uploaded to the native service (``services.devstack``, as
+``./dev up`` runs it, in a temporary directory), seconds from the upload to its report.
 """
 
 from __future__ import annotations
 
 import argparse
-import io
 import os
 import re
 import statistics
@@ -163,25 +172,53 @@ VARIANTS: list[Variant] = [
 # --- OCR and matching --------------------------------------------------------------------------
 
 
-_ENGINE: Any = None
-ENGINE_OPTIONS: dict[str, Any] = {}  # RapidOCR's settings (--max-side, --cls)
+ENGINE_OPTIONS: dict[str, Any] = {}  # RapidOCR's settings for the "stock" engine (--max-side, --cls)
 USE_CLS = False
+_STOCK: Any = None
 
 
-def engine() -> Any:
-    global _ENGINE
-    if _ENGINE is None:
-        from rapidocr_onnxruntime import RapidOCR
+@dataclass(frozen=True)
+class Engine:
+    """How the models are run: ``stock`` — RapidOCR's own ``__call__`` (as the service ran it
+    before ``services.ingest.ocr_engine``); else ``ocr_engine.read`` with ``tuning``."""
 
-        _ENGINE = RapidOCR(**ENGINE_OPTIONS)
-    return _ENGINE
+    label: str
+    tuning: Any = None  # services.ingest.ocr_engine.Tuning
+
+    @staticmethod
+    def parse(spec: str) -> Engine:
+        """ "stock", "chosen" (the service's settings) or "SCALE/WIDTH/BATCH" (e.g. 0.6/96/1)."""
+        from services.ingest.ocr_engine import DEFAULT, Tuning
+
+        if spec == "stock":
+            return Engine("stock")
+        if spec == "chosen":
+            t = DEFAULT
+        else:
+            scale, width, batch, *rest = spec.split("/")
+            t = Tuning(
+                det_scale=float(scale), rec_width=int(width), rec_batch=int(batch), crop=rest != ["page"]
+            )
+        where = "text region" if t.crop else "whole page"
+        return Engine(f"det ×{t.det_scale:g} {where}, rec {t.rec_width} px × {t.rec_batch}", t)
 
 
-def ocr(gray: np.ndarray) -> list[tuple[np.ndarray, str, float]]:
-    import cv2
+def ocr(gray: np.ndarray, eng: Engine) -> list[tuple[np.ndarray, str, float]]:
+    """The lines read on ``gray``: (box, text, score)."""
+    if eng.tuning is None:
+        import cv2
 
-    result, _ = engine()(cv2.cvtColor(gray, cv2.COLOR_GRAY2BGR), use_cls=USE_CLS)
-    return [(np.asarray(box, dtype=np.float64), text, float(score)) for box, text, score in result or []]
+        global _STOCK
+        if _STOCK is None:
+            from rapidocr_onnxruntime import RapidOCR
+
+            _STOCK = RapidOCR(**ENGINE_OPTIONS)
+        result, _ = _STOCK(cv2.cvtColor(gray, cv2.COLOR_GRAY2BGR), use_cls=USE_CLS)
+    else:
+        from services.ingest.ocr_engine import read
+
+        result = read(gray, eng.tuning, threads=ENGINE_OPTIONS["intra_op_num_threads"])
+    return [(np.asarray(item[0], dtype=np.float64), item[1], float(item[2])) for item in result or []]
 
 
 def score_page(
@@ -271,15 +308,18 @@ def bench_pages(args: argparse.Namespace) -> None:
         f"{os.sched_getaffinity(0).__len__()} core(s)\n",
         file=sys.stderr,
     )
-    engine()
-    results: dict[tuple[str, int, str], Cell] = {}
+    engines = [Engine.parse(e) for e in args.engine.split(",")]
+    variants = [v for v in VARIANTS if v[0] in args.prep.split(",")] if args.prep != "all" else VARIANTS
+    blank = np.full((1200, 900), 255, dtype=np.uint8)
+    for eng in engines:  # models loaded before the clock runs
+        ocr(blank, eng)
+    results: dict[tuple[str, int, str, str], Cell] = {}
     for mode in modes:
         for dpi in dpis:
             for name, data, amounts, pages in docs:
                 images = page_images(data, pages, dpi, mode, args.seed)
                 for index, (gray, angle) in zip(pages, images, strict=True):
-                    for label, do_deskew, denoise in VARIANTS:
-                        cell = results.setdefault((mode, dpi, label), Cell())
+                    for label, do_deskew, denoise in variants:
                         t0 = time.process_time()
                         img, turned = gray, angle
                         if do_deskew:
@@ -288,63 +328,65 @@ def bench_pages(args: argparse.Namespace) -> None:
                         if denoise is not None:
                             img = denoise(img)
                         t1 = time.process_time()
-                        boxes = ocr(img)
-                        t2 = time.process_time()
-                        exact, total, misreads = score_page(amounts[index], boxes, img.shape, turned, dpi)
-                        cell.pages += 1
-                        cell.prep_s.append(t1 - t0)
-                        cell.ocr_s.append(t2 - t1)
-                        cell.exact += exact
-                        cell.total += total
-                        cell.misreads += misreads
-                        print(
-                            f"{mode} {dpi} {label:22} {name[:16]} p{index + 1}: "
-                            f"{exact}/{total} {t2 - t1:.2f}s {misreads[:3]}",
-                            file=sys.stderr,
-                        )
-    print("| mode | dpi | preprocessing | CPU s/page OCR | CPU s/page preprocessing | amounts read exactly |")
-    print("|---|---:|---|---:|---:|---:|")
-    for (mode, dpi, label), c in results.items():
+                        for eng in engines:  # side by side on the same image
+                            cell = results.setdefault((mode, dpi, label, eng.label), Cell())
+                            t2 = time.process_time()
+                            boxes = ocr(img, eng)
+                            t3 = time.process_time()
+                            exact, total, misreads = score_page(amounts[index], boxes, img.shape, turned, dpi)
+                            cell.pages += 1
+                            cell.prep_s.append(t1 - t0)
+                            cell.ocr_s.append(t3 - t2)
+                            cell.exact += exact
+                            cell.total += total
+                            cell.misreads += misreads
+                            print(
+                                f"{mode} {dpi} {label:22} {eng.label:28} {name[:16]} p{index + 1}: "
+                                f"{exact}/{total} {t3 - t2:.2f}s {misreads[:3]}",
+                                file=sys.stderr,
+                            )
+    print(
+        "| mode | dpi | preprocessing | engine | CPU s/page OCR (max) | CPU s/page preprocessing "
+        "| amounts read exactly |"
+    )
+    print("|---|---:|---|---|---:|---:|---:|")
+    for (mode, dpi, label, eng_label), c in results.items():
         pct = 100.0 * c.exact / c.total if c.total else 0.0
         print(
-            f"| {mode} | {dpi} | {label} | {statistics.mean(c.ocr_s):.2f} | "
+            f"| {mode} | {dpi} | {label} | {eng_label} | {statistics.mean(c.ocr_s):.2f} ({max(c.ocr_s):.2f}) | "
             f"{statistics.mean(c.prep_s):.2f} | {pct:.2f}% ({c.exact}/{c.total}) |"
         )
     if args.misreads:
-        for (mode, dpi, label), c in results.items():
-            print(f"\n{mode} {dpi} {label}: " + "; ".join(f"{a}→{b!r}" for a, b in c.misreads[:40]))
+        for (mode, dpi, label, eng_label), c in results.items():
+            print(
+                f"\n{mode} {dpi} {label} {eng_label}: " + "; ".join(f"{a}→{b!r}" for a, b in c.misreads[:40])
+            )
 
 
 # --- whole document ----------------------------------------------------------------------------
 
 
-def _ingest(args: tuple[str, bytes, int | None]) -> tuple[float, int]:
-    """Ingest one document (pinned to core ``args[2]`` when given, before the engine is made, so
-    that it runs one thread there, as an ocr worker does)."""
-    name, data, core = args
-    if core is not None:
-        os.sched_setaffinity(0, {core})
+def _ingest(args: tuple[str, bytes, set[int], int]) -> tuple[float, float, int]:
+    """Ingest one document in this (fresh) process on ``cores``, reading ``threads`` pages at
+    once, with the ocr worker's memory cap (JUESUAN_OCR_WORKER_MAX_MEMORY_MB): (wall seconds, CPU
+    seconds of the process, pages). The engines are made first, as an ocr worker that has read a
+    scan before has them."""
+    import resource
+
+    from shared.settings import get_settings
+
+    name, data, cores, threads = args
+    os.sched_setaffinity(0, cores)
+    cap = get_settings().ocr_worker_max_memory_mb * 1024 * 1024  # as services/worker.py caps a child
+    resource.setrlimit(resource.RLIMIT_DATA, (cap, resource.getrlimit(resource.RLIMIT_DATA)[1]))
     from services.ingest.core import ingest_bytes
+    from services.ingest.ocr import OcrOptions
+    from services.ingest.ocr_engine import engine_threads, in_parallel, warm
 
-    t0 = time.perf_counter()
-    doc = ingest_bytes(name, data, None)
-    return time.perf_counter() - t0, len(doc.pages)
-
-
-def _split(pdf: bytes, parts: int) -> list[bytes]:
-    import pypdfium2 as pdfium
-
-    src = pdfium.PdfDocument(pdf)
-    n = len(src)
-    out = []
-    for k in range(parts):
-        idx = list(range(k * n // parts, (k + 1) * n // parts))
-        dst = pdfium.PdfDocument.new()
-        dst.import_pages(src, idx)
-        buf = io.BytesIO()
-        dst.save(buf)
-        out.append(buf.getvalue())
-    return out
+    in_parallel(range(threads), lambda _: warm(threads=engine_threads(threads)), threads)
+    c0, t0 = time.process_time(), time.perf_counter()
+    doc = ingest_bytes(name, data, None, ocr_options=OcrOptions(threads=threads))
+    return time.perf_counter() - t0, time.process_time() - c0, len(doc.pages)
 
 
 def bench_document(args: argparse.Namespace) -> None:
@@ -355,23 +397,75 @@ def bench_document(args: argparse.Namespace) -> None:
     path = Path(args.pdf) if args.pdf else next(p for p in shanghai_pdfs() if "财政局" in p.name)
     scan = make_scan(path.read_bytes(), seed=args.seed)
     name = "scan-" + path.name
-    halves = _split(scan, 2)
-    with ProcessPoolExecutor(1) as pool:  # a fresh process: the engine made on one core
-        one, pages = pool.submit(_ingest, (name, scan, 0)).result()
-    t0 = time.perf_counter()
-    with ProcessPoolExecutor(2) as pool:
-        list(pool.map(_ingest, [(f"{name}-{k}", h, k) for k, h in enumerate(halves)]))
-    two = time.perf_counter() - t0
-    print("| run | pages | seconds | s/page |")
-    print("|---|---:|---:|---:|")
-    print(f"| one core | {pages} | {one:.1f} | {one / pages:.2f} |")
-    print(f"| two processes, one core and half the pages each | {pages} | {two:.1f} | {two / pages:.2f} |")
+    cores = sorted(os.sched_getaffinity(0))
+    runs = [
+        ("1 thread on one core", {cores[0]}, 1),
+        (f"{len(cores)} threads on {len(cores)} cores", set(cores), len(cores)),
+    ]
+    print(f"load average before: {os.getloadavg()[0]:.2f}", file=sys.stderr)
+    print("| run | pages | wall s | wall s/page | CPU s | CPU s/page |")
+    print("|---|---:|---:|---:|---:|---:|")
+    for label, on, threads in runs:
+        with ProcessPoolExecutor(1) as pool:  # a fresh process for each run
+            wall, cpu, pages = pool.submit(_ingest, (name, scan, on, threads)).result()
+        print(f"| {label} | {pages} | {wall:.1f} | {wall / pages:.2f} | {cpu:.1f} | {cpu / pages:.2f} |")
+    print(f"load average after: {os.getloadavg()[0]:.2f}", file=sys.stderr)
+
+
+def bench_service(args: argparse.Namespace) -> None:
+    """The 25-page scan uploaded to the native service (redis-server, S3 endpoint, api, one worker
+    per queue, as ``./dev up`` starts them, in a temporary directory): seconds from the upload to
+    the document's report, and to the end of its OCR stage, polled every 0.2 s."""
+    import tempfile
+
+    import httpx
+
+    from services.devstack import Stack
+    from tests.scans import make_scan
+
+    path = Path(args.pdf) if args.pdf else next(p for p in shanghai_pdfs() if "财政局" in p.name)
+    scan = make_scan(path.read_bytes(), seed=args.seed)
+    with tempfile.TemporaryDirectory() as tmp:
+        stack = Stack(Path(tmp))
+        stack.start()
+        try:
+            http = httpx.Client(base_url=stack.api_url, timeout=120)
+            for run in range(args.runs):
+                print(f"load average before run {run + 1}: {os.getloadavg()[0]:.2f}", file=sys.stderr)
+                batch = http.post("/batches", json={"name": "bench-ocr"}).json()["batch_id"]
+                t0 = time.perf_counter()
+                (doc,) = http.post(
+                    f"/batches/{batch}/files", files=[("files", (f"scan-{path.name}", scan))]
+                ).json()
+                ocr_done = None
+                while True:
+                    d = next(
+                        x
+                        for x in http.get(f"/batches/{batch}").json()["documents"]
+                        if x["doc_id"] == doc["doc_id"]
+                    )
+                    now = time.perf_counter() - t0
+                    if ocr_done is None and d.get("stage") not in (None, "ingest", "ocr"):
+                        ocr_done = now
+                    if d["state"] in ("done", "failed"):
+                        break
+                    if now > 600:
+                        raise SystemExit("the scan was not done in 10 min")
+                    time.sleep(0.2)
+                print(
+                    f"run {run + 1}: {d['state']} in {now:.1f} s from upload to report "
+                    f"(OCR done at {ocr_done or now:.1f} s); load average {os.getloadavg()[0]:.2f}"
+                )
+        finally:
+            stack.stop()
 
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--document", action="store_true", help="time a whole 25-page scan through ingest")
     ap.add_argument("--pdf", help="document mode: the PDF to scan (default: the Finance Bureau's)")
+    ap.add_argument("--service", action="store_true", help="time the 25-page scan through the native service")
+    ap.add_argument("--runs", type=int, default=2, help="service mode: scans uploaded one after the other")
     ap.add_argument("--pages-per-pdf", type=int, default=2)
     ap.add_argument("--dpi", default="150,200,250,300")
     ap.add_argument("--mode", choices=["native", "render", "both"], default="render")
@@ -383,19 +477,33 @@ def main() -> None:
         default=4000,
         help="RapidOCR's max_side_len: larger images are reduced to it (its default: 2000)",
     )
-    ap.add_argument("--cls", action="store_true", help="run RapidOCR's text-direction classifier")
+    ap.add_argument("--cls", action="store_true", help="the stock engine: run the text-direction classifier")
+    ap.add_argument(
+        "--engine",
+        default="chosen",
+        help="page mode: engines to compare on the same images, comma-separated: chosen (the service's "
+        "settings), stock (RapidOCR's own pipeline), or DET_SCALE/REC_WIDTH/REC_BATCH[/page] such as "
+        "0.6/96/1 (/page: detection on the whole page, not only the region with ink)",
+    )
+    ap.add_argument(
+        "--prep",
+        default="all",
+        help="page mode: preprocessing variants, comma-separated (none, deskew, ...), or all",
+    )
     args = ap.parse_args()
     global USE_CLS
     USE_CLS = args.cls
     ENGINE_OPTIONS["max_side_len"] = args.max_side
-    if not args.document:
+    if not args.document and not args.service:
         os.sched_setaffinity(0, {min(os.sched_getaffinity(0))})  # page mode: one core
     threads = len(os.sched_getaffinity(0))
     ENGINE_OPTIONS["intra_op_num_threads"] = threads
     ENGINE_OPTIONS["inter_op_num_threads"] = 1
     if not SAMPLES.is_dir():
         sys.exit(f"the sample PDFs are not at {SAMPLES}")
-    if args.document:
+    if args.service:
+        bench_service(args)
+    elif args.document:
         bench_document(args)
     else:
         bench_pages(args)
