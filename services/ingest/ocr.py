@@ -261,6 +261,7 @@ def ocr_chars(gray: np.ndarray, pt_per_px: float, threads: int | None = None) ->
                 _open_gap(chars[space_after], chars[first])
             space_after = None
         _full_width_punctuation(chars[start:])
+        chars[start:] = _without_specks(chars[start:])
     return chars
 
 
@@ -279,6 +280,69 @@ def _looks_like_a_point(gray: np.ndarray, x0: float, x1: float, y0: float, y1: f
     if region.size == 0:
         return True
     return int(np.count_nonzero(region < 140)) >= 2
+
+
+_SPECKS = frozenset("·'`‘’\"")  # never part of an amount or a code: dust beside one
+
+
+def _without_specks(line: list[Char]) -> list[Char]:
+    """A recognised run of text without the marks dust leaves at its ends or beside a number
+    ("22001·", "'586.91", "年末结转和结余·", "事业运行."): a speck mark at either end of the run, or
+    beside a digit with no digit on its other side, and a "." or "," ending a run of Chinese (whose
+    full stop is "。") are dropped. Their score, often low, would otherwise make the whole cell
+    unsure, and a label with them would not be found."""
+    out: list[Char] = []
+    last = len(line) - 1
+    for i, c in enumerate(line):
+        prev = line[i - 1].text if i else ""
+        nxt = line[i + 1].text if i < last else ""
+        if c.text in _SPECKS and (i in (0, last) or prev.isdigit() != nxt.isdigit()):
+            continue
+        if c.text in ".," and i == last and i and is_wide(prev):
+            continue
+        lone_point = c.text in ".·," and nxt.isdigit() and not prev.isdigit()
+        if lone_point and (not prev or is_wide(prev) or _point_ahead(line, i + 1)):
+            continue  # "减少.63.14万元", "、.26人次": printed Chinese writes 0.26, never .26
+        if c.text in ".," and prev.isdigit() and not nxt.isdigit() and _point_behind(line, i - 1):
+            continue  # "2940.05.万元": the number has had its point
+        out.append(c)
+    return _one_point(out)
+
+
+def _point_behind(line: list[Char], end: int) -> bool:
+    """Do a digit, a point and digits end at ``end`` ("40.05")?"""
+    i = end
+    while i >= 0 and line[i].text.isdigit():
+        i -= 1
+    return i < end and i >= 1 and line[i].text == "." and line[i - 1].text.isdigit()
+
+
+def _one_point(line: list[Char]) -> list[Char]:
+    """A number read with two points ("29.40.05") keeps the one with ink under it, when only one
+    has (see :func:`_looks_like_a_point`); otherwise it stays as read (its points scored low)."""
+    drop: set[int] = set()
+    i = 0
+    while i < len(line):
+        if not line[i].text.isdigit():
+            i += 1
+            continue
+        j = i
+        while j < len(line) and (line[j].text.isdigit() or line[j].text == "."):
+            j += 1
+        points = [k for k in range(i, j) if line[k].text == "."]
+        sure = [k for k in points if line[k].conf > SPECK_POINT]
+        if len(points) > 1 and len(sure) == 1:
+            drop.update(k for k in points if k not in sure)
+        i = j
+    return [c for k, c in enumerate(line) if k not in drop] if drop else line
+
+
+def _point_ahead(line: list[Char], start: int) -> bool:
+    """Do digits, a point and a digit follow from ``start`` ("63.14")?"""
+    i = start
+    while i < len(line) and line[i].text.isdigit():
+        i += 1
+    return i > start and i + 1 < len(line) and line[i].text == "." and line[i + 1].text.isdigit()
 
 
 _FULL_WIDTH = {",": "，", ";": "；", ":": "：", "(": "（", ")": "）", "!": "！", "?": "？"}
@@ -406,15 +470,105 @@ def ocr_image(
         angle = skew_angle(gray, 1 / pt_per_px)
         if abs(angle) > MIN_SKEW:
             gray = rotate(gray, angle)
-    chars = ocr_chars(gray, pt_per_px, engine_threads(pages_at_once(options)))
+    threads = engine_threads(pages_at_once(options))
+    chars = ocr_chars(gray, pt_per_px, threads)
     if not chars:
         return Page(number=page_number, label=label, width=width_pt, height=height_pt, has_text_layer=False)
     hs, vs = find_rules(gray, pt_per_px)
     page, _ = build_page(
         page_number, width_pt, height_pt, chars, hs, vs, label=label, max_cells=max_cells, ocr=True
     )
+    second_look(page, gray, pt_per_px, threads)
     repair_numbers(page)
     return page
+
+
+_FIGURE_RE = re.compile(r"-?(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d+)?")
+
+
+def second_look(page: Page, gray: np.ndarray, pt_per_px: float, threads: int) -> None:
+    """A table cell with figures read unsurely (a character scored under :data:`CERTAIN`: dust in
+    it, "2122.(09", "-461.08") is read a second time on its own — the inside of the cell, its dust
+    (blots of ink no larger than a speck, away from where a decimal point sits) and rule remnants
+    whitened, trimmed to its ink. When the second reading is one figure, scored surely, and is
+    the first with only marks other than digits and points left out, it replaces the first and
+    is sure; otherwise the first stays, unsure (a reading the same as the first proves nothing)."""
+    import cv2
+
+    from .ocr_engine import borrowed
+
+    todo: list[tuple[Any, np.ndarray]] = []
+    for grid in page.grids:
+        for cell in grid.cells:
+            if cell.confidence >= 1.0 or cell.bbox is None or not any(ch.isdigit() for ch in cell.text):
+                continue
+            crop = _cell_ink(gray, cell.bbox, pt_per_px)
+            if crop is not None:
+                todo.append((cell, crop))
+    if not todo:
+        return
+    with borrowed(threads=threads) as eng:
+        again, _ = eng.text_rec([cv2.cvtColor(crop, cv2.COLOR_GRAY2BGR) for _, crop in todo], False)
+    for (cell, _), (text, score) in zip(todo, again, strict=True):
+        read, first = str(text).replace(" ", ""), cell.text.replace(" ", "")
+        if float(score) >= CERTAIN and _FIGURE_RE.fullmatch(read) and _marks_left_out(first, read):
+            cell.text, cell.confidence = read, 1.0
+
+
+def _marks_left_out(first: str, second: str) -> bool:
+    """Is ``second`` ``first`` with one or more characters other than digits and points left out?"""
+    if len(second) >= len(first):
+        return False
+    i = 0
+    for ch in first:
+        if i < len(second) and ch == second[i]:
+            i += 1
+        elif ch.isdigit() or ch in ".．":
+            return False
+    return i == len(second)
+
+
+def _cell_ink(gray: np.ndarray, box: Any, pt_per_px: float) -> np.ndarray | None:
+    """The inside of a cell (``box`` in points) as a line image for the recogniser: dust and rule
+    remnants whitened, trimmed to the ink with a margin; None for a cell without ink."""
+    import cv2
+    import numpy as np
+
+    from .ocr_engine import INK, SPECK
+
+    inset = 1.5 / pt_per_px  # 1.5 pt inside the rules
+    y0, y1 = int(box.y0 / pt_per_px + inset), int(box.y1 / pt_per_px - inset)
+    x0, x1 = int(box.x0 / pt_per_px + inset), int(box.x1 / pt_per_px - inset)
+    if y1 - y0 < 4 or x1 - x0 < 4:
+        return None
+    cell = gray[max(y0, 0) : y1, max(x0, 0) : x1].copy()
+    ink = (cell < INK).astype(np.uint8)
+    n, labels, stats, _ = cv2.connectedComponentsWithStats(ink, connectivity=8)
+    h, w = cell.shape
+    keep = np.zeros(n, dtype=bool)
+    small = np.zeros(n, dtype=bool)
+    for k in range(1, n):
+        cw, ch = int(stats[k, cv2.CC_STAT_WIDTH]), int(stats[k, cv2.CC_STAT_HEIGHT])
+        small[k] = cw <= SPECK and ch <= SPECK
+        keep[k] = not small[k] and cw < 0.9 * w and ch < 0.9 * h  # no dust, no rule remnant
+    if not keep[1:].any():
+        return None
+    # a small blot low in the line, between two characters, may be a decimal point: it stays
+    top = int(stats[keep, cv2.CC_STAT_TOP].min())
+    bottom = int((stats[keep, cv2.CC_STAT_TOP] + stats[keep, cv2.CC_STAT_HEIGHT]).max())
+    lefts = stats[keep, cv2.CC_STAT_LEFT]
+    rights = lefts + stats[keep, cv2.CC_STAT_WIDTH]
+    for k in (int(j) for j in np.nonzero(small)[0]):
+        cy = stats[k, cv2.CC_STAT_TOP] + stats[k, cv2.CC_STAT_HEIGHT] / 2
+        cx = stats[k, cv2.CC_STAT_LEFT] + stats[k, cv2.CC_STAT_WIDTH] / 2
+        if top + 0.6 * (bottom - top) <= cy <= bottom + 1 and (rights < cx).any() and (lefts > cx).any():
+            keep[k] = True
+    cell[~keep[labels] & (ink > 0)] = 255
+    ys, xs = np.nonzero(keep[labels])
+    pad = 6
+    top, bottom = max(int(ys.min()) - pad, 0), min(int(ys.max()) + pad + 1, h)
+    left, right = max(int(xs.min()) - pad, 0), min(int(xs.max()) + pad + 1, w)
+    return cell[top:bottom, left:right]
 
 
 def render_page(page: pdfium.PdfPage, width_pt: float, height_pt: float, options: OcrOptions) -> np.ndarray:

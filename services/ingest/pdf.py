@@ -522,7 +522,7 @@ def build_page(
     rest = assign_chars(found, chars)
     blocks: list[tuple[float, Line | FoundGrid]] = []
     for ln_chars in group_lines(rest):
-        text, token_idx = line_text(ln_chars)
+        text, token_idx = line_text(ln_chars, ocr)
         y_top = min(c.y0 for c in ln_chars)
         y_bottom = max(c.y1 for c in ln_chars)
         if _is_page_number(text, y_top, y_bottom, height):
@@ -565,7 +565,7 @@ def build_page(
             block.line = seq
             lines.append(block)
         else:
-            grids.append(_to_grid(block, number, seq))
+            grids.append(_to_grid(block, number, seq, ocr))
     return Page(number=number, label=label, width=width, height=height, lines=lines, grids=grids), seq
 
 
@@ -581,14 +581,14 @@ def _has_image(page: pdfium.PdfPage) -> bool:
     return any(True for _ in page.get_objects(filter=[pdfium_c.FPDF_PAGEOBJ_IMAGE], max_depth=1))
 
 
-def _to_grid(found: FoundGrid, page: int, seq: int) -> Grid:
+def _to_grid(found: FoundGrid, page: int, seq: int, ocr: bool = False) -> Grid:
     cells = [
         GridCell(
             row=c.row,
             col=c.col,
             row_span=c.row_span,
             col_span=c.col_span,
-            text=cell_text(c.chars) if c.chars else "",
+            text=cell_text(c.chars, ocr) if c.chars else "",
             bbox=BBox(x0=c.x0, y0=c.y0, x1=c.x1, y1=c.y1).rounded(),
             confidence=_conf(c.chars),
         )
@@ -602,4 +602,5 @@ def _to_grid(found: FoundGrid, page: int, seq: int) -> Grid:
         cells=cells,
         bbox=BBox(x0=found.x0, y0=found.y0, x1=found.x1, y1=found.y1).rounded(),
         col_edges=[round(x, 1) for x in found.col_edges],
+        ocr=ocr,
     )

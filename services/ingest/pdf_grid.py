@@ -278,7 +278,9 @@ def _needs_space(prev: Char, cur: Char, cjk_gap: float, ocr: bool = False) -> bo
     so the gaps beside Chinese text are noisier: only a gap of most of a character breaks there."""
     gap = cur.x0 - prev.x1
     h = max(prev.h, cur.h)
-    wide_punct = (is_wide(prev.text) and _is_punct(prev.text)) or (is_wide(cur.text) and _is_punct(cur.text))
+    if ocr and cur.text in "%％" and prev.text.isdigit():
+        return False  # "2.10 %": a percent sign belongs to its number
+    wide_punct = _cjk_punct(prev.text) or _cjk_punct(cur.text)
     if (is_wide(prev.text) and is_wide(cur.text)) or wide_punct:
         limit = max(0.8 * h if ocr else 0.35 * h, 2.5 * cjk_gap)  # cjk_gap is 0 on a line too short to tell
         if wide_punct:
@@ -289,8 +291,10 @@ def _needs_space(prev: Char, cur: Char, cjk_gap: float, ocr: bool = False) -> bo
     return gap > 0.25 * h
 
 
-def _is_punct(ch: str) -> bool:
-    return unicodedata.category(ch).startswith("P")
+def _cjk_punct(ch: str) -> bool:
+    """Punctuation of Chinese text: full-width, or the curly quotes and dashes it shares with
+    Western text (“”‘’—…, of ambiguous width)."""
+    return unicodedata.category(ch).startswith("P") and (is_wide(ch) or ch in "“”‘’—…·")
 
 
 def _cjk_gap(chars: list[Char]) -> float:
@@ -335,7 +339,7 @@ def line_text(chars: list[Char], ocr: bool = False) -> tuple[str, list[tuple[int
     start_pos, start_i = 0, 0
     cjk_gap = _cjk_gap(chars)
     for i, ch in enumerate(chars):
-        if i and _needs_space(chars[i - 1], ch, cjk_gap, ocr):
+        if i and _needs_space(chars[i - 1], ch, cjk_gap, ocr) and not (ocr and _beside_point(chars, i)):
             tokens.append((start_pos, len("".join(out)), start_i, i - 1))
             out.append(" ")
             start_pos, start_i = len("".join(out)), i
@@ -343,6 +347,15 @@ def line_text(chars: list[Char], ocr: bool = False) -> tuple[str, list[tuple[int
     if chars:
         tokens.append((start_pos, len("".join(out)), start_i, len(chars) - 1))
     return "".join(out), tokens
+
+
+def _beside_point(chars: list[Char], i: int) -> bool:
+    """Is the gap before ``chars[i]`` one beside a decimal point with digits on both sides
+    ("10210. 34", "10210 .34")? The recogniser's boxes leave one there; the number is one."""
+    a, b = chars[i - 1].text, chars[i].text
+    if a in ".．" and b.isdigit():
+        return i >= 2 and chars[i - 2].text.isdigit()
+    return a.isdigit() and b in ".．" and i + 1 < len(chars) and chars[i + 1].text.isdigit()
 
 
 def cell_text(chars: list[Char], ocr: bool = False) -> str:
