@@ -423,17 +423,11 @@ def check_path(path: Path, before_log: Callable[[], None] | None = None) -> Iter
         yield Checked(path.stem, check_one(path, before_log), lambda: _read_or_none(path))
         return
     from shared.errors import BadInputError
-    from shared.filetypes import extract_zip, sniff
+    from shared.filetypes import sniff
 
     bounds = pipeline.ingest_limits().zip
     try:
-        for entry in extract_zip(
-            data,
-            max_entries=bounds.max_entries,
-            max_total_bytes=bounds.max_total_bytes,
-            max_ratio=bounds.max_ratio,
-            max_file_bytes=bounds.max_member_bytes,
-        ):
+        for entry in bounds.extract(data):
             name = f"{path.name}/{entry.path}"
             stem = f"{path.stem}-{Path(entry.path).stem}"
             member = entry.data

@@ -431,6 +431,16 @@ class ZipBounds:
     max_ratio: int = 200  # uncompressed/compressed per entry; above this it is a zip bomb
     max_member_bytes: int = 20 * 1024 * 1024  # one member, unpacked (JUESUAN_MAX_FILE_BYTES)
 
+    def extract(self, data: bytes) -> Iterator[ZipEntry]:
+        """:func:`extract_zip` of ``data`` under these bounds."""
+        return extract_zip(
+            data,
+            max_entries=self.max_entries,
+            max_total_bytes=self.max_total_bytes,
+            max_ratio=self.max_ratio,
+            max_file_bytes=self.max_member_bytes,
+        )
+
 
 def image_zip_paths(data: bytes) -> list[str]:
     """The files of a zip whose files (directories and operating-system litter aside, as
@@ -464,13 +474,7 @@ def image_zip_members(data: bytes, bounds: ZipBounds) -> Iterator[ZipEntry]:
     (a member refused, one that is not an image, the archive's own problems) raises
     BadInputError with a Chinese message for the whole, as does a zip without a page."""
     found = False
-    for entry in extract_zip(
-        data,
-        max_entries=bounds.max_entries,
-        max_total_bytes=bounds.max_total_bytes,
-        max_ratio=bounds.max_ratio,
-        max_file_bytes=bounds.max_member_bytes,
-    ):
+    for entry in bounds.extract(data):
         if entry.data is None:
             raise BadInputError(f"zip member {entry.path}: {entry.reason}", f"“{entry.path}”：{entry.reason}")
         if sniff(entry.data) not in IMAGE_KINDS:

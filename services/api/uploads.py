@@ -11,7 +11,7 @@ from pydantic import BaseModel
 from services.ingest.core import refusal
 from services.pipeline import ingest_limits
 from shared.errors import BadInputError
-from shared.filetypes import extract_zip, image_zip_members, is_image_zip, sniff
+from shared.filetypes import image_zip_members, is_image_zip, sniff
 from shared.keys import display_name, doc_id_for_content, new_doc_id, raw_key, safe_name
 from shared.messages import DocOutcome, DocState, duplicate_reason
 from shared.settings import get_settings
@@ -83,13 +83,7 @@ def accept_bytes(batch_id: str, filename: str, data: bytes) -> list[UploadResult
         # One member in memory at a time: each is registered (and stored) before the next is read.
         out: list[UploadResult] = []
         try:
-            for entry in extract_zip(
-                data,
-                max_entries=limits.zip.max_entries,
-                max_total_bytes=limits.zip.max_total_bytes,
-                max_ratio=limits.zip.max_ratio,
-                max_file_bytes=limits.zip.max_member_bytes,
-            ):
+            for entry in limits.zip.extract(data):
                 if entry.data is None:
                     out.append(
                         _failed(
