@@ -366,10 +366,10 @@ def bench_pages(args: argparse.Namespace) -> None:
 # --- whole document ----------------------------------------------------------------------------
 
 
-def _ingest(args: tuple[str, bytes, set[int], int]) -> tuple[float, float, int]:
+def _ingest(args: tuple[str, bytes, set[int], int]) -> tuple[float, float, int, float]:
     """Ingest one document in this (fresh) process on ``cores``, reading ``threads`` pages at
     once, with the ocr worker's memory cap (JUESUAN_OCR_WORKER_MAX_MEMORY_MB): (wall seconds, CPU
-    seconds of the process, pages). The engines are made first, as an ocr worker that has read a
+    seconds of the process, pages, peak resident MB). The engines are made first, as an ocr worker that has read a
     scan before has them."""
     import resource
 
@@ -386,7 +386,8 @@ def _ingest(args: tuple[str, bytes, set[int], int]) -> tuple[float, float, int]:
     in_parallel(range(threads), lambda _: warm(threads=engine_threads(threads)), threads)
     c0, t0 = time.process_time(), time.perf_counter()
     doc = ingest_bytes(name, data, None, ocr_options=OcrOptions(threads=threads))
-    return time.perf_counter() - t0, time.process_time() - c0, len(doc.pages)
+    wall, cpu = time.perf_counter() - t0, time.process_time() - c0
+    return wall, cpu, len(doc.pages), resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
 def bench_document(args: argparse.Namespace) -> None:
@@ -403,12 +404,14 @@ def bench_document(args: argparse.Namespace) -> None:
         (f"{len(cores)} threads on {len(cores)} cores", set(cores), len(cores)),
     ]
     print(f"load average before: {os.getloadavg()[0]:.2f}", file=sys.stderr)
-    print("| run | pages | wall s | wall s/page | CPU s | CPU s/page |")
-    print("|---|---:|---:|---:|---:|---:|")
+    print("| run | pages | wall s | wall s/page | CPU s | CPU s/page | peak resident MB |")
+    print("|---|---:|---:|---:|---:|---:|---:|")
     for label, on, threads in runs:
         with ProcessPoolExecutor(1) as pool:  # a fresh process for each run
-            wall, cpu, pages = pool.submit(_ingest, (name, scan, on, threads)).result()
-        print(f"| {label} | {pages} | {wall:.1f} | {wall / pages:.2f} | {cpu:.1f} | {cpu / pages:.2f} |")
+            wall, cpu, pages, rss = pool.submit(_ingest, (name, scan, on, threads)).result()
+        print(
+            f"| {label} | {pages} | {wall:.1f} | {wall / pages:.2f} | {cpu:.1f} | {cpu / pages:.2f} | {rss:.0f} |"
+        )
     print(f"load average after: {os.getloadavg()[0]:.2f}", file=sys.stderr)
 
 
