@@ -66,8 +66,9 @@ class Settings(BaseSettings):
     ocr_base_seconds: int = 60
     ocr_seconds_per_page: float = 6.0
     ocr_concurrency: int = 1  # OCR tasks per ocr worker (devstack; compose and k8s read the same variable)
-    # pages of one scan OCR'd side by side in an ocr task, in threads (0: the CPUs the worker may use);
-    # each engine then runs its CPUs' share of onnxruntime threads (services/ingest/ocr_engine.py)
+    # pages of one scan OCR'd side by side in an ocr task, in threads (0: the CPUs the worker may use,
+    # shared among its ocr_concurrency tasks); each engine then runs its CPUs' share of onnxruntime
+    # threads (services/ingest/ocr_engine.py)
     ocr_threads: int = 0
     # per ocr worker child instead of worker_max_memory_mb: the recognition models and a page image
     # take about 1 GB resident and more address space (measured: 1024 MB fails, 1536 MB reads a page)

@@ -76,11 +76,12 @@ def cpus() -> int:
 
 
 def ocr_threads() -> int:
-    """Pages of one document read at once: JUESUAN_OCR_THREADS, or (0, unset) the process's CPUs."""
+    """Pages of one document read at once: JUESUAN_OCR_THREADS, or (0, unset) the process's CPUs
+    shared among the OCR tasks a worker runs at once (JUESUAN_OCR_CONCURRENCY)."""
     from shared.settings import get_settings
 
-    n = get_settings().ocr_threads
-    return n if n > 0 else cpus()
+    s = get_settings()
+    return s.ocr_threads if s.ocr_threads > 0 else max(cpus() // max(s.ocr_concurrency, 1), 1)
 
 
 def engine_threads(pages_at_once: int) -> int:

@@ -113,6 +113,24 @@ def test_engines_are_made_once_per_thread_and_kept(monkeypatch: pytest.MonkeyPat
     assert ocr_engine.engine_threads(ocr_engine.cpus()) == 1
 
 
+def test_pages_at_once_from_the_settings(monkeypatch: pytest.MonkeyPatch) -> None:
+    from shared.settings import get_settings
+
+    monkeypatch.setattr(ocr_engine, "cpus", lambda: 4)
+    try:
+        for env, want in [({}, 4), ({"JUESUAN_OCR_CONCURRENCY": "2"}, 2), ({"JUESUAN_OCR_THREADS": "3"}, 3)]:
+            for k in ("JUESUAN_OCR_CONCURRENCY", "JUESUAN_OCR_THREADS"):
+                monkeypatch.delenv(k, raising=False)
+            for k, v in env.items():
+                monkeypatch.setenv(k, v)
+            get_settings.cache_clear()
+            assert ocr_engine.ocr_threads() == want, env
+            assert ocr_mod.pages_at_once(OcrOptions()) == want
+            assert ocr_mod.pages_at_once(OcrOptions(threads=1)) == 1
+    finally:
+        get_settings.cache_clear()  # the next test reads the environment as it is then
+
+
 # ------------------------------------------------------------------ in_parallel
 
 
