@@ -50,6 +50,8 @@ MIN_SKEW = 0.2  # degrees: a page turned less than this is read as it is
 MAX_SKEW = 5.0  # degrees: a larger measured angle is not a skew (a slanted stamp, a diagram)
 CERTAIN = 0.9  # a character recognised with at least this score counts as read (confidence 1.0)
 SPECK_POINT = 0.5  # a "." with too little ink under it: too unsure to conclude anything from
+UNREAD = 0.3  # a cell with ink on it that no reading made out: not an empty cell, an unknown one
+FAINT_MARK = 0.5  # a punctuation mark recognised with less than this at the end of a run is dust
 MAX_IMAGE_PIXELS = 100_000_000  # an upload over this is refused before it is decoded
 MAX_RENDER_PIXELS = 12_000_000  # a rendered page over this is rendered at a lower dpi
 
@@ -305,6 +307,11 @@ def _without_specks(line: list[Char]) -> list[Char]:
             continue  # "减少.63.14万元", "、.26人次": printed Chinese writes 0.26, never .26
         if c.text in ".," and prev.isdigit() and not nxt.isdigit() and _point_behind(line, i - 1):
             continue  # "2940.05.万元": the number has had its point
+        between_chinese = bool(prev and nxt) and is_wide(prev) and is_wide(nxt)
+        if c.text == "." and (between_chinese or nxt == "." and c.conf <= line[i + 1].conf):
+            continue  # "（类）.自然资源": no point between Chinese characters; "100..00": one point
+        if c.text in "。.，," and i == last and c.conf < FAINT_MARK:
+            continue  # a faint mark ending a run ("…一般公共服务支出。" before "（类）…"): dust
         out.append(c)
     return _one_point(out)
 
@@ -488,11 +495,14 @@ _FIGURE_RE = re.compile(r"-?(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d+)?")
 
 def second_look(page: Page, gray: np.ndarray, pt_per_px: float, threads: int) -> None:
     """A table cell with figures read unsurely (a character scored under :data:`CERTAIN`: dust in
-    it, "2122.(09", "-461.08") is read a second time on its own — the inside of the cell, its dust
+    it, "2122.(09", "-461.08"), or with ink on it but nothing read (the detector missed a figure),
+    is read a second time on its own — the inside of the cell, its dust
     (blots of ink no larger than a speck, away from where a decimal point sits) and rule remnants
     whitened, trimmed to its ink. When the second reading is one figure, scored surely, and is
     the first with only marks other than digits and points left out, it replaces the first and
-    is sure; otherwise the first stays, unsure (a reading the same as the first proves nothing)."""
+    is sure; otherwise the first stays, unsure (a reading the same as the first proves nothing).
+    A cell the first reading missed takes a sure second reading; without one it stays empty but
+    unknown (:data:`UNREAD`), so no rule takes it for a zero."""
     import cv2
 
     from .ocr_engine import borrowed
@@ -500,7 +510,8 @@ def second_look(page: Page, gray: np.ndarray, pt_per_px: float, threads: int) ->
     todo: list[tuple[Any, np.ndarray]] = []
     for grid in page.grids:
         for cell in grid.cells:
-            if cell.confidence >= 1.0 or cell.bbox is None or not any(ch.isdigit() for ch in cell.text):
+            unsure = cell.confidence < 1.0 and any(ch.isdigit() for ch in cell.text)
+            if cell.bbox is None or not (unsure or not cell.text.strip()):
                 continue
             crop = _cell_ink(gray, cell.bbox, pt_per_px)
             if crop is not None:
@@ -511,7 +522,13 @@ def second_look(page: Page, gray: np.ndarray, pt_per_px: float, threads: int) ->
         again, _ = eng.text_rec([cv2.cvtColor(crop, cv2.COLOR_GRAY2BGR) for _, crop in todo], False)
     for (cell, _), (text, score) in zip(todo, again, strict=True):
         read, first = str(text).replace(" ", ""), cell.text.replace(" ", "")
-        if float(score) >= CERTAIN and _FIGURE_RE.fullmatch(read) and _marks_left_out(first, read):
+        sure = float(score) >= CERTAIN
+        if not first:  # ink the first reading missed: what it says, or a cell known unread
+            if sure and read:
+                cell.text, cell.confidence = read, 1.0
+            else:
+                cell.confidence = min(cell.confidence, UNREAD)
+        elif sure and _FIGURE_RE.fullmatch(read) and _marks_left_out(first, read):
             cell.text, cell.confidence = read, 1.0
 
 

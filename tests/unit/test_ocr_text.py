@@ -119,3 +119,31 @@ def test_a_number_keeps_one_point_and_sheds_the_dust_after_it() -> None:
     chars[4].conf = SPECK_POINT  # the first point has no ink under it: dust
     assert clean(chars) == "合计2940.05万元"
     assert clean(run("合计29.40.05万元")) == "合计29.40.05万元"  # both look like points: as read
+
+
+def test_points_and_stops_that_are_dust() -> None:
+    def clean(chars: list[Char]) -> str:
+        return "".join(c.text for c in _without_specks(chars))
+
+    assert clean(run("支出（类）.自然资源事务")) == "支出（类）自然资源事务"
+    assert clean(run("增长100..00%")) == "增长100.00%"
+    assert clean(run(".")) == "." and clean(run("..5")) == ".5"  # at the ends of a run, too
+    faint = run("一般公共服务支出。")
+    faint[-1].conf = 0.25
+    assert clean(faint) == "一般公共服务支出"
+    assert clean(run("一般公共服务支出。")) == "一般公共服务支出。"  # a stop read surely stays
+
+
+def test_any_run_of_marks_digits_and_chinese_is_cleaned_without_failing() -> None:
+    import random
+
+    rng = random.Random(7)
+    alphabet = "0123456789.,·'`\"。，、（）%年元 "
+    for _ in range(2000):
+        text = "".join(rng.choice(alphabet) for _ in range(rng.randint(1, 12))).replace(" ", "")
+        if not text:
+            continue
+        chars = run(text, conf=rng.choice([0.3, 0.6, 1.0]))
+        kept = _without_specks(chars)
+        assert all(c in chars for c in kept), "only drops characters"
+        assert "".join(c.text for c in kept if c.text.isdigit()) == "".join(ch for ch in text if ch.isdigit())

@@ -57,8 +57,8 @@ def read_cell(gc: GridCell | None, page: int, scale: int = 0) -> Cell:
     """A grid cell as a parsed cell: a number, a dash or other text, or empty. ``scale`` is the
     power of ten the amount is divided by (4 for a table in 元, reported in 万元)."""
     prov = Prov(page=page, bbox=gc.bbox if gc else None)
-    if gc is None or not gc.text.strip():
-        return Cell(state="empty", prov=prov)
+    if gc is None or not gc.text.strip():  # a scan's cell with ink no reading made out: unsure
+        return Cell(state="empty", prov=prov, confidence=gc.confidence if gc else 1.0)
     raw = gc.text.strip()
     t = number_text(raw)
     if AMOUNT_RE.match(t):
