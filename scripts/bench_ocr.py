@@ -35,6 +35,7 @@ seconds. Service mode: the same scan uploaded to the native service (``services.
 from __future__ import annotations
 
 import argparse
+import itertools
 import os
 import re
 import statistics
@@ -366,10 +367,11 @@ def bench_pages(args: argparse.Namespace) -> None:
 # --- whole document ----------------------------------------------------------------------------
 
 
-def _ingest(args: tuple[str, bytes, set[int], int]) -> tuple[float, float, int, float]:
+def _ingest(args: tuple[str, bytes, set[int], int]) -> tuple[float, float, int, float, list[float]]:
     """Ingest one document in this (fresh) process on ``cores``, reading ``threads`` pages at
     once, with the ocr worker's memory cap (JUESUAN_OCR_WORKER_MAX_MEMORY_MB): (wall seconds, CPU
-    seconds of the process, pages, peak resident MB). The engines are made first, as an ocr worker that has read a
+    seconds of the process, pages, peak resident MB, CPU seconds of each page as it was done (with
+    one thread: its own, rendering included; the first also opens the PDF)). The engines are made first, as an ocr worker that has read a
     scan before has them."""
     import resource
 
@@ -384,10 +386,18 @@ def _ingest(args: tuple[str, bytes, set[int], int]) -> tuple[float, float, int, 
     from services.ingest.ocr_engine import engine_threads, in_parallel, warm
 
     in_parallel(range(threads), lambda _: warm(threads=engine_threads(threads)), threads)
+    marks: list[float] = []  # CPU seconds as each page is done (one thread: a page's own cost)
     c0, t0 = time.process_time(), time.perf_counter()
-    doc = ingest_bytes(name, data, None, ocr_options=OcrOptions(threads=threads))
+    doc = ingest_bytes(
+        name,
+        data,
+        None,
+        progress=lambda *_: marks.append(time.process_time()),
+        ocr_options=OcrOptions(threads=threads),
+    )
     wall, cpu = time.perf_counter() - t0, time.process_time() - c0
-    return wall, cpu, len(doc.pages), resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    per_page = [b - a for a, b in itertools.pairwise([c0, *marks])]
+    return wall, cpu, len(doc.pages), resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, per_page
 
 
 def bench_document(args: argparse.Namespace) -> None:
@@ -403,16 +413,24 @@ def bench_document(args: argparse.Namespace) -> None:
         ("1 thread on one core", {cores[0]}, 1),
         (f"{len(cores)} threads on {len(cores)} cores", set(cores), len(cores)),
     ]
+    one: list[float] = []
     print(f"load average before: {os.getloadavg()[0]:.2f}", file=sys.stderr)
     print("| run | pages | wall s | wall s/page | CPU s | CPU s/page | peak resident MB |")
     print("|---|---:|---:|---:|---:|---:|---:|")
     for label, on, threads in runs:
         with ProcessPoolExecutor(1) as pool:  # a fresh process for each run
-            wall, cpu, pages, rss = pool.submit(_ingest, (name, scan, on, threads)).result()
+            wall, cpu, pages, rss, per_page = pool.submit(_ingest, (name, scan, on, threads)).result()
         print(
             f"| {label} | {pages} | {wall:.1f} | {wall / pages:.2f} | {cpu:.1f} | {cpu / pages:.2f} | {rss:.0f} |"
         )
+        if threads == 1:
+            one = per_page
     print(f"load average after: {os.getloadavg()[0]:.2f}", file=sys.stderr)
+    if one:
+        print(
+            f"\none thread, CPU s per page: median {statistics.median(one):.2f}, "
+            f"max {max(one):.2f}, over 3 s: {sum(t > 3 for t in one)}; " + " ".join(f"{t:.1f}" for t in one)
+        )
 
 
 def bench_service(args: argparse.Namespace) -> None:
