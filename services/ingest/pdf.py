@@ -522,6 +522,10 @@ def build_page(
     rest = assign_chars(found, chars)
     blocks: list[tuple[float, Line | FoundGrid]] = []
     for ln_chars in group_lines(rest):
+        if ocr:  # dust across the recogniser's runs ("100." + ".00%"): cleaned on the whole line
+            ln_chars = _clean_ocr(ln_chars)
+            if not ln_chars:
+                continue
         text, token_idx = line_text(ln_chars, ocr)
         y_top = min(c.y0 for c in ln_chars)
         y_bottom = max(c.y1 for c in ln_chars)
@@ -569,6 +573,14 @@ def build_page(
     return Page(number=number, label=label, width=width, height=height, lines=lines, grids=grids), seq
 
 
+def _clean_ocr(chars: list[Char]) -> list[Char]:
+    """Recognised characters, line by line, without the dust marks of
+    :func:`services.ingest.ocr._without_specks`."""
+    from .ocr import _without_specks
+
+    return [c for ln in group_lines(chars) for c in _without_specks(ln)]
+
+
 def _conf(chars: list[Char]) -> float:
     return min((c.conf for c in chars), default=1.0)
 
@@ -588,7 +600,7 @@ def _to_grid(found: FoundGrid, page: int, seq: int, ocr: bool = False) -> Grid:
             col=c.col,
             row_span=c.row_span,
             col_span=c.col_span,
-            text=cell_text(c.chars, ocr) if c.chars else "",
+            text=cell_text(_clean_ocr(c.chars) if ocr else c.chars, ocr) if c.chars else "",
             bbox=BBox(x0=c.x0, y0=c.y0, x1=c.x1, y1=c.y1).rounded(),
             confidence=_conf(c.chars),
         )

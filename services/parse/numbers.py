@@ -178,7 +178,7 @@ _SPECK_LEAD_RE = re.compile(r"^[.,:;·'`]+\s*(?=\d)")
 _SPECK_TAIL_RE = re.compile(r"(?<=\d)\s*([.,:;·'`]+)$")
 _SPACED_POINT_RE = re.compile(r"\d[.．]\s+\d|\d\s+[.．]\d")
 _DECIMALS_END_RE = re.compile(r"\d[.．]\s?\d+$")  # "187.19", "4416. 67": the point is already there
-_COLON_POINT_RE = re.compile(r"(?<=\d)[:：;](?=\d{2}$)")
+_COLON_POINT_RE = re.compile(r"(?<=\d)[:：;,，](?=\d{2}$)")  # "8:37", "51,32": never a thousands comma
 _I_DIGIT_RE = re.compile(r"(?<=\d)i|i(?=\d)")
 
 

@@ -13,6 +13,7 @@ from shared.models import Cell, ParsedDocument, Row, Table
 from .findings import cell_evidence
 
 COUNT_GROUPS = {k.value for k in THREE_PUBLIC_COUNTS}
+_LABEL_END = re.compile(r"[.。·,，:：;；]+$")
 
 
 @dataclass
@@ -79,9 +80,8 @@ def summary_fact(
     if t is None:
         return None
     for r in t.rows:
-        if r.side == side and any(
-            n == r.name.replace(" ", "") or r.name.replace(" ", "").endswith(n) for n in names
-        ):
+        label = _LABEL_END.sub("", r.name.replace(" ", ""))  # "…财政拨款." on a scan: a speck
+        if r.side == side and any(n == label or label.endswith(n) for n in names):
             col = column or (
                 "决算数" if side == "income" or kind == TableKind.INCOME_EXPENDITURE_SUMMARY else "小计"
             )

@@ -147,3 +147,10 @@ def test_any_run_of_marks_digits_and_chinese_is_cleaned_without_failing() -> Non
         kept = _without_specks(chars)
         assert all(c in chars for c in kept), "only drops characters"
         assert "".join(c.text for c in kept if c.text.isdigit()) == "".join(ch for ch in text if ch.isdigit())
+
+
+def test_a_comma_before_the_last_two_digits_is_a_decimal_point() -> None:
+    from services.parse.numbers import REPAIRED_LETTER, repair_number
+
+    assert repair_number("51,32") == ("51.32", REPAIRED_LETTER)
+    assert repair_number("1,234") is None  # a thousands separator
