@@ -307,6 +307,8 @@ def _without_specks(line: list[Char]) -> list[Char]:
             continue  # "减少.63.14万元", "、.26人次": printed Chinese writes 0.26, never .26
         if c.text in ".," and prev.isdigit() and not nxt.isdigit() and _point_behind(line, i - 1):
             continue  # "2940.05.万元": the number has had its point
+        if c.text == "." and out and out[-1].text == "." and prev == ".":
+            continue  # "100..00": the second of two points (the first, read more surely, kept)
         between_chinese = bool(prev and nxt) and is_wide(prev) and is_wide(nxt)
         if c.text == "." and (between_chinese or nxt == "." and c.conf <= line[i + 1].conf):
             continue  # "（类）.自然资源": no point between Chinese characters; "100..00": one point
@@ -407,10 +409,10 @@ def repair_numbers(page: Page) -> None:
         for col in range(grid.n_cols):
             cells = [c for c in grid.cells if c.col == col and c.col_span == 1]
             ints = sum(1 for c in cells if _INT_RE.match(c.text))
-            decs = [c for c in cells if _DEC_RE.match(c.text)]
+            decs = [c for c in cells if _DEC_RE.match(c.text.replace(" ", ""))]  # "2080502 ."
             if decs and ints >= 3 and ints >= 2 * len(decs):
                 for c in decs:
-                    c.text = c.text.replace(".", "")
+                    c.text = c.text.replace(".", "").replace(" ", "")
                     c.confidence = min(c.confidence, REPAIRED_LETTER)
     for line in page.lines:
         tokens: list[Token] = []

@@ -154,3 +154,9 @@ def test_a_comma_before_the_last_two_digits_is_a_decimal_point() -> None:
 
     assert repair_number("51,32") == ("51.32", REPAIRED_LETTER)
     assert repair_number("1,234") is None  # a thousands separator
+
+
+def test_of_two_points_the_one_read_more_surely_stays() -> None:
+    chars = run("增长100..00%")
+    chars[5].conf = 0.4  # the second point is the faint one
+    assert "".join(c.text for c in _without_specks(chars)) == "增长100.00%"
