@@ -36,7 +36,7 @@ from shared.errors import BadInputError
 from shared.filetypes import ZipBounds, image_zip_members
 
 from .ocr_engine import engine_threads, in_parallel, ocr_threads, read, unavailable
-from .pdf_grid import Char, HRule, VRule, is_wide
+from .pdf_grid import Char, HRule, VRule, cjk_punct, is_wide
 
 if TYPE_CHECKING:
     import numpy as np
@@ -298,8 +298,10 @@ def _without_specks(line: list[Char]) -> list[Char]:
     for i, c in enumerate(line):
         prev = line[i - 1].text if i else ""
         nxt = line[i + 1].text if i < last else ""
-        if c.text in _SPECKS and (i in (0, last) or prev.isdigit() != nxt.isdigit()):
-            continue
+        if c.text in _SPECKS and (
+            i in (0, last) or prev.isdigit() != nxt.isdigit() or cjk_punct(prev) or cjk_punct(nxt)
+        ):
+            continue  # "22001·", "住房保障支出·（类）"
         if c.text in ".," and i == last and i and is_wide(prev):
             continue
         lone_point = c.text in ".·," and nxt.isdigit() and not prev.isdigit()

@@ -280,7 +280,7 @@ def _needs_space(prev: Char, cur: Char, cjk_gap: float, ocr: bool = False) -> bo
     h = max(prev.h, cur.h)
     if ocr and cur.text in "%％" and prev.text.isdigit():
         return False  # "2.10 %": a percent sign belongs to its number
-    wide_punct = _cjk_punct(prev.text) or _cjk_punct(cur.text)
+    wide_punct = cjk_punct(prev.text) or cjk_punct(cur.text)
     if (is_wide(prev.text) and is_wide(cur.text)) or wide_punct:
         limit = max(0.8 * h if ocr else 0.35 * h, 2.5 * cjk_gap)  # cjk_gap is 0 on a line too short to tell
         if wide_punct:
@@ -291,7 +291,7 @@ def _needs_space(prev: Char, cur: Char, cjk_gap: float, ocr: bool = False) -> bo
     return gap > 0.25 * h
 
 
-def _cjk_punct(ch: str) -> bool:
+def cjk_punct(ch: str) -> bool:
     """Punctuation of Chinese text: full-width, or the curly quotes and dashes it shares with
     Western text (“”‘’—…, of ambiguous width)."""
     return unicodedata.category(ch).startswith("P") and (is_wide(ch) or ch in "“”‘’—…·")

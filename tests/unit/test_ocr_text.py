@@ -58,6 +58,7 @@ def test_dust_beside_numbers_and_labels_is_dropped() -> None:
     assert clean("1,234.56") == "1,234.56"
     assert clean("第一条.") == "第一条"  # a "." ending Chinese is dust (its full stop is "。")
     assert clean("马克思·恩格斯") == "马克思·恩格斯"
+    assert clean("住房保障支出·（类）") == "住房保障支出（类）"
     assert clean("0.5") == "0.5"
     assert clean('3845.24 "') == "3845.24 "
 
