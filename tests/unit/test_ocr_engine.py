@@ -96,6 +96,21 @@ def test_a_page_with_nothing_found_reduced_is_looked_at_full_size(monkeypatch: p
     assert [s[:2] for s in fake.shapes] == [(600, 900)]
 
 
+def test_the_detector_sees_the_text_region_not_dust_in_the_margins() -> None:
+    page = np.full((2339, 1654, 3), 255, dtype=np.uint8)
+    page[400:1800, 300:1300] = 0  # the text
+    for y, x in [(50, 50), (2300, 1600), (1000, 1620)]:  # specks of dust, 3 px
+        page[y : y + 3, x : x + 3] = 0
+    y0, y1, x0, x1 = ocr_engine._text_region(page)
+    m = ocr_engine.REGION_MARGIN
+    assert (y0, y1, x0, x1) == (400 - m, 1800 + m, 300 - m, 1300 + m)
+    small = np.full((2339, 1654, 3), 255, dtype=np.uint8)
+    small[100:130, 1500:1600] = 0  # one word near the edge: at least the detector's size, inside the page
+    y0, y1, x0, x1 = ocr_engine._text_region(small)
+    assert y1 - y0 == x1 - x0 == ocr_engine.DET_MIN_SIDE and x1 == 1654 and y0 == 0
+    assert ocr_engine._text_region(np.full((500, 400, 3), 255, dtype=np.uint8)) == (0, 500, 0, 400)
+
+
 def test_engines_are_made_once_per_thread_and_kept(monkeypatch: pytest.MonkeyPatch) -> None:
     made: list[int] = []
     monkeypatch.setattr(ocr_engine, "_make", lambda tuning, threads: made.append(threads) or object())
