@@ -51,6 +51,7 @@ MAX_SKEW = 5.0  # degrees: a larger measured angle is not a skew (a slanted stam
 CERTAIN = 0.9  # a character recognised with at least this score counts as read (confidence 1.0)
 SPECK_POINT = 0.5  # a "." with too little ink under it: too unsure to conclude anything from
 UNREAD = 0.3  # a cell with ink on it that no reading made out: not an empty cell, an unknown one
+TWO_POINTS = 0.8  # "3.07.82" read as 307.82: the repair of a letter for a digit (services/parse/numbers.py)
 FAINT_MARK = 0.5  # a punctuation mark recognised with less than this at the end of a run is dust
 MAX_IMAGE_PIXELS = 100_000_000  # an upload over this is refused before it is decoded
 MAX_RENDER_PIXELS = 12_000_000  # a rendered page over this is rendered at a lower dpi
@@ -330,7 +331,9 @@ def _point_behind(line: list[Char], end: int) -> bool:
 
 def _one_point(line: list[Char]) -> list[Char]:
     """A number read with two points ("29.40.05") keeps the one with ink under it, when only one
-    has (see :func:`_looks_like_a_point`); otherwise it stays as read (its points scored low)."""
+    has (see :func:`_looks_like_a_point`); else, when its last point has two decimals after it
+    ("3.07.82": amounts are printed to the 0.01), that one, with the repair's lowered confidence;
+    otherwise it stays as read."""
     drop: set[int] = set()
     i = 0
     while i < len(line):
@@ -344,6 +347,9 @@ def _one_point(line: list[Char]) -> list[Char]:
         sure = [k for k in points if line[k].conf > SPECK_POINT]
         if len(points) > 1 and len(sure) == 1:
             drop.update(k for k in points if k not in sure)
+        elif len(points) > 1 and j - points[-1] == 3:
+            drop.update(points[:-1])
+            line[points[-1]].conf = min(line[points[-1]].conf, TWO_POINTS)
         i = j
     return [c for k, c in enumerate(line) if k not in drop] if drop else line
 

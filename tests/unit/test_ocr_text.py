@@ -119,7 +119,7 @@ def test_a_number_keeps_one_point_and_sheds_the_dust_after_it() -> None:
     chars = run("合计29.40.05万元")
     chars[4].conf = SPECK_POINT  # the first point has no ink under it: dust
     assert clean(chars) == "合计2940.05万元"
-    assert clean(run("合计29.40.05万元")) == "合计29.40.05万元"  # both look like points: as read
+    assert clean(run("合计29.40.05万元")) == "合计2940.05万元"  # both inked: the one before two decimals
 
 
 def test_points_and_stops_that_are_dust() -> None:
@@ -161,3 +161,11 @@ def test_of_two_points_the_one_read_more_surely_stays() -> None:
     chars = run("增长100..00%")
     chars[5].conf = 0.4  # the second point is the faint one
     assert "".join(c.text for c in _without_specks(chars)) == "增长100.00%"
+
+
+def test_a_number_with_two_inked_points_keeps_the_one_before_its_two_decimals_unsurely() -> None:
+    from services.ingest.ocr import TWO_POINTS
+
+    kept = _without_specks(run("增加3.07.82万元"))
+    assert "".join(c.text for c in kept) == "增加307.82万元"
+    assert min(c.conf for c in kept) == TWO_POINTS
