@@ -351,6 +351,8 @@ def _one_point(line: list[Char]) -> list[Char]:
             drop.update(points[:-1])
             line[points[-1]].conf = min(line[points[-1]].conf, TWO_POINTS)
         i = j
+    for k in drop:  # the digit before a dropped point takes its place: no gap opens in the number
+        line[k - 1].x1 = line[k].x1
     return [c for k, c in enumerate(line) if k not in drop] if drop else line
 
 

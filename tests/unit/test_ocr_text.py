@@ -169,3 +169,8 @@ def test_a_number_with_two_inked_points_keeps_the_one_before_its_two_decimals_un
     kept = _without_specks(run("增加3.07.82万元"))
     assert "".join(c.text for c in kept) == "增加307.82万元"
     assert min(c.conf for c in kept) == TWO_POINTS
+
+
+def test_a_dropped_point_leaves_no_gap_inside_its_number() -> None:
+    kept = _without_specks(run("增加3.07.82万元", {3: 0.2 * H, 4: 0.2 * H}))
+    assert line_text(kept, ocr=True)[0] == "增加307.82万元"
