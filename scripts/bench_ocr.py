@@ -476,7 +476,12 @@ def bench_service(args: argparse.Namespace) -> None:
                 print(
                     f"run {run + 1}: {d['state']} in {now:.1f} s from upload to report "
                     f"(OCR done at {ocr_done or now:.1f} s); load average {os.getloadavg()[0]:.2f}"
+                    + (f"; error: {d.get('error')}" if d["state"] == "failed" else "")
                 )
+            if args.keep_logs:
+                import shutil
+
+                shutil.copytree(Path(tmp) / "logs", args.keep_logs, dirs_exist_ok=True)
         finally:
             stack.stop()
 
@@ -487,6 +492,7 @@ def main() -> None:
     ap.add_argument("--pdf", help="document mode: the PDF to scan (default: the Finance Bureau's)")
     ap.add_argument("--service", action="store_true", help="time the 25-page scan through the native service")
     ap.add_argument("--runs", type=int, default=2, help="service mode: scans uploaded one after the other")
+    ap.add_argument("--keep-logs", help="service mode: copy the services' logs to this folder")
     ap.add_argument("--pages-per-pdf", type=int, default=2)
     ap.add_argument("--dpi", default="150,200,250,300")
     ap.add_argument("--mode", choices=["native", "render", "both"], default="render")

@@ -71,8 +71,10 @@ class Settings(BaseSettings):
     # threads (services/ingest/ocr_engine.py)
     ocr_threads: int = 0
     # per ocr worker child instead of worker_max_memory_mb: the recognition models and a page image
-    # take about 1 GB resident and more address space (measured: 1024 MB fails, 1536 MB reads a page)
-    ocr_worker_max_memory_mb: int = 2048
+    # take about 1 GB resident and more address space (measured: 1024 MB fails, 1536 MB reads a page);
+    # two pages read at once (ocr_threads) peak at 1.2 GB resident, and 2048 MB failed on the third
+    # 25-page scan in one child, 3072 MB reads them (./dev bench-ocr, README "OCR speed")
+    ocr_worker_max_memory_mb: int = 3072
     worker_max_memory_mb: int = 1024  # per worker child: address-space data limit (MemoryError → failed)
     # tests only: "parse:2.5" slows a stage so a worker can be killed mid-task; "ocr-page:1" slows
     # each recognized page

@@ -71,8 +71,35 @@ def unavailable() -> BadInputError:
 
 
 def cpus() -> int:
-    """The CPUs this process may run on."""
-    return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
+    """The CPUs this process may use: those it may run on, at most its cgroup's CPU quota (a
+    container limited to 2 CPUs on a 16-core node sees 16 in its affinity)."""
+    n = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
+    quota = _cgroup_quota()
+    return max(min(n, quota), 1) if quota else n
+
+
+def _cgroup_quota() -> int | None:
+    """CPUs of the cgroup's quota, rounded up (cgroup v2 ``cpu.max``, or v1 ``cpu.cfs_quota_us``);
+    None without one."""
+    import math
+
+    try:
+        with open("/sys/fs/cgroup/cpu.max") as f:
+            quota, period = f.read().split()[:2]
+    except (OSError, ValueError):
+        try:
+            with (
+                open("/sys/fs/cgroup/cpu/cpu.cfs_quota_us") as f,
+                open("/sys/fs/cgroup/cpu/cpu.cfs_period_us") as g,
+            ):
+                quota, period = f.read().strip(), g.read().strip()
+        except OSError:
+            return None
+    try:
+        q, p = int(quota), int(period)
+    except ValueError:  # "max": no quota
+        return None
+    return math.ceil(q / p) if q > 0 and p > 0 else None
 
 
 def ocr_threads() -> int:
@@ -171,6 +198,7 @@ def read(gray: np.ndarray, tuning: Tuning = DEFAULT, threads: int | None = None)
         crops = eng.get_crop_img_list(img, boxes)
         rec, _ = eng.text_rec(crops, True)
         placed = eng.cal_rec_boxes(crops, boxes, rec)
+    _give_back_memory()
     items: list[Item] = []
     for box, (text, score, word_boxes, words, confs) in zip(boxes, placed, strict=True):
         if float(score) < TEXT_SCORE:
@@ -180,6 +208,26 @@ def read(gray: np.ndarray, tuning: Tuning = DEFAULT, threads: int | None = None)
             word_boxes = [[[x, y - pad] for x, y in wb] for wb in word_boxes]
         items.append([box.tolist(), text, score, word_boxes, words, confs])
     return items
+
+
+def _give_back_memory() -> None:
+    """Return the heap freed by a page's models to the system (glibc keeps it in the arena of the
+    thread that freed it: with pages read in threads, a worker would otherwise hold several
+    pages' worth and pass its memory cap on a later scan)."""
+    global _malloc_trim
+    if _malloc_trim is None:
+        import ctypes
+        import ctypes.util
+
+        try:
+            _malloc_trim = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6").malloc_trim
+        except (OSError, AttributeError):  # not glibc
+            _malloc_trim = False
+    if _malloc_trim:
+        _malloc_trim(0)
+
+
+_malloc_trim: Any = None
 
 
 def _text_region(img: np.ndarray) -> tuple[int, int, int, int]:

@@ -128,6 +128,14 @@ def test_engines_are_made_once_per_thread_and_kept(monkeypatch: pytest.MonkeyPat
     assert ocr_engine.engine_threads(ocr_engine.cpus()) == 1
 
 
+def test_cpus_are_capped_by_the_cgroup_quota(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(ocr_engine.os, "sched_getaffinity", lambda _pid: set(range(16)))
+    monkeypatch.setattr(ocr_engine, "_cgroup_quota", lambda: 2)
+    assert ocr_engine.cpus() == 2  # a container limited to 2 CPUs on a 16-core node
+    monkeypatch.setattr(ocr_engine, "_cgroup_quota", lambda: None)
+    assert ocr_engine.cpus() == 16
+
+
 def test_pages_at_once_from_the_settings(monkeypatch: pytest.MonkeyPatch) -> None:
     from shared.settings import get_settings
 
