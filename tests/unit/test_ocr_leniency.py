@@ -1,6 +1,6 @@
 """Rules lenient with OCR'd text are lenient with every document read by OCR: a scan read with its
 layout (DocumentKind.SCAN) gets what OCR text (DocumentKind.OCR_TEXT) gets — W603/W604 findings at
-lower confidence with the OCR note, C004 at lower confidence with its note, S702 names compared
+lower confidence with the OCR note, C004 and W606 (numbering) at lower confidence with their notes, S702 names compared
 allowing a misread character — and a text document does not."""
 
 from __future__ import annotations
@@ -10,7 +10,7 @@ import pytest
 from services.ingest.text import extract_text_document
 from services.parse.document import parse_document
 from services.validate.catalogue import CheckContext, get_rule
-from services.validate.rules.form import OCR_NOTE
+from services.validate.rules.form import OCR_NOTE, OCR_NUMBERING_NOTE
 from shared.document import DocumentKind
 from shared.models import Finding
 from tests.rules.test_rule_cases import FILES, PREAMBLE
@@ -39,6 +39,8 @@ def test_the_predicate() -> None:
         ("W603", "full_stop_twice", OCR_NOTE),
         ("W604", "bracket_never_closed", OCR_NOTE),
         ("C004", "part_repeated_and_missing", "扫描件的序号可能被 OCR 误识"),
+        ("W606", "section_skipped", OCR_NUMBERING_NOTE),
+        ("W606", "glossary_entry_skipped", OCR_NUMBERING_NOTE),
     ],
 )
 def test_scan_findings_are_as_unsure_as_ocr_text(code: str, case: str, note: str) -> None:

@@ -393,6 +393,10 @@ def cn_number(s: str) -> int | None:
     return None
 
 
+OCR_ORDINAL = 0.8  # a numbering gap in text read by OCR: marked unsure
+OCR_NUMBERING_NOTE = "扫描件经OCR识别，标题序号可能为识别误差（如“九、”未识别出），请对照原件核实。"
+
+
 @rule(
     "W606",
     "heading_numbering",
@@ -409,10 +413,12 @@ def heading_numbering(rule: Rule, doc: ParsedDocument, ctx: CheckContext) -> Ite
     glossary = _glossary_entries(doc)
     if sum(len(p) for p in parts) < 3 and not glossary:
         raise NotApplicable("未找到决算情况说明的各节标题")
+    # on a scan a heading's ordinal may be the recogniser's misreading ("九、" not made out): unsure
+    conf = OCR_ORDINAL if doc.kind.is_ocr else 1.0
     for headings in parts:
-        yield from _numbering(rule, ctx, headings)
+        yield from _numbering(rule, ctx, headings, confidence=conf)
     for entries in glossary:
-        yield from _numbering(rule, ctx, entries, "（{}）", "名词解释的条目序号")
+        yield from _numbering(rule, ctx, entries, "（{}）", "名词解释的条目序号", confidence=conf)
 
 
 def _numbering(
@@ -421,6 +427,7 @@ def _numbering(
     headings: list[tuple[int, ProseLine]],
     shape: str = "{}、",
     what: str = "决算情况说明的标题",
+    confidence: float = 1.0,
 ) -> Iterator[Finding]:
     previous: tuple[int, ProseLine] | None = None
     for n, ln in headings:
@@ -458,6 +465,8 @@ def _numbering(
             [ln.text],
             expected,
             f"按{what}的先后顺序逐个比对序号",
+            confidence,
+            note=OCR_NUMBERING_NOTE if confidence < 1 else None,
         )
         if f:
             yield f
