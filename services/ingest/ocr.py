@@ -264,7 +264,7 @@ def ocr_chars(gray: np.ndarray, pt_per_px: float, threads: int | None = None) ->
                 _open_gap(chars[space_after], chars[first])
             space_after = None
         _full_width_punctuation(chars[start:])
-        chars[start:] = _without_specks(chars[start:])
+        chars[start:] = without_specks(chars[start:])
     return chars
 
 
@@ -288,7 +288,7 @@ def _looks_like_a_point(gray: np.ndarray, x0: float, x1: float, y0: float, y1: f
 _SPECKS = frozenset("·'`‘’\"")  # never part of an amount or a code: dust beside one
 
 
-def _without_specks(line: list[Char]) -> list[Char]:
+def without_specks(line: list[Char]) -> list[Char]:
     """A recognised run of text without the marks dust leaves at its ends or beside a number
     ("22001·", "'586.91", "年末结转和结余·", "事业运行."): a speck mark at either end of the run, or
     beside a digit with no digit on its other side, and a "." or "," ending a run of Chinese (whose
@@ -502,9 +502,6 @@ def ocr_image(
     return page
 
 
-_FIGURE_RE = re.compile(r"-?(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d+)?")
-
-
 def second_look(page: Page, gray: np.ndarray, pt_per_px: float, threads: int) -> None:
     """A table cell with figures read unsurely (a character scored under :data:`CERTAIN`: dust in
     it, "2122.(09", "-461.08"), or with ink on it but nothing read (the detector missed a figure),
@@ -516,6 +513,8 @@ def second_look(page: Page, gray: np.ndarray, pt_per_px: float, threads: int) ->
     A cell the first reading missed takes a sure second reading; without one it stays empty but
     unknown (:data:`UNREAD`), so no rule takes it for a zero."""
     import cv2
+
+    from services.parse.numbers import DEC_RE, INT_RE
 
     from .ocr_engine import borrowed
 
@@ -540,7 +539,7 @@ def second_look(page: Page, gray: np.ndarray, pt_per_px: float, threads: int) ->
                 cell.text, cell.confidence = read, 1.0
             else:
                 cell.confidence = min(cell.confidence, UNREAD)
-        elif sure and _FIGURE_RE.fullmatch(read) and _marks_left_out(first, read):
+        elif sure and (DEC_RE.match(read) or INT_RE.match(read)) and _marks_left_out(first, read):
             cell.text, cell.confidence = read, 1.0
 
 
@@ -612,29 +611,6 @@ def render_page(page: pdfium.PdfPage, width_pt: float, height_pt: float, options
         return to_gray(bitmap.to_numpy().copy())
     finally:
         bitmap.close()
-
-
-def ocr_pdf_page(
-    page: pdfium.PdfPage,
-    *,
-    page_number: int,
-    width_pt: float,
-    height_pt: float,
-    options: OcrOptions | None = None,
-    label: str | None = None,
-    max_cells: int | None = None,
-) -> Page:
-    options = options or OcrOptions()
-    gray = render_page(page, width_pt, height_pt, options)
-    return ocr_image(
-        gray,
-        page_number=page_number,
-        width_pt=width_pt,
-        height_pt=height_pt,
-        options=options,
-        label=label,
-        max_cells=max_cells,
-    )
 
 
 # ------------------------------------------------------------------ uploaded images

@@ -575,10 +575,11 @@ def build_page(
 
 def _clean_ocr(chars: list[Char]) -> list[Char]:
     """Recognised characters, line by line, without the dust marks of
-    :func:`services.ingest.ocr._without_specks`."""
-    from .ocr import _without_specks
+    :func:`services.ingest.ocr.without_specks` (the recogniser's runs were cleaned one by one; dust
+    between two runs of one line shows only here)."""
+    from .ocr import without_specks
 
-    return [c for ln in group_lines(chars) for c in _without_specks(ln)]
+    return [c for ln in group_lines(chars) for c in without_specks(ln)]
 
 
 def _conf(chars: list[Char]) -> float:

@@ -6,7 +6,7 @@ rule reads: "支出 （款）" must read as "支出（款）", "22001·" as "220
 
 from __future__ import annotations
 
-from services.ingest.ocr import _without_specks
+from services.ingest.ocr import without_specks
 from services.ingest.pdf_grid import Char, line_text
 
 H = 10.0  # character height, points
@@ -47,7 +47,7 @@ def test_a_column_gap_still_breaks_and_a_text_layer_keeps_its_spacing() -> None:
 
 def test_dust_beside_numbers_and_labels_is_dropped() -> None:
     def clean(text: str) -> str:
-        return "".join(c.text for c in _without_specks(run(text)))
+        return "".join(c.text for c in without_specks(run(text)))
 
     assert clean("22001·") == "22001"
     assert clean("'586.91") == "586.91"
@@ -69,7 +69,7 @@ def test_curly_quotes_of_chinese_text_are_its_punctuation() -> None:
 
 def test_a_point_before_a_number_in_chinese_text_is_dust() -> None:
     def clean(text: str) -> str:
-        return "".join(c.text for c in _without_specks(run(text)))
+        return "".join(c.text for c in without_specks(run(text)))
 
     assert clean("接待2批次、.26人次") == "接待2批次、26人次"
     assert clean("共计0.26万元") == "共计0.26万元"
@@ -113,7 +113,7 @@ def test_a_number_keeps_one_point_and_sheds_the_dust_after_it() -> None:
     from services.ingest.ocr import SPECK_POINT
 
     def clean(chars: list[Char]) -> str:
-        return "".join(c.text for c in _without_specks(chars))
+        return "".join(c.text for c in without_specks(chars))
 
     assert clean(run("支出2940.05.万元")) == "支出2940.05万元"
     chars = run("合计29.40.05万元")
@@ -124,7 +124,7 @@ def test_a_number_keeps_one_point_and_sheds_the_dust_after_it() -> None:
 
 def test_points_and_stops_that_are_dust() -> None:
     def clean(chars: list[Char]) -> str:
-        return "".join(c.text for c in _without_specks(chars))
+        return "".join(c.text for c in without_specks(chars))
 
     assert clean(run("支出（类）.自然资源事务")) == "支出（类）自然资源事务"
     assert clean(run("增长100..00%")) == "增长100.00%"
@@ -145,7 +145,7 @@ def test_any_run_of_marks_digits_and_chinese_is_cleaned_without_failing() -> Non
         if not text:
             continue
         chars = run(text, conf=rng.choice([0.3, 0.6, 1.0]))
-        kept = _without_specks(chars)
+        kept = without_specks(chars)
         assert all(c in chars for c in kept), "only drops characters"
         assert "".join(c.text for c in kept if c.text.isdigit()) == "".join(ch for ch in text if ch.isdigit())
 
@@ -160,17 +160,17 @@ def test_a_comma_before_the_last_two_digits_is_a_decimal_point() -> None:
 def test_of_two_points_the_one_read_more_surely_stays() -> None:
     chars = run("增长100..00%")
     chars[5].conf = 0.4  # the second point is the faint one
-    assert "".join(c.text for c in _without_specks(chars)) == "增长100.00%"
+    assert "".join(c.text for c in without_specks(chars)) == "增长100.00%"
 
 
 def test_a_number_with_two_inked_points_keeps_the_one_before_its_two_decimals_unsurely() -> None:
     from services.ingest.ocr import TWO_POINTS
 
-    kept = _without_specks(run("增加3.07.82万元"))
+    kept = without_specks(run("增加3.07.82万元"))
     assert "".join(c.text for c in kept) == "增加307.82万元"
     assert min(c.conf for c in kept) == TWO_POINTS
 
 
 def test_a_dropped_point_leaves_no_gap_inside_its_number() -> None:
-    kept = _without_specks(run("增加3.07.82万元", {3: 0.2 * H, 4: 0.2 * H}))
+    kept = without_specks(run("增加3.07.82万元", {3: 0.2 * H, 4: 0.2 * H}))
     assert line_text(kept, ocr=True)[0] == "增加307.82万元"

@@ -27,7 +27,7 @@ from .layout import (
     row_code,
     squash,
 )
-from .ocr_rows import settle_codes, unsure_decimals
+from .ocr_rows import settle_codes
 
 
 def _amount_columns(table: LogicalTable, side: str | None = None) -> list[Column]:
@@ -95,7 +95,6 @@ def read_coded(
         notes += settled
         for r in rows:
             r.level = function_level(r.code) if r.code else None
-        unsure_decimals(rows)
     return [c.name for c in amounts if c.name], rows, notes, gaps
 
 

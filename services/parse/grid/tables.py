@@ -50,7 +50,7 @@ def read_region(region: GridRegion) -> Table:
     else:
         assert kind in CODED_TABLES
         columns, rows, notes, unread = read_coded(layout, scale, ocr)
-    if ocr and kind not in CODED_TABLES:
+    if ocr:
         unsure_decimals(rows)
     if scale:
         notes.append(f"{region.title}以“元”为单位，已换算为万元比较")
